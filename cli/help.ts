@@ -1,0 +1,25 @@
+import { SETTINGS } from "./config.ts";
+import { VERSION } from "../version.ts";
+
+/** The text of `llmprof --help`. */
+export function helpText(): string {
+  const width = Math.max(...SETTINGS.map((s) => s.flag.length)) + 10;
+  const rows = SETTINGS.map((s) =>
+    `  --${(s.flag + " <value>").padEnd(width)} ${s.help} [env ${s.env}, default ${s.default}]`
+  );
+  return [
+    `llmprof ${VERSION}: pprof for LLM context. A local proxy that shows where every prompt token and dollar goes.`,
+    ``,
+    `Usage:`,
+    `  llmprof [up] [options]   start the proxy and dashboard (the default)`,
+    `  llmprof --help           show this help`,
+    `  llmprof --version        show the version`,
+    ``,
+    `Options for up:`,
+    ...rows,
+    ``,
+    `Point your client's base URL at llmprof and keep your API key:`,
+    `  OpenAI     base_url = http://127.0.0.1:4000/v1`,
+    `  Anthropic  base_url = http://127.0.0.1:4000`,
+  ].join("\n");
+}

@@ -1,0 +1,42 @@
+/**
+ * The `llmprof` command line.
+ * @module
+ */
+import { ConfigError, parseConfig } from "./config.ts";
+import { helpText } from "./help.ts";
+import { up } from "./up.ts";
+import { VERSION } from "../version.ts";
+
+/** Runs the command line and returns the exit status. */
+export async function runCli(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "--help" || first === "-h" || first === "help") {
+    console.log(helpText());
+    return 0;
+  }
+  if (first === "--version" || first === "-V") {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = first === undefined || first.startsWith("-") ? "up" : first;
+  const commandArgs = command === first ? rest : args;
+  if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
+    console.log(helpText());
+    return 0;
+  }
+  try {
+    switch (command) {
+      case "up":
+        return await up(parseConfig(commandArgs, Deno.env.toObject()));
+      default:
+        console.error(`Unknown command "${command}": run llmprof --help to see the commands.`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { type Config, redactDbUrl } from "./config.ts";
+import { PortInUseError, startLlmprof } from "../server.ts";
+import { VERSION } from "../version.ts";
+
+/** The start-up banner: the exact base URLs to paste into clients. */
+export function banner(config: Config, url: string): string {
+  return [
+    `llmprof ${VERSION} is profiling on ${url}`,
+    ``,
+    `  OpenAI     base_url  ${url}/v1   → ${config.upstream.href.replace(/\/$/, "")}`,
+    `  Anthropic  base_url  ${url}      → ${config.anthropicUpstream.href.replace(/\/$/, "")}`,
+    `  Dashboard            ${url}/_llmprof/`,
+    `  Store                ${redactDbUrl(config.db)}`,
+    ``,
+    `  Keep your API key as it is; llmprof passes it through and never stores it.`,
+  ].join("\n");
+}
+
+/** `llmprof up`: runs until SIGINT or SIGTERM. Returns the exit status. */
+export async function up(config: Config): Promise<number> {
+  if (config.pricing !== null) {
+    try {
+      JSON.parse(await Deno.readTextFile(config.pricing));
+    } catch (error) {
+      console.error(
+        `Cannot read price overrides "${config.pricing}": ${(error as Error).message}.`,
+      );
+      return 2;
+    }
+  }
+  let llmprof;
+  try {
+    llmprof = startLlmprof(config);
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      console.error(error.message);
+      return 2;
+    }
+    console.error(
+      `Cannot start llmprof on ${config.host}:${config.port}: ${(error as Error).message}.`,
+    );
+    return 2;
+  }
+  console.log(banner(config, llmprof.url));
+
+  const stopped = Promise.withResolvers<void>();
+  const stop = () => stopped.resolve();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+  await stopped.promise;
+  for (const signal of signals) Deno.removeSignalListener(signal, stop);
+  console.log("llmprof: stopping; finishing calls in flight…");
+  await llmprof.shutdown();
+  return 0;
+}

@@ -1,0 +1,187 @@
+import type { CapturedCall, CaptureSink } from "./call.ts";
+import { tapStream } from "./capture.ts";
+import { newCallId } from "./call_id.ts";
+import {
+  redactHeaders,
+  redactQuery,
+  redactUrl,
+  requestHeadersForUpstream,
+  responseHeadersForClient,
+} from "./headers.ts";
+import { readRequestBody } from "./request_body.ts";
+import { matchRoute, upstreamUrl } from "./routes.ts";
+import { upstreamErrorResponse } from "./upstream_error.ts";
+
+/** Where and how the proxy forwards. */
+export interface ProxyOptions {
+  /** OpenAI-compatible upstream base URL. */
+  upstream: URL;
+  /** Anthropic upstream base URL. */
+  anthropicUpstream: URL;
+  /** Receives every captured call. */
+  sink: CaptureSink;
+  /** Most body bytes captured per direction; beyond it analysis is skipped. Default 32 MiB. */
+  captureCap?: number;
+  /** Milliseconds to wait for the upstream's response headers. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Where operational messages go (never secrets). Default console.error. */
+  log?: (line: string) => void;
+}
+
+/** Response header naming the call's id in llmprof. */
+export const CALL_ID_HEADER = "x-llmprof-call-id";
+
+const DEFAULT_CAP = 32 * 1024 * 1024;
+
+/** A fetch-style handler that forwards a request upstream and captures the exchange. */
+export function createProxy(options: ProxyOptions): (request: Request) => Promise<Response> {
+  const cap = options.captureCap ?? DEFAULT_CAP;
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const log = options.log ?? ((line: string) => console.error(line));
+
+  return async function proxy(request: Request): Promise<Response> {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const url = new URL(request.url);
+    const route = matchRoute(request.method, url.pathname, request.headers);
+    const base = route.upstream === "anthropic" ? options.anthropicUpstream : options.upstream;
+    const target = upstreamUrl(base, url.pathname, url.search);
+    const id = newCallId(startedAt);
+
+    const record = (fields: Partial<CapturedCall>): void => {
+      options.sink.submit({
+        id,
+        startedAt,
+        method: request.method,
+        path: url.pathname,
+        query: redactQuery(url.search),
+        api: route.api,
+        provider: route.provider,
+        upstream: redactUrl(base),
+        requestHeaders: redactHeaders(request.headers),
+        requestBody: null,
+        requestBytes: 0,
+        status: 0,
+        responseHeaders: {},
+        responseBody: null,
+        responseBytes: 0,
+        ttfbMs: null,
+        durationMs: performance.now() - t0,
+        clientAborted: false,
+        error: null,
+        ...fields,
+      });
+    };
+
+    const aborter = new AbortController();
+    const onClientGone = () => aborter.abort(new DOMException("client disconnected", "AbortError"));
+    request.signal.addEventListener("abort", onClientGone, { once: true });
+    const timer = setTimeout(
+      () => aborter.abort(new DOMException("upstream timed out", "TimeoutError")),
+      timeoutMs,
+    );
+
+    const forwarded = await readRequestBody(request, cap);
+    let upstream: Response;
+    try {
+      upstream = await fetch(target, {
+        method: request.method,
+        headers: requestHeadersForUpstream(request.headers),
+        body: forwarded.body,
+        redirect: "manual",
+        signal: aborter.signal,
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      const sent = await forwarded.captured;
+      const clientAborted = request.signal.aborted;
+      const reason = clientAborted
+        ? "client disconnected before the upstream answered"
+        : describeFetchError(error, aborter.signal, timeoutMs).replaceAll(
+          target.href,
+          redactUrl(target),
+        );
+      const where = redactUrl(target);
+      if (!clientAborted) log(`llmprof: could not reach the upstream ${where}: ${reason}`);
+      record({
+        requestBody: route.recognised ? sent.bytes : null,
+        requestBytes: sent.total,
+        status: clientAborted ? 499 : 502,
+        clientAborted,
+        error: clientAborted ? reason : `could not reach the upstream ${where}: ${reason}`,
+      });
+      return upstreamErrorResponse(
+        route.provider,
+        `llmprof could not reach the upstream ${where}: ${reason}. Check --upstream / --anthropic-upstream and your network.`,
+      );
+    }
+    clearTimeout(timer);
+
+    const headers = responseHeadersForClient(upstream.headers);
+    if (route.recognised) headers.set(CALL_ID_HEADER, id);
+    const finish = async (
+      body: { bytes: Uint8Array | null; total: number },
+      firstChunkAt: number | null,
+      cancelled: boolean,
+      error: unknown,
+    ) => {
+      const sent = await forwarded.captured;
+      const over = route.recognised && (sent.bytes === null || body.bytes === null);
+      record({
+        requestBody: route.recognised ? sent.bytes : null,
+        requestBytes: sent.total,
+        status: upstream.status,
+        responseHeaders: redactHeaders(headers),
+        responseBody: route.recognised ? body.bytes : null,
+        responseBytes: body.total,
+        ttfbMs: firstChunkAt === null ? null : firstChunkAt - t0,
+        durationMs: performance.now() - t0,
+        clientAborted: cancelled,
+        error: error
+          ? `upstream stream failed: ${
+            errorMessage(error).replaceAll(target.href, redactUrl(target))
+          }`
+          : over
+          ? `body over the ${cap} byte capture cap: analysis skipped`
+          : null,
+      });
+    };
+
+    if (upstream.body === null) {
+      queueMicrotask(() => finish({ bytes: new Uint8Array(0), total: 0 }, null, false, null));
+      return new Response(null, {
+        status: upstream.status,
+        statusText: upstream.statusText,
+        headers,
+      });
+    }
+    const body = tapStream(upstream.body, {
+      cap: route.recognised ? cap : 0,
+      onEnd: (end) => {
+        request.signal.removeEventListener("abort", onClientGone);
+        if (end.cancelled) aborter.abort();
+        finish(end.body, end.firstChunkAt, end.cancelled, end.error);
+      },
+    });
+    return new Response(body, {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers,
+    });
+  };
+}
+
+function describeFetchError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (
+    signal.aborted && signal.reason instanceof DOMException && signal.reason.name === "TimeoutError"
+  ) {
+    return `no response within ${Math.round(timeoutMs / 1000)} s`;
+  }
+  return errorMessage(error);
+}
+
+function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : "";
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
+}

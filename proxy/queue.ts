@@ -1,0 +1,92 @@
+import type { CapturedCall, CaptureSink } from "./call.ts";
+
+/** Limits for {@linkcode CaptureQueue}. */
+export interface QueueOptions {
+  /** Most calls waiting at once. */
+  maxCalls?: number;
+  /** Most captured body bytes waiting at once. */
+  maxBytes?: number;
+}
+
+/** Counters a queue reports in health. */
+export interface QueueStats {
+  pending: number;
+  dropped: number;
+  accepted: number;
+}
+
+function sizeOf(call: CapturedCall): number {
+  return (call.requestBody?.byteLength ?? 0) + (call.responseBody?.byteLength ?? 0);
+}
+
+/**
+ * The bounded hand-off between the proxy and analysis. Submitting never blocks:
+ * when the queue is full the call is shed and counted.
+ */
+export class CaptureQueue implements CaptureSink {
+  readonly #maxCalls: number;
+  readonly #maxBytes: number;
+  #items: CapturedCall[] = [];
+  #head = 0;
+  #bytes = 0;
+  #dropped = 0;
+  #accepted = 0;
+  #closed = false;
+  #waiters: Array<(call: CapturedCall | null) => void> = [];
+
+  constructor(options: QueueOptions = {}) {
+    this.#maxCalls = options.maxCalls ?? 2_000;
+    this.#maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+  }
+
+  /** Adds a call unless the queue is full or closed; returns whether it was kept. */
+  submit(call: CapturedCall): boolean {
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#accepted++;
+      waiter(call);
+      return true;
+    }
+    const size = sizeOf(call);
+    if (this.#closed || this.pending >= this.#maxCalls || this.#bytes + size > this.#maxBytes) {
+      this.#dropped++;
+      return false;
+    }
+    this.#items.push(call);
+    this.#bytes += size;
+    this.#accepted++;
+    return true;
+  }
+
+  /** The next call, waiting for one if none is queued; null once closed and empty. */
+  take(): Promise<CapturedCall | null> {
+    if (this.pending > 0) {
+      const call = this.#items[this.#head];
+      this.#items[this.#head++] = undefined as unknown as CapturedCall;
+      this.#bytes -= sizeOf(call);
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+      return Promise.resolve(call);
+    }
+    if (this.#closed) return Promise.resolve(null);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Stops accepting calls; consumers drain what is left, then get null. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) waiter(null);
+  }
+
+  /** Calls waiting to be taken. */
+  get pending(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Counters for health. */
+  stats(): QueueStats {
+    return { pending: this.pending, dropped: this.#dropped, accepted: this.#accepted };
+  }
+}

@@ -1,0 +1,67 @@
+import { assertEquals } from "../tests/assert.ts";
+import type { CapturedCall } from "./call.ts";
+import { CaptureQueue } from "./queue.ts";
+
+function call(id: string, bodyBytes = 0): CapturedCall {
+  return {
+    id,
+    startedAt: 0,
+    method: "POST",
+    path: "/v1/chat/completions",
+    query: "",
+    api: "chat.completions",
+    provider: "openai",
+    upstream: "",
+    requestHeaders: {},
+    requestBody: new Uint8Array(bodyBytes),
+    requestBytes: bodyBytes,
+    status: 200,
+    responseHeaders: {},
+    responseBody: null,
+    responseBytes: 0,
+    ttfbMs: 1,
+    durationMs: 2,
+    clientAborted: false,
+    error: null,
+  };
+}
+
+Deno.test("CaptureQueue hands calls over in order", async () => {
+  const queue = new CaptureQueue();
+  queue.submit(call("a"));
+  queue.submit(call("b"));
+  assertEquals((await queue.take())?.id, "a");
+  assertEquals((await queue.take())?.id, "b");
+  const waiting = queue.take();
+  queue.submit(call("c"));
+  assertEquals((await waiting)?.id, "c");
+});
+
+Deno.test("CaptureQueue sheds and counts calls beyond its call bound, never blocking", () => {
+  const queue = new CaptureQueue({ maxCalls: 2 });
+  assertEquals([queue.submit(call("a")), queue.submit(call("b")), queue.submit(call("c"))], [
+    true,
+    true,
+    false,
+  ]);
+  assertEquals(queue.stats(), { pending: 2, dropped: 1, accepted: 2 });
+});
+
+Deno.test("CaptureQueue sheds calls beyond its byte bound", () => {
+  const queue = new CaptureQueue({ maxBytes: 100 });
+  assertEquals([
+    queue.submit(call("a", 60)),
+    queue.submit(call("b", 60)),
+    queue.submit(call("c", 30)),
+  ], [true, false, true]);
+  assertEquals(queue.stats().dropped, 1);
+});
+
+Deno.test("CaptureQueue drains after close, then yields null", async () => {
+  const queue = new CaptureQueue();
+  queue.submit(call("a"));
+  queue.close();
+  assertEquals(queue.submit(call("b")), false);
+  assertEquals((await queue.take())?.id, "a");
+  assertEquals(await queue.take(), null);
+});

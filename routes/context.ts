@@ -1,0 +1,10 @@
+import type { QueueStats } from "../proxy/queue.ts";
+
+/** What the local pages and API read from the running llmprof. */
+export interface AppContext {
+  version: string;
+  /** The capture queue's counters. */
+  queue(): QueueStats;
+  /** The store's kind and whether it answers. */
+  store(): Promise<{ kind: string; ok: boolean; backlog?: number }>;
+}

@@ -1,0 +1,104 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+function llmprof(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { LLMPROF_HOME: Deno.makeTempDirSync(), ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function finish(child: Deno.ChildProcess) {
+  const { code, stdout, stderr } = await child.output();
+  return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
+}
+
+/** Reads stdout until `needle` appears; returns what was read. */
+async function readUntil(child: Deno.ChildProcess, needle: string): Promise<string> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes(needle)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`llmprof exited before printing "${needle}": ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  return text;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("llmprof --help lists every setting with its environment variable", async () => {
+  const { code, out } = await finish(llmprof(["--help"]));
+  assertEquals(code, 0);
+  for (
+    const env of [
+      "LLMPROF_HOST",
+      "LLMPROF_PORT",
+      "LLMPROF_UPSTREAM",
+      "LLMPROF_ANTHROPIC_UPSTREAM",
+      "LLMPROF_HOME",
+      "LLMPROF_DB_URL",
+      "LLMPROF_PRICING",
+    ]
+  ) {
+    assertStringIncludes(out, env);
+  }
+  assertStringIncludes(out, "--anthropic-upstream");
+});
+
+Deno.test("llmprof up prints the base URLs to use, serves, and stops on SIGTERM", async () => {
+  const port = freePort();
+  const child = llmprof(["up"], { LLMPROF_PORT: String(port) });
+  const banner = await readUntil(child, "Dashboard");
+  assertStringIncludes(banner, `base_url  http://127.0.0.1:${port}/v1 `);
+  assertStringIncludes(banner, `base_url  http://127.0.0.1:${port} `);
+  assertStringIncludes(banner, `http://127.0.0.1:${port}/_llmprof/`);
+  const health = await (await fetch(`http://127.0.0.1:${port}/_llmprof/health`)).json();
+  assertEquals(health.status, "ok");
+  child.kill("SIGTERM");
+  const { code } = await child.status;
+  await child.stdout.cancel().catch(() => {});
+  await child.stderr.cancel();
+  assertEquals(code, 0);
+});
+
+Deno.test("llmprof stops with status 2 and one sentence when the port is in use", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const { port } = listener.addr as Deno.NetAddr;
+    const { code, err } = await finish(llmprof(["--port", String(port)]));
+    assertEquals(code, 2);
+    assertEquals(
+      err.trim(),
+      `Port ${port} on 127.0.0.1 is already in use: stop the other process or pass --port.`,
+    );
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("llmprof stops with status 2 on a bad flag value or unknown flag", async () => {
+  for (
+    const [args, message] of [
+      [["--port", "abc"], 'Invalid port "abc"'],
+      [["--upstream", "nope"], 'Invalid --upstream "nope"'],
+      [["--db", "redis://x"], 'Unknown store "redis://x"'],
+      [["--frobnicate"], "--frobnicate"],
+      [["--pricing", "/does/not/exist.json"], 'Cannot read price overrides "/does/not/exist.json"'],
+    ] as const
+  ) {
+    const { code, err } = await finish(llmprof([...args]));
+    assertEquals(code, 2, `${args.join(" ")}: ${err}`);
+    assertStringIncludes(err, message);
+    assert(err.trim().split("\n").length === 1, `one line, got: ${err}`);
+  }
+});

@@ -1,0 +1,538 @@
+/**
+ * A fake OpenAI + Anthropic upstream for tests and benchmarks. It replays the event
+ * sequences the providers document, for JSON and SSE, and a few failure modes chosen
+ * with the `x-fake-behavior` request header:
+ * `slow` (10 SSE chunks 50 ms apart), `endless` (SSE until the client leaves),
+ * `gzip` (gzip-encoded JSON), `hang` (never answers), `status-<code>` (provider error).
+ */
+import { gzipSync } from "node:zlib";
+
+/** One request the fake upstream received. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  search: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** A running fake upstream. */
+export interface FakeUpstream {
+  url: string;
+  requests: SeenRequest[];
+  /** How many response streams were cancelled by the peer (the proxy). */
+  cancelled(): number;
+  /** Resolves at the next cancellation. */
+  nextCancel(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const TEXT = ["Hello", " from", " the", " fake", " upstream", "."];
+const THINKING = ["Let me", " think", " about", " this."];
+
+type Json = Record<string, unknown>;
+type Frame = { event?: string; data: unknown };
+
+function sse(frames: Frame[], done = false): string {
+  let out = "";
+  for (const f of frames) {
+    if (f.event) out += `event: ${f.event}\n`;
+    out += `data: ${typeof f.data === "string" ? f.data : JSON.stringify(f.data)}\n\n`;
+  }
+  return done ? out + "data: [DONE]\n\n" : out;
+}
+
+/** A stand-in prompt size: about four bytes a token. */
+function promptTokens(body: Uint8Array): number {
+  return Math.max(1, Math.ceil(body.byteLength / 4));
+}
+
+interface Turn {
+  /** The tool to call, or null to answer in text. */
+  tool: string | null;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Calls the first tool while the conversation's last item is not a tool result; else answers. */
+function decide(request: Json, raw: Uint8Array): Turn {
+  const tools = (request.tools as Json[] | undefined) ?? [];
+  const items = (request.messages ?? request.input) as Json[] | string | undefined;
+  const last = Array.isArray(items) ? items[items.length - 1] : undefined;
+  const lastIsResult = last !== undefined && (
+    last.role === "tool" || last.type === "function_call_output" ||
+    (Array.isArray(last.content) && (last.content as Json[]).some((b) => b.type === "tool_result"))
+  );
+  const first = tools[0];
+  const name = first === undefined
+    ? null
+    : ((first.function as Json | undefined)?.name ?? first.name) as string;
+  return {
+    tool: name && !lastIsResult ? name : null,
+    inputTokens: promptTokens(raw),
+    outputTokens: 12,
+  };
+}
+
+const ARGS = '{"city":"Paris"}';
+const ARG_PARTS = ['{"ci', 'ty":', ' "Par', 'is"}'];
+
+function chatCompletions(request: Json, turn: Turn, stream: boolean): string | Json {
+  const id = "chatcmpl-fake123";
+  const model = request.model as string;
+  const usage = {
+    prompt_tokens: turn.inputTokens,
+    completion_tokens: turn.outputTokens,
+    total_tokens: turn.inputTokens + turn.outputTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+  const finish = turn.tool ? "tool_calls" : "stop";
+  if (!stream) {
+    const message = turn.tool
+      ? {
+        role: "assistant",
+        content: null,
+        refusal: null,
+        tool_calls: [{
+          id: "call_fake1",
+          type: "function",
+          function: { name: turn.tool, arguments: ARGS },
+        }],
+      }
+      : { role: "assistant", content: TEXT.join(""), refusal: null };
+    return {
+      id,
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+      usage,
+      system_fingerprint: "fp_fake",
+    };
+  }
+  const withUsage = (request.stream_options as Json | undefined)?.include_usage === true;
+  const chunk = (delta: Json, finish_reason: string | null = null): Frame => ({
+    data: {
+      id,
+      object: "chat.completion.chunk",
+      created: 1_700_000_000,
+      model,
+      system_fingerprint: "fp_fake",
+      choices: [{ index: 0, delta, logprobs: null, finish_reason }],
+      ...(withUsage ? { usage: null } : {}),
+    },
+  });
+  const frames: Frame[] = turn.tool
+    ? [
+      chunk({
+        role: "assistant",
+        content: null,
+        tool_calls: [{
+          index: 0,
+          id: "call_fake1",
+          type: "function",
+          function: { name: turn.tool, arguments: "" },
+        }],
+        refusal: null,
+      }),
+      ...ARG_PARTS.map((part) =>
+        chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] })
+      ),
+    ]
+    : [
+      chunk({ role: "assistant", content: "", refusal: null }),
+      ...TEXT.map((t) => chunk({ content: t })),
+    ];
+  frames.push(chunk({}, finish));
+  if (withUsage) {
+    frames.push({
+      data: {
+        id,
+        object: "chat.completion.chunk",
+        created: 1_700_000_000,
+        model,
+        system_fingerprint: "fp_fake",
+        choices: [],
+        usage,
+      },
+    });
+  }
+  return sse(frames, true);
+}
+
+function responses(request: Json, turn: Turn, stream: boolean): string | Json {
+  const id = `resp_fake${Math.random().toString(36).slice(2, 10)}`;
+  const usage = {
+    input_tokens: turn.inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: turn.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: turn.inputTokens + turn.outputTokens,
+  };
+  const item = turn.tool
+    ? {
+      id: "fc_fake1",
+      type: "function_call",
+      status: "completed",
+      arguments: ARGS,
+      call_id: "call_fake1",
+      name: turn.tool,
+    }
+    : {
+      id: "msg_fake1",
+      type: "message",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: TEXT.join(""), annotations: [] }],
+    };
+  const base = {
+    id,
+    object: "response",
+    created_at: 1_700_000_000,
+    model: request.model,
+    instructions: request.instructions ?? null,
+    tools: request.tools ?? [],
+    previous_response_id: request.previous_response_id ?? null,
+    parallel_tool_calls: true,
+    temperature: 1,
+    top_p: 1,
+    tool_choice: "auto",
+    text: { format: { type: "text" } },
+    reasoning: { effort: null, summary: null },
+    store: true,
+    metadata: {},
+    error: null,
+    incomplete_details: null,
+  };
+  const done = { ...base, status: "completed", output: [item], usage };
+  if (!stream) return done;
+  let seq = 0;
+  const ev = (type: string, fields: Json): Frame => ({
+    event: type,
+    data: { type, sequence_number: seq++, ...fields },
+  });
+  const pending = { ...base, status: "in_progress", output: [], usage: null };
+  const frames: Frame[] = [
+    ev("response.created", { response: pending }),
+    ev("response.in_progress", { response: pending }),
+  ];
+  if (turn.tool) {
+    frames.push(
+      ev("response.output_item.added", {
+        output_index: 0,
+        item: { ...item, status: "in_progress", arguments: "" },
+      }),
+    );
+    for (const delta of ARG_PARTS) {
+      frames.push(
+        ev("response.function_call_arguments.delta", {
+          item_id: "fc_fake1",
+          output_index: 0,
+          delta,
+        }),
+      );
+    }
+    frames.push(
+      ev("response.function_call_arguments.done", {
+        item_id: "fc_fake1",
+        output_index: 0,
+        arguments: ARGS,
+      }),
+    );
+  } else {
+    frames.push(
+      ev("response.output_item.added", {
+        output_index: 0,
+        item: { ...item, status: "in_progress", content: [] },
+      }),
+    );
+    const part = { type: "output_text", text: "", annotations: [] };
+    frames.push(
+      ev("response.content_part.added", {
+        item_id: "msg_fake1",
+        output_index: 0,
+        content_index: 0,
+        part,
+      }),
+    );
+    for (const delta of TEXT) {
+      frames.push(
+        ev("response.output_text.delta", {
+          item_id: "msg_fake1",
+          output_index: 0,
+          content_index: 0,
+          delta,
+          logprobs: [],
+        }),
+      );
+    }
+    frames.push(
+      ev("response.output_text.done", {
+        item_id: "msg_fake1",
+        output_index: 0,
+        content_index: 0,
+        text: TEXT.join(""),
+        logprobs: [],
+      }),
+    );
+    frames.push(
+      ev("response.content_part.done", {
+        item_id: "msg_fake1",
+        output_index: 0,
+        content_index: 0,
+        part: { ...part, text: TEXT.join("") },
+      }),
+    );
+  }
+  frames.push(ev("response.output_item.done", { output_index: 0, item }));
+  frames.push(ev("response.completed", { response: done }));
+  return sse(frames);
+}
+
+function messages(request: Json, turn: Turn, stream: boolean): string | Json {
+  const thinking = (request.thinking as Json | undefined)?.type === "enabled";
+  const usage = {
+    input_tokens: turn.inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: turn.outputTokens,
+  };
+  const content: Json[] = [];
+  if (thinking) {
+    content.push({ type: "thinking", thinking: THINKING.join(""), signature: "sig_fake" });
+  }
+  content.push({ type: "text", text: TEXT.join("") });
+  if (turn.tool) {
+    content.push({
+      type: "tool_use",
+      id: "toolu_fake1",
+      name: turn.tool,
+      input: { city: "Paris" },
+    });
+  }
+  const message = {
+    id: "msg_fake1",
+    type: "message",
+    role: "assistant",
+    model: request.model,
+    content,
+    stop_reason: turn.tool ? "tool_use" : "end_turn",
+    stop_sequence: null,
+    usage,
+  };
+  if (!stream) return message;
+  const ev = (type: string, fields: Json = {}): Frame => ({
+    event: type,
+    data: { type, ...fields },
+  });
+  const frames: Frame[] = [
+    ev("message_start", {
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
+    }),
+  ];
+  let index = 0;
+  if (thinking) {
+    frames.push(
+      ev("content_block_start", {
+        index,
+        content_block: { type: "thinking", thinking: "", signature: "" },
+      }),
+    );
+    for (const t of THINKING) {
+      frames.push(
+        ev("content_block_delta", { index, delta: { type: "thinking_delta", thinking: t } }),
+      );
+    }
+    frames.push(
+      ev("content_block_delta", {
+        index,
+        delta: { type: "signature_delta", signature: "sig_fake" },
+      }),
+    );
+    frames.push(ev("content_block_stop", { index }));
+    index++;
+  }
+  frames.push(ev("content_block_start", { index, content_block: { type: "text", text: "" } }));
+  frames.push(ev("ping"));
+  for (const t of TEXT) {
+    frames.push(ev("content_block_delta", { index, delta: { type: "text_delta", text: t } }));
+  }
+  frames.push(ev("content_block_stop", { index }));
+  index++;
+  if (turn.tool) {
+    frames.push(
+      ev("content_block_start", {
+        index,
+        content_block: { type: "tool_use", id: "toolu_fake1", name: turn.tool, input: {} },
+      }),
+    );
+    for (const part of ARG_PARTS) {
+      frames.push(
+        ev("content_block_delta", {
+          index,
+          delta: { type: "input_json_delta", partial_json: part },
+        }),
+      );
+    }
+    frames.push(ev("content_block_stop", { index }));
+  }
+  frames.push(ev("message_delta", {
+    delta: { stop_reason: message.stop_reason, stop_sequence: null },
+    usage: { output_tokens: turn.outputTokens },
+  }));
+  frames.push(ev("message_stop"));
+  return sse(frames);
+}
+
+function providerError(path: string, status: number): Response {
+  const body = path.endsWith("/v1/messages")
+    ? {
+      type: "error",
+      error: { type: status === 429 ? "rate_limit_error" : "api_error", message: `fake ${status}` },
+    }
+    : {
+      error: {
+        message: `fake ${status}`,
+        type: status === 429 ? "rate_limit_exceeded" : "server_error",
+        param: null,
+        code: null,
+      },
+    };
+  return Response.json(body, { status, headers: { "x-fake": "error", "retry-after": "0" } });
+}
+
+/** Starts a fake upstream on a free loopback port. */
+export function startFakeUpstream(): FakeUpstream {
+  const requests: SeenRequest[] = [];
+  let cancels = 0;
+  const cancelWaiters: Array<(n: number) => void> = [];
+  const onCancel = () => {
+    cancels++;
+    for (const w of cancelWaiters.splice(0)) w(cancels);
+  };
+
+  const streamed = (frames: string[], gapMs: number, endless = false): Response => {
+    let i = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!endless && i >= frames.length) return controller.close();
+        if (i > 0) await new Promise<void>((r) => timer = setTimeout(r, gapMs));
+        controller.enqueue(encoder.encode(frames[i % frames.length]));
+        i++;
+      },
+      cancel() {
+        clearTimeout(timer);
+        onCancel();
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+    });
+  };
+
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const body = new Uint8Array(await req.arrayBuffer());
+    requests.push({
+      method: req.method,
+      path: url.pathname,
+      search: url.search,
+      headers: Object.fromEntries(req.headers),
+      body,
+    });
+    const behavior = req.headers.get("x-fake-behavior") ?? "";
+    const status = /^status-(\d{3})$/.exec(behavior);
+    if (status) return providerError(url.pathname, Number(status[1]));
+    if (behavior === "hang") {
+      await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+      return new Response(null, { status: 204 });
+    }
+    if (behavior === "slow" || behavior === "endless") {
+      const frames = Array.from({ length: 10 }, (_, n) => `data: {"n":${n}}\n\n`);
+      return streamed(frames, 50, behavior === "endless");
+    }
+
+    if (req.method === "GET" && url.pathname.endsWith("/v1/models")) {
+      return Response.json({
+        object: "list",
+        data: [{ id: "gpt-4o", object: "model", created: 0, owned_by: "fake" }],
+      });
+    }
+    if (url.pathname.endsWith("/v1/embeddings")) {
+      return Response.json({
+        object: "list",
+        data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }],
+        model: "text-embedding-3-small",
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      });
+    }
+    if (url.pathname.endsWith("/v1/files")) {
+      const form = await new Response(body, {
+        headers: { "content-type": req.headers.get("content-type") ?? "" },
+      }).formData();
+      const file = form.get("file");
+      return Response.json({
+        id: "file-fake",
+        object: "file",
+        purpose: form.get("purpose"),
+        filename: file instanceof File ? file.name : null,
+        bytes: file instanceof File ? file.size : 0,
+      });
+    }
+    const kind = url.pathname.endsWith("/v1/chat/completions")
+      ? chatCompletions
+      : url.pathname.endsWith("/v1/responses")
+      ? responses
+      : url.pathname.endsWith("/v1/messages")
+      ? messages
+      : null;
+    if (kind === null || req.method !== "POST") {
+      return Response.json({
+        error: { message: `fake upstream has no ${req.method} ${url.pathname}` },
+      }, { status: 404 });
+    }
+    let request: Json;
+    try {
+      request = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      return providerError(url.pathname, 400);
+    }
+    const out = kind(request, decide(request, body), request.stream === true);
+    if (typeof out === "string") {
+      const events = out.split(/(?<=\n\n)/);
+      return behavior === "slow-events" ? streamed(events, 50) : streamed(events, 0);
+    }
+    if (behavior === "gzip") {
+      const zipped = new Uint8Array(gzipSync(encoder.encode(JSON.stringify(out))));
+      return new Response(zipped, {
+        headers: {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": String(zipped.byteLength),
+        },
+      });
+    }
+    return Response.json(out, { headers: { "x-request-id": "req_fake" } });
+  });
+
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    requests,
+    cancelled: () => cancels,
+    nextCancel: () => new Promise((resolve) => cancelWaiters.push(resolve)),
+    close: () => server.shutdown(),
+  };
+}
