@@ -155,20 +155,49 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
         headers,
       });
     }
+    const init = { status: upstream.status, statusText: upstream.statusText, headers };
+    if (!route.recognised) {
+      // Not analysed: hand the upstream body straight to the client (Deno's native fast path).
+      const length = Number(upstream.headers.get("content-length") ?? 0);
+      queueMicrotask(() =>
+        finish({ bytes: null, total: Number.isFinite(length) ? length : 0 }, null, false, null)
+      );
+      return new Response(upstream.body, init);
+    }
+    const length = Number(headers.get("content-length") ?? NaN);
+    if (Number.isFinite(length) && length <= cap && !isEventStream(headers)) {
+      // A JSON body of known size: read it whole and send the same bytes. The client cannot use
+      // half a JSON document, and a byte body keeps Deno's fast path (a JS stream halves req/s).
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = new Uint8Array(await upstream.arrayBuffer());
+      } catch (error) {
+        const cancelled = request.signal.aborted;
+        await finish({ bytes: null, total: 0 }, null, cancelled, cancelled ? null : error);
+        return upstreamErrorResponse(
+          route.provider,
+          `llmprof lost the upstream response from ${redactUrl(target)}: ${errorMessage(error)}.`,
+        );
+      }
+      request.signal.removeEventListener("abort", onClientGone);
+      const arrived = performance.now();
+      queueMicrotask(() => finish({ bytes, total: bytes.byteLength }, arrived, false, null));
+      return new Response(bytes, init);
+    }
     const body = tapStream(upstream.body, {
-      cap: route.recognised ? cap : 0,
+      cap,
       onEnd: (end) => {
         request.signal.removeEventListener("abort", onClientGone);
         if (end.cancelled) aborter.abort();
         finish(end.body, end.firstChunkAt, end.cancelled, end.error);
       },
     });
-    return new Response(body, {
-      status: upstream.status,
-      statusText: upstream.statusText,
-      headers,
-    });
+    return new Response(body, init);
   };
+}
+
+function isEventStream(headers: Headers): boolean {
+  return headers.get("content-type")?.toLowerCase().startsWith("text/event-stream") ?? false;
 }
 
 function describeFetchError(error: unknown, signal: AbortSignal, timeoutMs: number): string {

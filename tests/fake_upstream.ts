@@ -413,8 +413,16 @@ function providerError(path: string, status: number): Response {
   return Response.json(body, { status, headers: { "x-fake": "error", "retry-after": "0" } });
 }
 
-/** Starts a fake upstream on a free loopback port. */
-export function startFakeUpstream(): FakeUpstream {
+/** Options for {@linkcode startFakeUpstream}. */
+export interface FakeOptions {
+  /** Port to listen on; default a free one. */
+  port?: number;
+  /** Keep every request for inspection (default true; benchmarks turn it off). */
+  record?: boolean;
+}
+
+/** Starts a fake upstream on a loopback port. */
+export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
   const requests: SeenRequest[] = [];
   let cancels = 0;
   const cancelWaiters: Array<(n: number) => void> = [];
@@ -429,7 +437,7 @@ export function startFakeUpstream(): FakeUpstream {
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (!endless && i >= frames.length) return controller.close();
-        if (i > 0) await new Promise<void>((r) => timer = setTimeout(r, gapMs));
+        if (i > 0 && gapMs > 0) await new Promise<void>((r) => timer = setTimeout(r, gapMs));
         controller.enqueue(encoder.encode(frames[i % frames.length]));
         i++;
       },
@@ -443,90 +451,95 @@ export function startFakeUpstream(): FakeUpstream {
     });
   };
 
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const url = new URL(req.url);
-    const body = new Uint8Array(await req.arrayBuffer());
-    requests.push({
-      method: req.method,
-      path: url.pathname,
-      search: url.search,
-      headers: Object.fromEntries(req.headers),
-      body,
-    });
-    const behavior = req.headers.get("x-fake-behavior") ?? "";
-    const status = /^status-(\d{3})$/.exec(behavior);
-    if (status) return providerError(url.pathname, Number(status[1]));
-    if (behavior === "hang") {
-      await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
-      return new Response(null, { status: 204 });
-    }
-    if (behavior === "slow" || behavior === "endless") {
-      const frames = Array.from({ length: 10 }, (_, n) => `data: {"n":${n}}\n\n`);
-      return streamed(frames, 50, behavior === "endless");
-    }
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: options.port ?? 0, onListen() {} },
+    async (req) => {
+      const url = new URL(req.url);
+      const body = new Uint8Array(await req.arrayBuffer());
+      if (options.record !== false) {
+        requests.push({
+          method: req.method,
+          path: url.pathname,
+          search: url.search,
+          headers: Object.fromEntries(req.headers),
+          body,
+        });
+      }
+      const behavior = req.headers.get("x-fake-behavior") ?? "";
+      const status = /^status-(\d{3})$/.exec(behavior);
+      if (status) return providerError(url.pathname, Number(status[1]));
+      if (behavior === "hang") {
+        await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+        return new Response(null, { status: 204 });
+      }
+      if (behavior === "slow" || behavior === "endless") {
+        const frames = Array.from({ length: 10 }, (_, n) => `data: {"n":${n}}\n\n`);
+        return streamed(frames, 50, behavior === "endless");
+      }
 
-    if (req.method === "GET" && url.pathname.endsWith("/v1/models")) {
-      return Response.json({
-        object: "list",
-        data: [{ id: "gpt-4o", object: "model", created: 0, owned_by: "fake" }],
-      });
-    }
-    if (url.pathname.endsWith("/v1/embeddings")) {
-      return Response.json({
-        object: "list",
-        data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }],
-        model: "text-embedding-3-small",
-        usage: { prompt_tokens: 3, total_tokens: 3 },
-      });
-    }
-    if (url.pathname.endsWith("/v1/files")) {
-      const form = await new Response(body, {
-        headers: { "content-type": req.headers.get("content-type") ?? "" },
-      }).formData();
-      const file = form.get("file");
-      return Response.json({
-        id: "file-fake",
-        object: "file",
-        purpose: form.get("purpose"),
-        filename: file instanceof File ? file.name : null,
-        bytes: file instanceof File ? file.size : 0,
-      });
-    }
-    const kind = url.pathname.endsWith("/v1/chat/completions")
-      ? chatCompletions
-      : url.pathname.endsWith("/v1/responses")
-      ? responses
-      : url.pathname.endsWith("/v1/messages")
-      ? messages
-      : null;
-    if (kind === null || req.method !== "POST") {
-      return Response.json({
-        error: { message: `fake upstream has no ${req.method} ${url.pathname}` },
-      }, { status: 404 });
-    }
-    let request: Json;
-    try {
-      request = JSON.parse(new TextDecoder().decode(body));
-    } catch {
-      return providerError(url.pathname, 400);
-    }
-    const out = kind(request, decide(request, body), request.stream === true);
-    if (typeof out === "string") {
-      const events = out.split(/(?<=\n\n)/);
-      return behavior === "slow-events" ? streamed(events, 50) : streamed(events, 0);
-    }
-    if (behavior === "gzip") {
-      const zipped = new Uint8Array(gzipSync(encoder.encode(JSON.stringify(out))));
-      return new Response(zipped, {
-        headers: {
-          "content-type": "application/json",
-          "content-encoding": "gzip",
-          "content-length": String(zipped.byteLength),
-        },
-      });
-    }
-    return Response.json(out, { headers: { "x-request-id": "req_fake" } });
-  });
+      if (req.method === "GET" && url.pathname.endsWith("/v1/models")) {
+        return Response.json({
+          object: "list",
+          data: [{ id: "gpt-4o", object: "model", created: 0, owned_by: "fake" }],
+        });
+      }
+      if (url.pathname.endsWith("/v1/embeddings")) {
+        return Response.json({
+          object: "list",
+          data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }],
+          model: "text-embedding-3-small",
+          usage: { prompt_tokens: 3, total_tokens: 3 },
+        });
+      }
+      if (url.pathname.endsWith("/v1/files")) {
+        const form = await new Response(body, {
+          headers: { "content-type": req.headers.get("content-type") ?? "" },
+        }).formData();
+        const file = form.get("file");
+        return Response.json({
+          id: "file-fake",
+          object: "file",
+          purpose: form.get("purpose"),
+          filename: file instanceof File ? file.name : null,
+          bytes: file instanceof File ? file.size : 0,
+        });
+      }
+      const kind = url.pathname.endsWith("/v1/chat/completions")
+        ? chatCompletions
+        : url.pathname.endsWith("/v1/responses")
+        ? responses
+        : url.pathname.endsWith("/v1/messages")
+        ? messages
+        : null;
+      if (kind === null || req.method !== "POST") {
+        return Response.json({
+          error: { message: `fake upstream has no ${req.method} ${url.pathname}` },
+        }, { status: 404 });
+      }
+      let request: Json;
+      try {
+        request = JSON.parse(new TextDecoder().decode(body));
+      } catch {
+        return providerError(url.pathname, 400);
+      }
+      const out = kind(request, decide(request, body), request.stream === true);
+      if (typeof out === "string") {
+        const events = out.split(/(?<=\n\n)/);
+        return behavior === "slow-events" ? streamed(events, 50) : streamed(events, 0);
+      }
+      if (behavior === "gzip") {
+        const zipped = new Uint8Array(gzipSync(encoder.encode(JSON.stringify(out))));
+        return new Response(zipped, {
+          headers: {
+            "content-type": "application/json",
+            "content-encoding": "gzip",
+            "content-length": String(zipped.byteLength),
+          },
+        });
+      }
+      return Response.json(out, { headers: { "x-request-id": "req_fake" } });
+    },
+  );
 
   return {
     url: `http://127.0.0.1:${server.addr.port}`,

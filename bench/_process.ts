@@ -1,0 +1,44 @@
+/** A server started in its own process for a benchmark. */
+export interface ServerProcess {
+  url: string;
+  /** Resident memory in MiB, from /proc. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `deno run -A <script> …args` and waits for the first stdout line matching `ready`. */
+export async function spawnServer(
+  script: string,
+  args: string[],
+  options: { ready?: RegExp; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+    env: options.env,
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const ready = options.ready ?? /^(http:\/\/\S+)$/m;
+  let text = "";
+  let match: RegExpExecArray | null = null;
+  while (!(match = ready.exec(text))) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${script} exited before it was ready: ${text}`);
+    text += value;
+  }
+  (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })();
+  return {
+    url: match[1],
+    rssMiB() {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
