@@ -1,0 +1,169 @@
+import type { CapturedCall } from "../proxy/mod.ts";
+import { attribute } from "./attribute.ts";
+import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
+import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
+import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
+import type { CallRecord, Usage } from "./record.ts";
+import type { ParsedRequest } from "./segment.ts";
+import { looksLikeSse } from "./sse.ts";
+import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
+import type { ParsedResponse } from "./usage.ts";
+
+/** Token counters by encoding, shared across calls so repeated content is counted once. */
+export type Counters = Map<EncodingName, TokenCounter>;
+
+/** Counters for each encoding, with their memo. */
+export function newCounters(): Counters {
+  return new Map([
+    ["o200k_base", new TokenCounter("o200k_base")],
+    ["cl100k_base", new TokenCounter("cl100k_base")],
+  ]);
+}
+
+/** What analysis adds beyond the record: the content the dashboard shows. */
+export interface Analysis {
+  record: CallRecord;
+  /** Responses API: the response id this call continues, for chaining. */
+  previousResponseId: string | null;
+}
+
+/** The record of a call with nothing analysed yet: what the proxy saw. */
+export function baseRecord(call: CapturedCall, error: string | null = call.error): CallRecord {
+  return {
+    id: call.id,
+    created_at: new Date(call.startedAt).toISOString(),
+    provider: call.provider,
+    api: call.api,
+    model: null,
+    method: call.method,
+    path: call.path,
+    status: call.status,
+    stream: false,
+    client_aborted: call.clientAborted,
+    error,
+    timings: {
+      ttfb_ms: call.ttfbMs === null ? null : round(call.ttfbMs),
+      duration_ms: round(call.durationMs),
+    },
+    usage: null,
+    attribution: null,
+    response: null,
+    cost: null,
+    session: null,
+    route: null,
+    findings: [],
+    request_bytes: call.requestBytes,
+    response_bytes: call.responseBytes,
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const textDecoder = new TextDecoder();
+
+/**
+ * Parses and attributes one captured call. Never throws: what cannot be parsed is
+ * recorded with the reason, and the rest of the record stands.
+ */
+export function analyzeCall(call: CapturedCall, counters: Counters = newCounters()): Analysis {
+  const record = baseRecord(call);
+  if (call.api === "passthrough" || call.requestBody === null) {
+    return { record, previousResponseId: null };
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(textDecoder.decode(call.requestBody));
+  } catch (error) {
+    record.error = joinErrors(record.error, `request body is not valid JSON: ${message(error)}`);
+    return { record, previousResponseId: null };
+  }
+  const model = typeof (body as { model?: unknown })?.model === "string"
+    ? (body as { model: string }).model
+    : null;
+  const choice = encodingForModel(model, call.provider);
+  const counter = counters.get(choice.encoding)!;
+
+  let request: ParsedRequest;
+  try {
+    request = call.api === "chat.completions"
+      ? parseChatRequest(body, choice.encoding)
+      : call.api === "responses"
+      ? parseResponsesRequest(body, choice.encoding)
+      : parseMessagesRequest(body);
+  } catch (error) {
+    record.error = joinErrors(record.error, `request could not be parsed: ${message(error)}`);
+    return { record, previousResponseId: null };
+  }
+  record.model = request.model;
+  record.stream = request.stream;
+
+  const notes = [...request.notes];
+  let response: ParsedResponse | null = null;
+  const encoding = call.responseHeaders["content-encoding"];
+  if (
+    call.responseBody !== null && call.responseBody.byteLength > 0 && call.status >= 200 &&
+    call.status < 300
+  ) {
+    if (encoding && encoding !== "identity") {
+      notes.push(`the response was ${encoding}-encoded and was not parsed`);
+    } else {
+      const sse = looksLikeSse(call.responseBody, call.responseHeaders["content-type"]);
+      try {
+        response = call.api === "chat.completions"
+          ? parseChatResponse(call.responseBody, sse)
+          : call.api === "responses"
+          ? parseResponsesResponse(call.responseBody, sse)
+          : parseMessagesResponse(call.responseBody, sse);
+      } catch (error) {
+        notes.push(`the response could not be parsed: ${message(error)}`);
+      }
+    }
+  }
+  record.response = response?.summary ?? null;
+  if (response && !response.summary.complete) {
+    notes.push("the response stream was cut short; usage is what arrived");
+  }
+
+  const reported = response?.usage?.input_tokens ?? null;
+  record.attribution = attribute(request.segments, counter, {
+    exact: choice.exact && call.api !== "messages",
+    reported: reported !== null && reported > 0 ? reported : null,
+    notes,
+  });
+  record.usage = response?.usage && response.usage.input_tokens > 0
+    ? response.usage
+    : countedUsage(record.attribution.counted_total, response, counter);
+  return { record, previousResponseId: request.previousResponseId };
+}
+
+function countedUsage(
+  input: number,
+  response: ParsedResponse | null,
+  counter: TokenCounter,
+): Usage {
+  const summary = response?.summary;
+  const output = summary
+    ? counter.count(summary.text) + counter.count(summary.thinking) +
+      summary.tool_calls.reduce((n, c) => n + counter.count(c.name) + counter.count(c.arguments), 0)
+    : 0;
+  return {
+    input_tokens: input,
+    output_tokens: response?.usage?.output_tokens || output,
+    cache_read_tokens: response?.usage?.cache_read_tokens ?? 0,
+    cache_write_tokens: response?.usage?.cache_write_tokens ?? 0,
+    cache_write_1h_tokens: response?.usage?.cache_write_1h_tokens ?? 0,
+    reasoning_tokens: response?.usage?.reasoning_tokens ?? 0,
+    source: "counted",
+  };
+}
+
+function joinErrors(existing: string | null, added: string): string {
+  return existing ? `${existing}; ${added}` : added;
+}

@@ -1,0 +1,105 @@
+import { apportion } from "./apportion.ts";
+import { type Attribution, type ComponentName, COMPONENTS, type TreeNode } from "./record.ts";
+import type { Segment } from "./segment.ts";
+import type { TokenCounter } from "./tokenizer.ts";
+
+/** Components whose children are named after tools. */
+const PER_TOOL: ReadonlySet<ComponentName> = new Set([
+  "tool schemas",
+  "tool calls",
+  "tool results",
+]);
+
+/** Token counts per component and per child label. */
+export interface Counts {
+  components: Map<ComponentName, number>;
+  children: Map<ComponentName, Map<string, number>>;
+}
+
+/** Counts segments into components and per-tool children. */
+export function countSegments(segments: readonly Segment[], counter: TokenCounter): Counts {
+  const components = new Map<ComponentName, number>(COMPONENTS.map((c) => [c, 0]));
+  const children = new Map<ComponentName, Map<string, number>>();
+  for (const segment of segments) {
+    const n = segment.tokens ?? (segment.text ? counter.count(segment.text) : 0);
+    components.set(segment.component, components.get(segment.component)! + n);
+    if (segment.label !== undefined && PER_TOOL.has(segment.component)) {
+      const kids = children.get(segment.component) ?? new Map<string, number>();
+      kids.set(segment.label, (kids.get(segment.label) ?? 0) + n);
+      children.set(segment.component, kids);
+    }
+  }
+  // Fixed negative overheads (the guide's enum_init) never leave a component below zero.
+  for (const [name, n] of components) if (n < 0) components.set(name, 0);
+  return { components, children };
+}
+
+/**
+ * Makes counts add up to what the provider reported. Exact counts put the difference in
+ * formatting overhead; approximate counts are scaled in proportion. Children follow
+ * their component.
+ */
+export function reconcile(
+  counts: Counts,
+  reported: number,
+  method: "exact" | "approximate",
+): Counts {
+  const names = [...counts.components.keys()];
+  const counted = [...counts.components.values()];
+  let fitted: number[];
+  const overheadAt = names.indexOf("formatting overhead");
+  const diff = reported - counted.reduce((a, b) => a + b, 0);
+  if (method === "exact" && counted[overheadAt] + diff >= 0) {
+    fitted = counted.slice();
+    fitted[overheadAt] += diff;
+  } else {
+    fitted = apportion(counted, reported);
+  }
+  const components = new Map(names.map((name, i) => [name, fitted[i]]));
+  const children = new Map<ComponentName, Map<string, number>>();
+  for (const [name, kids] of counts.children) {
+    const labels = [...kids.keys()];
+    const parts = apportion([...kids.values()], components.get(name)!);
+    children.set(name, new Map(labels.map((label, i) => [label, parts[i]])));
+  }
+  return { components, children };
+}
+
+/** The flame-graph tree: context → components → one child per tool. */
+export function buildTree(counts: Counts): TreeNode {
+  const children: TreeNode[] = [];
+  let total = 0;
+  for (const [name, tokens] of counts.components) {
+    total += tokens;
+    if (tokens <= 0) continue;
+    const kids = [...(counts.children.get(name) ?? new Map<string, number>())]
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([label, n]) => ({ name: label, tokens: n, children: [] }));
+    children.push({ name, tokens, children: kids });
+  }
+  return { name: "context", tokens: total, children };
+}
+
+/** Attributes a prompt's segments, reconciled to the reported total when there is one. */
+export function attribute(
+  segments: readonly Segment[],
+  counter: TokenCounter,
+  options: { exact: boolean; reported: number | null; notes?: string[] },
+): Attribution {
+  const counted = countSegments(segments, counter);
+  const countedTotal = [...counted.components.values()].reduce((a, b) => a + b, 0);
+  const method = options.exact ? "exact" : "approximate";
+  const final = options.reported !== null && options.reported > 0
+    ? reconcile(counted, options.reported, method)
+    : counted;
+  return {
+    method,
+    encoding: counter.encoding,
+    counted_total: countedTotal,
+    reported_total: options.reported,
+    components: [...final.components].map(([name, tokens]) => ({ name, tokens, cost_usd: null })),
+    tree: buildTree(final),
+    notes: [...new Set(options.notes ?? [])],
+  };
+}

@@ -1,0 +1,43 @@
+import type { ComponentName } from "./record.ts";
+
+/**
+ * A piece of a prompt attributed to one component: text to count, or a known
+ * token count (images, fixed per-message overheads). `label` names the child
+ * frame (a tool's name) under the component.
+ */
+export interface Segment {
+  component: ComponentName;
+  label?: string;
+  text?: string;
+  tokens?: number;
+}
+
+/** What a request parser found: the prompt's segments, the model, and notes on estimates. */
+export interface ParsedRequest {
+  model: string | null;
+  stream: boolean;
+  segments: Segment[];
+  notes: string[];
+  /** Responses API: the response this call continues. */
+  previousResponseId: string | null;
+}
+
+/** Narrows an unknown JSON value to an object. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A string field, or "" when missing or not a string. */
+export function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** JSON text of a value for counting; never throws (cycles and depth give a placeholder). */
+export function jsonText(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return "[unserialisable]";
+  }
+}
