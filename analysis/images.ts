@@ -106,7 +106,7 @@ export function openaiImageTokens(size: ImageSize | null, detail: string): Media
 
 /**
  * Anthropic's published image cost: width × height / 750 after scaling the long edge
- * to at most 1568 pixels and the area to about 1.15 megapixels. Unknown size: 1,600 tokens.
+ * to at most 1568 pixels and the image to at most about 1,600 tokens (1.2 MP). Unknown: 1,600 tokens.
  */
 export function anthropicImageTokens(size: ImageSize | null): MediaTokens {
   if (size === null || size.width <= 0 || size.height <= 0) {
@@ -116,7 +116,7 @@ export function anthropicImageTokens(size: ImageSize | null): MediaTokens {
   const edge = Math.min(1, 1568 / Math.max(width, height));
   width *= edge;
   height *= edge;
-  const area = Math.min(1, Math.sqrt(1_150_000 / (width * height)));
+  const area = Math.min(1, Math.sqrt(1_200_000 / (width * height)));
   width = Math.floor(width * area);
   height = Math.floor(height * area);
   return { tokens: Math.ceil((width * height) / 750), estimated: false };

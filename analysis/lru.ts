@@ -1,30 +1,38 @@
-/** A least-recently-used map bounded by entry count. */
+/**
+ * A bounded cache that keeps recently used entries: two generations, where a hit in the
+ * old one is promoted and a full young one retires the old. Lookups cost one or two Map
+ * reads, with none of the delete-and-reinsert churn of a strict LRU.
+ */
 export class Lru<K, V> {
-  #map = new Map<K, V>();
-  readonly #max: number;
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
+  readonly #generation: number;
 
+  /** Keeps at least `max / 2` and at most `max` entries. */
   constructor(max: number) {
-    this.#max = max;
+    this.#generation = Math.max(1, Math.floor(max / 2));
   }
 
-  /** The value for `key`, marking it recently used. */
+  /** The value for `key`, if it is still kept. */
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
+    const young = this.#young.get(key);
+    if (young !== undefined) return young;
+    const old = this.#old.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
   }
 
-  /** Stores a value, evicting the least recently used entry beyond the bound. */
+  /** Stores a value, retiring the oldest generation when the young one is full. */
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value!);
+    if (this.#young.size >= this.#generation) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
+    this.#young.set(key, value);
   }
 
+  /** Entries kept. */
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 }

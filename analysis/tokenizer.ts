@@ -24,8 +24,6 @@ export function encodingForModel(model: string | null, provider: string): Encodi
   return { encoding: "o200k_base", exact: false };
 }
 
-/** Texts shorter than this are counted without memoising. */
-const MEMO_MIN_CHARS = 48;
 /** Runs longer than this with no break make byte-pair encoding quadratic; they are counted in slices. */
 const LONG_RUN = /\S{1000,}|\s{1000,}/g;
 const SLICE = 1000;
@@ -44,13 +42,12 @@ export class TokenCounter {
   constructor(encoding: EncodingName, options: { memoEntries?: number } = {}) {
     this.encoding = encoding;
     this.#count = encoding === "cl100k_base" ? countCl100k : countO200k;
-    this.#memo = new Lru(options.memoEntries ?? 20_000);
+    this.#memo = new Lru(options.memoEntries ?? 50_000);
   }
 
   /** Tokens in `text`. */
   count(text: string): number {
     if (text.length === 0) return 0;
-    if (text.length < MEMO_MIN_CHARS) return this.#raw(text);
     const known = this.#memo.get(text);
     if (known !== undefined) return known;
     const tokens = this.#raw(text);

@@ -3,10 +3,12 @@
  * `deno task bench overhead` runs one.
  * @module
  */
+import { runAnalysis } from "./analysis.ts";
 import { runOverhead } from "./overhead.ts";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   overhead: () => runOverhead(),
+  analysis: () => runAnalysis(),
 };
 
 async function machine(): Promise<string> {

@@ -1,29 +1,10 @@
 import { assertEquals } from "../tests/assert.ts";
 import type { CapturedCall } from "./call.ts";
 import { CaptureQueue } from "./queue.ts";
+import { capturedCall } from "../tests/captured.ts";
 
 function call(id: string, bodyBytes = 0): CapturedCall {
-  return {
-    id,
-    startedAt: 0,
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: "",
-    api: "chat.completions",
-    provider: "openai",
-    upstream: "",
-    requestHeaders: {},
-    requestBody: new Uint8Array(bodyBytes),
-    requestBytes: bodyBytes,
-    status: 200,
-    responseHeaders: {},
-    responseBody: null,
-    responseBytes: 0,
-    ttfbMs: 1,
-    durationMs: 2,
-    clientAborted: false,
-    error: null,
-  };
+  return capturedCall("chat.completions", new Uint8Array(bodyBytes), null, { id });
 }
 
 Deno.test("CaptureQueue hands calls over in order", async () => {

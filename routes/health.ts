@@ -9,5 +9,6 @@ export async function health(ctx: AppContext): Promise<Response> {
     version: ctx.version,
     store,
     queue: { pending: queue.pending, dropped: queue.dropped },
+    analysis: ctx.analysis(),
   });
 }

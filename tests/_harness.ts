@@ -1,4 +1,5 @@
 import type { Config } from "../cli/config.ts";
+import type { Analysis } from "../analysis/mod.ts";
 import type { CapturedCall } from "../proxy/mod.ts";
 import { type Llmprof, startLlmprof, type StartOptions } from "../server.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake_upstream.ts";
@@ -19,15 +20,17 @@ export function testConfig(upstream: string, overrides: Partial<Config> = {}): C
 }
 
 /** Settings a test may change: config values and the capture cap. */
-export type RigOverrides = Partial<Config> & Pick<StartOptions, "captureCap">;
+export type RigOverrides = Partial<Config> & Pick<StartOptions, "captureCap" | "analyse">;
 
 /** A fake upstream and an llmprof in front of it, with the log lines llmprof wrote. */
 export interface Rig {
   fake: FakeUpstream;
   llmprof: Llmprof;
   logs: string[];
-  /** The next captured call, failing after two seconds. */
+  /** The next captured call, failing after two seconds (only with analysis off, the default). */
   nextCall(): Promise<CapturedCall>;
+  /** The next analysed call, failing after five seconds (only with `analyse: true`). */
+  nextRecord(): Promise<Analysis>;
 }
 
 /** Runs `fn` with a fresh fake upstream and llmprof, and tears both down. */
@@ -37,26 +40,36 @@ export async function withRig(
 ): Promise<void> {
   const fake = startFakeUpstream();
   const logs: string[] = [];
-  const { captureCap, ...config } = overrides(fake.url);
+  const { captureCap, analyse = false, ...config } = overrides(fake.url);
+  const records: Analysis[] = [];
+  const waiting: Array<(a: Analysis) => void> = [];
   const llmprof = startLlmprof(testConfig(fake.url, config), {
     log: (l) => logs.push(l),
     captureCap,
+    analyse,
+    workers: 1,
+    onRecord: (a) => {
+      const waiter = waiting.shift();
+      if (waiter) waiter(a);
+      else records.push(a);
+    },
   });
   const nextCall = async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("no call was captured within 2 s")), 2_000);
-    });
-    try {
-      const call = await Promise.race([llmprof.queue.take(), timeout]);
-      if (call === null) throw new Error("queue closed");
-      return call;
-    } finally {
-      clearTimeout(timer);
-    }
+    const call = await within(llmprof.queue.take(), 2_000, "no call was captured within 2 s");
+    if (call === null) throw new Error("queue closed");
+    return call;
+  };
+  const nextRecord = () => {
+    const ready = records.shift();
+    if (ready) return Promise.resolve(ready);
+    return within(
+      new Promise<Analysis>((resolve) => waiting.push(resolve)),
+      5_000,
+      "no call was analysed within 5 s",
+    );
   };
   try {
-    await fn({ fake, llmprof, logs, nextCall });
+    await fn({ fake, llmprof, logs, nextCall, nextRecord });
   } finally {
     await llmprof.shutdown();
     await fake.close();
@@ -85,4 +98,17 @@ export function chatBody(fields: Record<string, unknown> = {}): string {
     messages: [{ role: "user", content: "Hi" }],
     ...fields,
   });
+}
+
+/** Resolves like `promise`, or rejects with `message` after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error(message)), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

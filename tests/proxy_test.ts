@@ -207,7 +207,10 @@ Deno.test("proxy answers 502 in OpenAI's error shape when the upstream is unreac
   const closed = startFakeUpstream();
   await closed.close();
   const logs: string[] = [];
-  const llmprof = startLlmprof(testConfig(closed.url), { log: (l) => logs.push(l) });
+  const llmprof = startLlmprof(testConfig(closed.url), {
+    log: (l) => logs.push(l),
+    analyse: false,
+  });
   try {
     const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
       method: "POST",

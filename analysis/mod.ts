@@ -1,0 +1,8 @@
+/**
+ * Analysis: parsing per API format, attribution, token counting, off the request path.
+ * @module
+ */
+export { type Analysis, analyzeCall, baseRecord, type Counters, newCounters } from "./analyze.ts";
+export { AnalysisPool, type PoolOptions, type PoolStats } from "./pool.ts";
+export * from "./record.ts";
+export { encodingForModel, TokenCounter } from "./tokenizer.ts";

@@ -1,0 +1,150 @@
+import type { CapturedCall } from "../proxy/mod.ts";
+import type { CaptureQueue } from "../proxy/mod.ts";
+import { type Analysis, baseRecord } from "./analyze.ts";
+
+/** Options for {@linkcode AnalysisPool}. */
+export interface PoolOptions {
+  /** Receives every analysed call, failed ones included. */
+  onResult(analysis: Analysis): void;
+  /** Number of workers. Default: one per core less one, at least one. */
+  workers?: number;
+  /** The worker script. Default analysis/worker.ts. */
+  workerUrl?: URL;
+  /** Most milliseconds one call may take before its worker is replaced. Default 30 s. */
+  callTimeoutMs?: number;
+}
+
+/** Counters the pool reports. */
+export interface PoolStats {
+  workers: number;
+  analysed: number;
+  failed: number;
+  busy: number;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Resolves when the worker has loaded its modules. */
+  ready: Promise<void>;
+}
+
+/**
+ * Web Workers that take captured calls off the queue and analyse them, off the
+ * request path. A worker that crashes or overruns is replaced; its call is recorded
+ * with the reason.
+ */
+export class AnalysisPool {
+  readonly #queue: CaptureQueue;
+  readonly #options: PoolOptions;
+  readonly #url: URL;
+  readonly #timeoutMs: number;
+  #slots: Slot[] = [];
+  #loops: Promise<void>[] = [];
+  #analysed = 0;
+  #failed = 0;
+  #busy = 0;
+
+  constructor(queue: CaptureQueue, options: PoolOptions) {
+    this.#queue = queue;
+    this.#options = options;
+    this.#url = options.workerUrl ?? new URL("./worker.ts", import.meta.url);
+    this.#timeoutMs = options.callTimeoutMs ?? 30_000;
+  }
+
+  /** Starts the workers; they run until the queue is closed and drained. */
+  start(): void {
+    const count = this.#options.workers ?? Math.max(1, navigator.hardwareConcurrency - 1);
+    for (let i = 0; i < count; i++) {
+      const slot = this.#spawn();
+      this.#slots.push(slot);
+      this.#loops.push(this.#run(slot));
+    }
+  }
+
+  /**
+   * Closes the queue and waits up to `graceMs` for queued calls to finish; then stops
+   * the workers. Returns whether everything queued was analysed.
+   */
+  async stop(graceMs = 5_000): Promise<boolean> {
+    this.#queue.close();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = await Promise.race([
+      Promise.all(this.#loops).then(() => true),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), graceMs)),
+    ]);
+    clearTimeout(timer);
+    for (const slot of this.#slots) slot.worker.terminate();
+    return drained;
+  }
+
+  /** Counters for health. */
+  stats(): PoolStats {
+    return {
+      workers: this.#slots.length,
+      analysed: this.#analysed,
+      failed: this.#failed,
+      busy: this.#busy,
+    };
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(this.#url, { type: "module" });
+    const ready = new Promise<void>((resolve) => {
+      worker.onmessage = () => resolve();
+      worker.onerror = (event) => {
+        event.preventDefault();
+        resolve();
+      };
+    });
+    return { worker, ready };
+  }
+
+  async #run(slot: Slot): Promise<void> {
+    for (;;) {
+      const call = await this.#queue.take();
+      if (call === null) return;
+      this.#busy++;
+      await slot.ready;
+      const analysis = await this.#analyse(slot, call);
+      this.#busy--;
+      try {
+        this.#options.onResult(analysis);
+      } catch (error) {
+        console.error(
+          `llmprof: could not hand over the analysis of call ${call.id}: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    }
+  }
+
+  #analyse(slot: Slot, call: CapturedCall): Promise<Analysis> {
+    return new Promise((resolve) => {
+      const worker = slot.worker;
+      const fail = (reason: string) => {
+        clearTimeout(timer);
+        worker.terminate();
+        Object.assign(slot, this.#spawn());
+        this.#failed++;
+        const error = call.error ? `${call.error}; ${reason}` : reason;
+        resolve({ record: baseRecord(call, error), previousResponseId: null });
+      };
+      const timer = setTimeout(
+        () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),
+        this.#timeoutMs,
+      );
+      worker.onmessage = (event: MessageEvent<Analysis>) => {
+        clearTimeout(timer);
+        this.#analysed++;
+        resolve(event.data);
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        fail(`the analysis worker crashed: ${event.message}`);
+      };
+      worker.onmessageerror = () => fail("the analysis result could not be received");
+      worker.postMessage(call);
+    });
+  }
+}

@@ -1,0 +1,14 @@
+/// <reference lib="deno.worker" />
+// An analysis worker for tests: crashes on paths containing "crash", hangs on "hang",
+// analyses everything else like the real one.
+import type { CapturedCall } from "../proxy/mod.ts";
+import { analyzeCall } from "../analysis/mod.ts";
+
+self.onmessage = (event: MessageEvent<CapturedCall>) => {
+  const call = event.data;
+  if (call.path.includes("crash")) throw new Error("boom in the worker");
+  if (call.path.includes("hang")) { for (;;) { /* never answers */ } }
+  self.postMessage(analyzeCall(call));
+};
+
+self.postMessage("ready");
