@@ -1,0 +1,105 @@
+import type { CallRecord } from "../analysis/record.ts";
+
+/** A call as stored: its record and the request's text for display (base64 elided). */
+export interface StoredCall {
+  record: CallRecord;
+  request: string | null;
+}
+
+/** Filters, sort and paging for {@linkcode BaseStore.listCalls}. */
+export interface CallQuery {
+  session?: string;
+  model?: string;
+  /** ISO time, inclusive. */
+  since?: string;
+  /** ISO time, exclusive. */
+  until?: string;
+  sort?: "time" | "cost" | "attention";
+  limit?: number;
+  offset?: number;
+}
+
+/** A row of the calls list. */
+export interface CallSummary {
+  id: string;
+  created_at: string;
+  provider: string;
+  api: string;
+  model: string | null;
+  status: number;
+  session_id: string | null;
+  turn: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number | null;
+  duration_ms: number;
+  top_component: string | null;
+  error: string | null;
+}
+
+/** A run of calls. */
+export interface SessionSummary {
+  id: string;
+  calls: number;
+  first_at: string;
+  last_at: string;
+  cost_usd: number;
+  first_prompt_tokens: number;
+  last_prompt_tokens: number;
+}
+
+/** One turn of a run. */
+export interface SessionTurn {
+  call_id: string;
+  turn: number;
+  created_at: string;
+  prompt_tokens: number;
+  components: Record<string, number>;
+  cost_usd: number | null;
+}
+
+/** Calls, tokens and cost of one UTC day. */
+export interface DaySummary {
+  day: string;
+  calls: number;
+  tokens: number;
+  cost_usd: number;
+}
+
+/** Calls, tokens and cost of one model. */
+export interface ModelSummary {
+  model: string;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/** Calls, tokens and cost of one route (a reusable call shape). */
+export interface RouteSummary {
+  id: string;
+  label: string;
+  calls: number;
+  input_tokens: number;
+  cost_usd: number;
+}
+
+/** The contract every store implements: plain data in and out. */
+export interface BaseStore {
+  readonly kind: "sqlite" | "postgres";
+  /** Writes calls; a call already stored (same id) is left as it is. */
+  writeBatch(calls: readonly StoredCall[]): Promise<void>;
+  getCall(id: string): Promise<StoredCall | null>;
+  listCalls(query?: CallQuery): Promise<{ calls: CallSummary[]; total: number }>;
+  listSessions(options?: { limit?: number; offset?: number }): Promise<SessionSummary[]>;
+  getSession(id: string): Promise<SessionTurn[]>;
+  /** Per-day totals for the `days` UTC days up to and including `now`'s. */
+  dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
+  byModel(options: { since: string }): Promise<ModelSummary[]>;
+  routes(options: { since: string }): Promise<RouteSummary[]>;
+  /** Deletes every stored call. */
+  reset(): Promise<void>;
+  /** Whether the store answers, and why not. */
+  health(): Promise<{ ok: boolean; error?: string }>;
+  close(): Promise<void>;
+}

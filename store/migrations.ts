@@ -1,0 +1,56 @@
+/** Column types that differ between the SQL dialects. */
+export interface Dialect {
+  bigint: string;
+  real: string;
+  /** Descending order with NULLs last, as each dialect spells it in an index. */
+  descNullsLast: string;
+}
+
+/** Numbered schema migrations; each runs once per database, in order. */
+export function migrations(d: Dialect): Array<{ version: number; sql: string[] }> {
+  return [
+    {
+      version: 1,
+      sql: [
+        `CREATE TABLE calls (
+          id TEXT PRIMARY KEY,
+          created_at TEXT NOT NULL,
+          created_ms ${d.bigint} NOT NULL,
+          provider TEXT NOT NULL,
+          api TEXT NOT NULL,
+          model TEXT,
+          status INTEGER NOT NULL,
+          session_id TEXT,
+          turn INTEGER,
+          input_tokens ${d.bigint} NOT NULL DEFAULT 0,
+          output_tokens ${d.bigint} NOT NULL DEFAULT 0,
+          cost_usd ${d.real},
+          duration_ms ${d.real} NOT NULL DEFAULT 0,
+          route_id TEXT,
+          route_label TEXT,
+          attention INTEGER NOT NULL DEFAULT 0,
+          top_component TEXT,
+          error TEXT,
+          record TEXT NOT NULL,
+          request TEXT
+        )`,
+        `CREATE INDEX calls_by_time ON calls (created_ms DESC)`,
+        `CREATE INDEX calls_by_cost ON calls (cost_usd ${d.descNullsLast}, created_ms DESC)`,
+        `CREATE INDEX calls_by_attention ON calls (attention DESC, created_ms DESC)`,
+        `CREATE INDEX calls_by_model ON calls (model, created_ms DESC)`,
+        `CREATE INDEX calls_by_session ON calls (session_id, turn)`,
+        `CREATE INDEX calls_daily ON calls (created_ms, created_at, input_tokens, output_tokens, cost_usd)`,
+        `CREATE TABLE sessions (
+          id TEXT PRIMARY KEY,
+          calls INTEGER NOT NULL,
+          first_at TEXT NOT NULL,
+          last_at TEXT NOT NULL,
+          cost_usd ${d.real} NOT NULL DEFAULT 0,
+          first_prompt_tokens ${d.bigint} NOT NULL DEFAULT 0,
+          last_prompt_tokens ${d.bigint} NOT NULL DEFAULT 0
+        )`,
+        `CREATE INDEX sessions_by_last ON sessions (last_at DESC)`,
+      ],
+    },
+  ];
+}

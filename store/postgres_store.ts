@@ -1,0 +1,88 @@
+import postgres from "postgres";
+import type { Dialect } from "./migrations.ts";
+import { insertCallsSql, type Querier, type Row, SqlStore } from "./sql_store.ts";
+import type { SqlValue } from "./rows.ts";
+
+const DIALECT: Dialect = {
+  bigint: "BIGINT",
+  real: "DOUBLE PRECISION",
+  descNullsLast: "DESC NULLS LAST",
+};
+/** Any constant: the advisory lock several instances take to migrate one at a time. */
+const MIGRATION_LOCK = 7_263_021;
+const ROWS_PER_INSERT = 500;
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** Rewrites `?` placeholders as Postgres's `$1, $2, …`. */
+export function toDollarParams(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function querier(sql: Sql): Querier {
+  return {
+    all: async (text: string, params: SqlValue[] = []) =>
+      [
+        ...await sql.unsafe(toDollarParams(text), params as postgres.ParameterOrJSON<never>[]),
+      ] as Row[],
+    insertCalls: async (rows: SqlValue[][]) => {
+      const inserted = new Set<string>();
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+        const text = insertCallsSql(chunk.length, (n) => `$${n}`) + " RETURNING id";
+        const result = await sql.unsafe(text, chunk.flat() as postgres.ParameterOrJSON<never>[]);
+        for (const row of result) inserted.add(String(row.id));
+      }
+      return inserted;
+    },
+  };
+}
+
+/** The team store: a shared PostgreSQL database, written by any number of llmprof instances. */
+export class PostgresStore extends SqlStore {
+  readonly kind = "postgres" as const;
+  protected readonly dialect = DIALECT;
+  protected readonly db: Querier;
+  readonly #sql: postgres.Sql;
+
+  private constructor(sql: postgres.Sql) {
+    super();
+    this.#sql = sql;
+    this.db = querier(sql);
+  }
+
+  /** Connects to `url` (postgres:// or postgresql://), checks the connection, and migrates. */
+  static async open(url: string): Promise<PostgresStore> {
+    const sql = postgres(url, {
+      max: 10,
+      connect_timeout: 10,
+      idle_timeout: 60,
+      onnotice: () => {},
+      connection: { application_name: "llmprof" },
+    });
+    const store = new PostgresStore(sql);
+    try {
+      await sql`SELECT 1`;
+      await store.migrate();
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      throw error;
+    }
+    return store;
+  }
+
+  protected async transaction<T>(
+    fn: (q: Querier) => Promise<T>,
+    options: { lock?: boolean } = {},
+  ): Promise<T> {
+    return await this.#sql.begin(async (tx) => {
+      if (options.lock) await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+      return await fn(querier(tx));
+    }) as T;
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.end({ timeout: 5 });
+  }
+}

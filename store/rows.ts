@@ -1,0 +1,87 @@
+import type { CallRecord } from "../analysis/record.ts";
+import type { StoredCall } from "./base_store.ts";
+
+/** The calls table's columns, in insert order. */
+export const CALL_COLUMNS = [
+  "id",
+  "created_at",
+  "created_ms",
+  "provider",
+  "api",
+  "model",
+  "status",
+  "session_id",
+  "turn",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "duration_ms",
+  "route_id",
+  "route_label",
+  "attention",
+  "top_component",
+  "error",
+  "record",
+  "request",
+] as const;
+
+/** A value a column holds. */
+export type SqlValue = string | number | null;
+
+/**
+ * How much a call needs a look: 2 for failures (error status, error, disconnect),
+ * 1 for calls with findings that cost money, 0 otherwise.
+ */
+export function attentionOf(record: CallRecord): number {
+  if (
+    record.status >= 400 || record.status === 0 || record.error !== null || record.client_aborted
+  ) return 2;
+  if (record.findings.some((f) => (f.usd ?? 0) > 0)) return 1;
+  return 0;
+}
+
+/** The largest component of a call's prompt, or null. */
+export function topComponent(record: CallRecord): string | null {
+  let best: { name: string; tokens: number } | null = null;
+  for (const c of record.attribution?.components ?? []) {
+    if (c.tokens > (best?.tokens ?? 0)) best = c;
+  }
+  return best?.name ?? null;
+}
+
+/** A stored call as the values of {@linkcode CALL_COLUMNS}. */
+export function callRow(call: StoredCall): SqlValue[] {
+  const r = call.record;
+  return [
+    r.id,
+    r.created_at,
+    Date.parse(r.created_at),
+    r.provider,
+    r.api,
+    r.model,
+    r.status,
+    r.session?.id ?? null,
+    r.session?.turn ?? null,
+    r.usage?.input_tokens ?? 0,
+    r.usage?.output_tokens ?? 0,
+    r.cost?.total_usd ?? null,
+    r.timings.duration_ms,
+    r.route?.id ?? null,
+    r.route?.label ?? null,
+    attentionOf(r),
+    topComponent(r),
+    r.error === null ? null : r.error.slice(0, 500),
+    JSON.stringify(r),
+    call.request,
+  ];
+}
+
+/** A number from a SQL result (drivers return bigint and numeric as strings). */
+export function num(value: unknown): number {
+  return value === null || value === undefined ? 0 : Number(value);
+}
+
+/** A nullable number from a SQL result. */
+export function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}

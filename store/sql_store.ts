@@ -1,0 +1,287 @@
+import type {
+  BaseStore,
+  CallQuery,
+  CallSummary,
+  DaySummary,
+  ModelSummary,
+  RouteSummary,
+  SessionSummary,
+  SessionTurn,
+  StoredCall,
+} from "./base_store.ts";
+import { type Dialect, migrations } from "./migrations.ts";
+import { CALL_COLUMNS, callRow, num, numOrNull, type SqlValue } from "./rows.ts";
+
+/** A result row. */
+export type Row = Record<string, unknown>;
+
+/** Runs statements on one connection or inside one transaction. */
+export interface Querier {
+  /** Runs a statement with `?` placeholders and returns its rows. */
+  all(sql: string, params?: SqlValue[]): Promise<Row[]>;
+  /** Inserts rows of {@linkcode CALL_COLUMNS}, skipping ids already stored; returns the ids inserted. */
+  insertCalls(rows: SqlValue[][]): Promise<Set<string>>;
+}
+
+const SUMMARY_COLUMNS =
+  "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error";
+
+const SESSION_UPSERT = `
+  INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens)
+  VALUES (?, 1, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET
+    calls = sessions.calls + 1,
+    cost_usd = sessions.cost_usd + excluded.cost_usd,
+    first_prompt_tokens = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_prompt_tokens ELSE sessions.first_prompt_tokens END,
+    first_at = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_at ELSE sessions.first_at END,
+    last_prompt_tokens = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_prompt_tokens ELSE sessions.last_prompt_tokens END,
+    last_at = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_at ELSE sessions.last_at END`;
+
+/** The UTC day ("2026-11-27") of a time. */
+export function utcDay(time: Date | number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+/** The `days` UTC days ending with `now`'s, each with its totals (zero when nothing happened). */
+export function fillDays(rows: DaySummary[], days: number, now: Date): DaySummary[] {
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const out: DaySummary[] = [];
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  for (let i = days - 1; i >= 0; i--) {
+    const day = utcDay(today - i * 86_400_000);
+    out.push(byDay.get(day) ?? { day, calls: 0, tokens: 0, cost_usd: 0 });
+  }
+  return out;
+}
+
+/**
+ * A store over SQL, with every query written once: SQLite and Postgres supply only a
+ * connection, transactions and batch inserts.
+ */
+export abstract class SqlStore implements BaseStore {
+  abstract readonly kind: "sqlite" | "postgres";
+  protected abstract readonly dialect: Dialect;
+  /** Statements outside a transaction. */
+  protected abstract readonly db: Querier;
+  /** Runs `fn` in one transaction; `lock` first takes the migration lock. */
+  protected abstract transaction<T>(
+    fn: (q: Querier) => Promise<T>,
+    options?: { lock?: boolean },
+  ): Promise<T>;
+  abstract close(): Promise<void>;
+
+  /** Applies the migrations this database has not seen, safely when several instances start at once. */
+  async migrate(): Promise<void> {
+    await this.transaction(async (q) => {
+      await q.all(
+        "CREATE TABLE IF NOT EXISTS llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+      );
+      const applied = new Set(
+        (await q.all("SELECT version FROM llmprof_migrations")).map((r) => num(r.version)),
+      );
+      for (const migration of migrations(this.dialect)) {
+        if (applied.has(migration.version)) continue;
+        for (const statement of migration.sql) await q.all(statement);
+        await q.all("INSERT INTO llmprof_migrations (version, applied_at) VALUES (?, ?)", [
+          migration.version,
+          new Date().toISOString(),
+        ]);
+      }
+    }, { lock: true });
+  }
+
+  async writeBatch(calls: readonly StoredCall[]): Promise<void> {
+    if (calls.length === 0) return;
+    await this.transaction(async (q) => {
+      const inserted = await q.insertCalls(calls.map(callRow));
+      for (const { record } of calls) {
+        if (!record.session || !inserted.has(record.id)) continue;
+        const tokens = record.usage?.input_tokens ?? 0;
+        await q.all(SESSION_UPSERT, [
+          record.session.id,
+          record.created_at,
+          record.created_at,
+          record.cost?.total_usd ?? 0,
+          tokens,
+          tokens,
+        ]);
+      }
+    });
+  }
+
+  async getCall(id: string): Promise<StoredCall | null> {
+    const [row] = await this.db.all("SELECT record, request FROM calls WHERE id = ?", [id]);
+    if (!row) return null;
+    return {
+      record: JSON.parse(String(row.record)),
+      request: row.request === null ? null : String(row.request),
+    };
+  }
+
+  async listCalls(query: CallQuery = {}): Promise<{ calls: CallSummary[]; total: number }> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (query.session) where.push("session_id = ?"), params.push(query.session);
+    if (query.model) where.push("model = ?"), params.push(query.model);
+    if (query.since) where.push("created_ms >= ?"), params.push(Date.parse(query.since));
+    if (query.until) where.push("created_ms < ?"), params.push(Date.parse(query.until));
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const order = query.sort === "cost"
+      ? `cost_usd ${this.dialect.descNullsLast}, created_ms DESC`
+      : query.sort === "attention"
+      ? "attention DESC, created_ms DESC"
+      : "created_ms DESC";
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+    const offset = Math.max(query.offset ?? 0, 0);
+    const [rows, [count]] = await Promise.all([
+      this.db.all(
+        `SELECT ${SUMMARY_COLUMNS} FROM calls ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`,
+        [...params, limit, offset],
+      ),
+      this.db.all(`SELECT count(*) AS n FROM calls ${filter}`, params),
+    ]);
+    return {
+      total: num(count?.n),
+      calls: rows.map((r) => ({
+        id: String(r.id),
+        created_at: String(r.created_at),
+        provider: String(r.provider),
+        api: String(r.api),
+        model: r.model === null ? null : String(r.model),
+        status: num(r.status),
+        session_id: r.session_id === null ? null : String(r.session_id),
+        turn: numOrNull(r.turn),
+        prompt_tokens: num(r.input_tokens),
+        completion_tokens: num(r.output_tokens),
+        cost_usd: numOrNull(r.cost_usd),
+        duration_ms: num(r.duration_ms),
+        top_component: r.top_component === null ? null : String(r.top_component),
+        error: r.error === null ? null : String(r.error),
+      })),
+    };
+  }
+
+  async listSessions(options: { limit?: number; offset?: number } = {}): Promise<SessionSummary[]> {
+    const rows = await this.db.all(
+      "SELECT * FROM sessions ORDER BY last_at DESC LIMIT ? OFFSET ?",
+      [
+        Math.min(Math.max(options.limit ?? 100, 1), 1000),
+        Math.max(options.offset ?? 0, 0),
+      ],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      calls: num(r.calls),
+      first_at: String(r.first_at),
+      last_at: String(r.last_at),
+      cost_usd: num(r.cost_usd),
+      first_prompt_tokens: num(r.first_prompt_tokens),
+      last_prompt_tokens: num(r.last_prompt_tokens),
+    }));
+  }
+
+  async getSession(id: string): Promise<SessionTurn[]> {
+    const rows = await this.db.all(
+      "SELECT id, turn, created_at, input_tokens, cost_usd, record FROM calls WHERE session_id = ? ORDER BY turn, created_ms",
+      [id],
+    );
+    return rows.map((r) => {
+      const record = JSON.parse(String(r.record));
+      const components: Record<string, number> = {};
+      for (const c of record.attribution?.components ?? []) components[c.name] = c.tokens;
+      return {
+        call_id: String(r.id),
+        turn: num(r.turn),
+        created_at: String(r.created_at),
+        prompt_tokens: num(r.input_tokens),
+        components,
+        cost_usd: numOrNull(r.cost_usd),
+      };
+    });
+  }
+
+  async dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]> {
+    const now = options.now ?? new Date();
+    const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 86_400_000;
+    const start = end - options.days * 86_400_000;
+    const rows = await this.db.all(
+      `SELECT substr(created_at, 1, 10) AS day, count(*) AS calls, sum(input_tokens + output_tokens) AS tokens,
+              sum(coalesce(cost_usd, 0)) AS cost FROM calls
+       WHERE created_ms >= ? AND created_ms < ? GROUP BY substr(created_at, 1, 10)`,
+      [start, end],
+    );
+    return fillDays(
+      rows.map((r) => ({
+        day: String(r.day),
+        calls: num(r.calls),
+        tokens: num(r.tokens),
+        cost_usd: num(r.cost),
+      })),
+      options.days,
+      now,
+    );
+  }
+
+  async byModel(options: { since: string }): Promise<ModelSummary[]> {
+    const rows = await this.db.all(
+      `SELECT model, count(*) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output,
+              sum(coalesce(cost_usd, 0)) AS cost FROM calls
+       WHERE created_ms >= ? AND model IS NOT NULL GROUP BY model ORDER BY cost DESC, calls DESC`,
+      [Date.parse(options.since)],
+    );
+    return rows.map((r) => ({
+      model: String(r.model),
+      calls: num(r.calls),
+      input_tokens: num(r.input),
+      output_tokens: num(r.output),
+      cost_usd: num(r.cost),
+    }));
+  }
+
+  async routes(options: { since: string }): Promise<RouteSummary[]> {
+    const rows = await this.db.all(
+      `SELECT route_id, min(route_label) AS label, count(*) AS calls, sum(input_tokens) AS input,
+              sum(coalesce(cost_usd, 0)) AS cost FROM calls
+       WHERE created_ms >= ? AND route_id IS NOT NULL GROUP BY route_id ORDER BY cost DESC, calls DESC LIMIT 50`,
+      [Date.parse(options.since)],
+    );
+    return rows.map((r) => ({
+      id: String(r.route_id),
+      label: String(r.label ?? ""),
+      calls: num(r.calls),
+      input_tokens: num(r.input),
+      cost_usd: num(r.cost),
+    }));
+  }
+
+  async reset(): Promise<void> {
+    await this.transaction(async (q) => {
+      await q.all("DELETE FROM calls");
+      await q.all("DELETE FROM sessions");
+    });
+  }
+
+  async health(): Promise<{ ok: boolean; error?: string }> {
+    try {
+      await this.db.all("SELECT 1 AS ok");
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+}
+
+/** The INSERT for `count` rows of calls, skipping existing ids. */
+export function insertCallsSql(count: number, placeholder: (n: number) => string): string {
+  const width = CALL_COLUMNS.length;
+  const values = Array.from(
+    { length: count },
+    (_, row) =>
+      `(${
+        Array.from({ length: width }, (_, col) => placeholder(row * width + col + 1)).join(", ")
+      })`,
+  );
+  return `INSERT INTO calls (${CALL_COLUMNS.join(", ")}) VALUES ${
+    values.join(", ")
+  } ON CONFLICT (id) DO NOTHING`;
+}

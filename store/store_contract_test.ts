@@ -1,0 +1,206 @@
+// One suite, every store: SQLite on a temporary file and a real PostgreSQL.
+import { assert, assertEquals } from "../tests/assert.ts";
+import { freshDatabase, testPostgresUrl } from "../tests/postgres.ts";
+import { sampleCall } from "../tests/records.ts";
+import type { BaseStore } from "./base_store.ts";
+import { openStore } from "./open_store.ts";
+
+const pgServer = await testPostgresUrl();
+const backends: Array<[string, () => Promise<string>]> = [
+  [
+    "sqlite",
+    async () => `sqlite:${await Deno.makeTempDir({ prefix: "llmprof-store-" })}/llmprof.db`,
+  ],
+];
+if (pgServer) backends.push(["postgres", () => freshDatabase(pgServer)]);
+
+function contract(name: string, fn: (store: BaseStore, url: string) => Promise<void>) {
+  for (const [kind, makeUrl] of backends) {
+    Deno.test(`${kind} store: ${name}`, async () => {
+      const url = await makeUrl();
+      const store = await openStore(url);
+      try {
+        assertEquals(store.kind, kind);
+        await fn(store, url);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+}
+
+const at = (minutesAgo: number, now = Date.parse("2026-11-27T12:00:00Z")) =>
+  new Date(now - minutesAgo * 60_000).toISOString();
+
+contract("writes a batch and reads each call back whole", async (store) => {
+  const calls = [
+    sampleCall({ model: "gpt-4o" }),
+    sampleCall({ model: "claude-sonnet-4-6", provider: "anthropic", api: "messages" }),
+  ];
+  await store.writeBatch(calls);
+  for (const call of calls) assertEquals(await store.getCall(call.record.id), call);
+  assertEquals(await store.getCall("no-such-call"), null);
+});
+
+contract("writing a call twice keeps one copy", async (store) => {
+  const call = sampleCall({ session: { id: "s1", turn: 1, source: "new" } });
+  await store.writeBatch([call]);
+  await store.writeBatch([call, sampleCall()]);
+  assertEquals((await store.listCalls()).total, 2);
+  assertEquals((await store.listSessions())[0].calls, 1, "the session counts the call once");
+});
+
+contract(
+  "lists calls newest first, by cost or by attention, with paging and a total",
+  async (store) => {
+    await store.writeBatch([
+      sampleCall({ id: "old-cheap", created_at: at(30), cost_usd: 0.001 }),
+      sampleCall({ id: "mid-dear", created_at: at(20), cost_usd: 0.5 }),
+      sampleCall({ id: "new-unpriced", created_at: at(10), cost_usd: null }),
+      sampleCall({ id: "failed", created_at: at(40), status: 500, error: "upstream 500" }),
+    ]);
+    const ids = async (q: Parameters<BaseStore["listCalls"]>[0]) =>
+      (await store.listCalls(q)).calls.map((c) => c.id);
+    assertEquals(await ids({}), ["new-unpriced", "mid-dear", "old-cheap", "failed"]);
+    assertEquals(await ids({ sort: "cost" }), ["mid-dear", "failed", "old-cheap", "new-unpriced"]);
+    assertEquals((await ids({ sort: "attention" }))[0], "failed");
+    const page = await store.listCalls({ limit: 2, offset: 1 });
+    assertEquals([page.total, page.calls.map((c) => c.id)], [4, ["mid-dear", "old-cheap"]]);
+    const summary = page.calls[0];
+    assertEquals([
+      summary.prompt_tokens,
+      summary.completion_tokens,
+      summary.cost_usd,
+      summary.top_component,
+    ], [1000, 100, 0.5, "system prompt"]);
+  },
+);
+
+contract("filters calls by model, session and time range", async (store) => {
+  await store.writeBatch([
+    sampleCall({
+      id: "a",
+      model: "gpt-4o",
+      created_at: at(5),
+      session: { id: "run-1", turn: 1, source: "new" },
+    }),
+    sampleCall({
+      id: "b",
+      model: "gpt-4o-mini",
+      created_at: at(15),
+      session: { id: "run-1", turn: 2, source: "chain" },
+    }),
+    sampleCall({ id: "c", model: "gpt-4o", created_at: at(25) }),
+  ]);
+  assertEquals((await store.listCalls({ model: "gpt-4o" })).calls.map((c) => c.id), ["a", "c"]);
+  assertEquals((await store.listCalls({ session: "run-1" })).total, 2);
+  assertEquals((await store.listCalls({ since: at(20), until: at(10) })).calls.map((c) => c.id), [
+    "b",
+  ]);
+});
+
+contract("keeps sessions with their turns, cost and first and last prompt sizes", async (store) => {
+  await store.writeBatch([
+    sampleCall({
+      id: "t2",
+      created_at: at(9),
+      input: 2_000,
+      cost_usd: 0.2,
+      session: { id: "run", turn: 2, source: "chain" },
+    }),
+    sampleCall({
+      id: "t1",
+      created_at: at(10),
+      input: 1_000,
+      cost_usd: 0.1,
+      session: { id: "run", turn: 1, source: "new" },
+    }),
+  ]);
+  await store.writeBatch([
+    sampleCall({
+      id: "t3",
+      created_at: at(8),
+      input: 5_000,
+      cost_usd: 0.3,
+      session: { id: "run", turn: 3, source: "chain" },
+    }),
+  ]);
+  const [session] = await store.listSessions();
+  assertEquals(session.id, "run");
+  assertEquals(session.calls, 3);
+  assertEquals([session.first_at, session.last_at], [at(10), at(8)]);
+  assertEquals([session.first_prompt_tokens, session.last_prompt_tokens], [1_000, 5_000]);
+  assert(Math.abs(session.cost_usd - 0.6) < 1e-9);
+  const turns = await store.getSession("run");
+  assertEquals(turns.map((t) => [t.call_id, t.turn, t.prompt_tokens]), [["t1", 1, 1000], [
+    "t2",
+    2,
+    2000,
+  ], ["t3", 3, 5000]]);
+  assertEquals(turns[0].components, { "system prompt": 600, "user input": 400 });
+  assertEquals(await store.getSession("none"), []);
+});
+
+contract("summarises by day, by model and by route", async (store) => {
+  const now = new Date("2026-11-27T12:00:00Z");
+  await store.writeBatch([
+    sampleCall({
+      created_at: "2026-11-27T01:00:00.000Z",
+      cost_usd: 1,
+      input: 10,
+      output: 5,
+      route: { id: "r1", label: "You are a coder · 3 tools" },
+    }),
+    sampleCall({
+      created_at: "2026-11-27T02:00:00.000Z",
+      cost_usd: 2,
+      input: 10,
+      output: 5,
+      model: "gpt-5",
+      route: { id: "r1", label: "You are a coder · 3 tools" },
+    }),
+    sampleCall({
+      created_at: "2026-11-25T23:59:59.000Z",
+      cost_usd: 4,
+      input: 1,
+      output: 1,
+      route: { id: "r2", label: "Summarise" },
+    }),
+    sampleCall({ created_at: "2026-11-01T00:00:00.000Z", cost_usd: 100 }),
+  ]);
+  const days = await store.dailySummary({ days: 3, now });
+  assertEquals(days, [
+    { day: "2026-11-25", calls: 1, tokens: 2, cost_usd: 4 },
+    { day: "2026-11-26", calls: 0, tokens: 0, cost_usd: 0 },
+    { day: "2026-11-27", calls: 2, tokens: 30, cost_usd: 3 },
+  ]);
+  const models = await store.byModel({ since: "2026-11-20T00:00:00Z" });
+  assertEquals(models.map((m) => [m.model, m.calls, m.cost_usd]), [["gpt-4o", 2, 5], [
+    "gpt-5",
+    1,
+    2,
+  ]]);
+  const routes = await store.routes({ since: "2026-11-20T00:00:00Z" });
+  assertEquals(routes.map((r) => [r.id, r.label, r.calls, r.cost_usd]), [
+    ["r2", "Summarise", 1, 4],
+    ["r1", "You are a coder · 3 tools", 2, 3],
+  ]);
+});
+
+contract("reset deletes every call and session", async (store) => {
+  await store.writeBatch([sampleCall({ session: { id: "s", turn: 1, source: "new" } })]);
+  await store.reset();
+  assertEquals((await store.listCalls()).total, 0);
+  assertEquals(await store.listSessions(), []);
+  assertEquals((await store.health()).ok, true);
+});
+
+contract("opening the same database again runs no migration twice", async (store, url) => {
+  await store.writeBatch([sampleCall({ id: "kept" })]);
+  const again = await openStore(url);
+  try {
+    assertEquals((await again.getCall("kept"))?.record.id, "kept");
+  } finally {
+    await again.close();
+  }
+});
