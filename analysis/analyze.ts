@@ -1,5 +1,6 @@
 import type { CapturedCall } from "../proxy/mod.ts";
 import { attribute } from "./attribute.ts";
+import { elideBase64 } from "./elide.ts";
 import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
 import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
@@ -23,9 +24,14 @@ export function newCounters(): Counters {
 /** What analysis adds beyond the record: the content the dashboard shows. */
 export interface Analysis {
   record: CallRecord;
+  /** The request's text for display, base64 payloads elided; null when not captured or too large. */
+  request: string | null;
   /** Responses API: the response id this call continues, for chaining. */
   previousResponseId: string | null;
 }
+
+/** Requests longer than this (after eliding base64) are not stored as text. */
+const MAX_STORED_REQUEST = 4 * 1024 * 1024;
 
 /** The record of a call with nothing analysed yet: what the proxy saw. */
 export function baseRecord(call: CapturedCall, error: string | null = call.error): CallRecord {
@@ -74,15 +80,18 @@ const textDecoder = new TextDecoder();
 export function analyzeCall(call: CapturedCall, counters: Counters = newCounters()): Analysis {
   const record = baseRecord(call);
   if (call.api === "passthrough" || call.requestBody === null) {
-    return { record, previousResponseId: null };
+    return { record, request: null, previousResponseId: null };
   }
 
+  const text = textDecoder.decode(call.requestBody);
+  const elided = elideBase64(text);
+  const request = elided.length <= MAX_STORED_REQUEST ? elided : null;
   let body: unknown;
   try {
-    body = JSON.parse(textDecoder.decode(call.requestBody));
+    body = JSON.parse(text);
   } catch (error) {
     record.error = joinErrors(record.error, `request body is not valid JSON: ${message(error)}`);
-    return { record, previousResponseId: null };
+    return { record, request, previousResponseId: null };
   }
   const model = typeof (body as { model?: unknown })?.model === "string"
     ? (body as { model: string }).model
@@ -90,21 +99,22 @@ export function analyzeCall(call: CapturedCall, counters: Counters = newCounters
   const choice = encodingForModel(model, call.provider);
   const counter = counters.get(choice.encoding)!;
 
-  let request: ParsedRequest;
+  let parsed: ParsedRequest;
   try {
-    request = call.api === "chat.completions"
+    parsed = call.api === "chat.completions"
       ? parseChatRequest(body, choice.encoding)
       : call.api === "responses"
       ? parseResponsesRequest(body, choice.encoding)
       : parseMessagesRequest(body);
   } catch (error) {
     record.error = joinErrors(record.error, `request could not be parsed: ${message(error)}`);
-    return { record, previousResponseId: null };
+    return { record, request, previousResponseId: null };
   }
-  record.model = request.model;
-  record.stream = request.stream;
+  record.model = parsed.model;
+  record.stream = parsed.stream;
 
-  const notes = [...request.notes];
+  const notes = [...parsed.notes];
+  if (request === null) notes.push("the request was too large to store as text");
   let response: ParsedResponse | null = null;
   const encoding = call.responseHeaders["content-encoding"];
   if (
@@ -132,7 +142,7 @@ export function analyzeCall(call: CapturedCall, counters: Counters = newCounters
   }
 
   const reported = response?.usage?.input_tokens ?? null;
-  record.attribution = attribute(request.segments, counter, {
+  record.attribution = attribute(parsed.segments, counter, {
     exact: choice.exact && call.api !== "messages",
     reported: reported !== null && reported > 0 ? reported : null,
     notes,
@@ -140,7 +150,7 @@ export function analyzeCall(call: CapturedCall, counters: Counters = newCounters
   record.usage = response?.usage && response.usage.input_tokens > 0
     ? response.usage
     : countedUsage(record.attribution.counted_total, response, counter);
-  return { record, previousResponseId: request.previousResponseId };
+  return { record, request, previousResponseId: parsed.previousResponseId };
 }
 
 function countedUsage(

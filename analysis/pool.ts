@@ -128,7 +128,7 @@ export class AnalysisPool {
         Object.assign(slot, this.#spawn());
         this.#failed++;
         const error = call.error ? `${call.error}; ${reason}` : reason;
-        resolve({ record: baseRecord(call, error), previousResponseId: null });
+        resolve({ record: baseRecord(call, error), request: null, previousResponseId: null });
       };
       const timer = setTimeout(
         () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),

@@ -1,5 +1,6 @@
 import { type Config, redactDbUrl } from "./config.ts";
 import { PortInUseError, startLlmprof } from "../server.ts";
+import { StoreError } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
 
 /** The start-up banner: the exact base URLs to paste into clients. */
@@ -30,9 +31,9 @@ export async function up(config: Config): Promise<number> {
   }
   let llmprof;
   try {
-    llmprof = startLlmprof(config);
+    llmprof = await startLlmprof(config);
   } catch (error) {
-    if (error instanceof PortInUseError) {
+    if (error instanceof PortInUseError || error instanceof StoreError) {
       console.error(error.message);
       return 2;
     }

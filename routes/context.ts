@@ -1,13 +1,16 @@
 import type { PoolStats } from "../analysis/pool.ts";
 import type { QueueStats } from "../proxy/queue.ts";
+import type { BaseStore } from "../store/base_store.ts";
+import type { WriterStats } from "../store/writer.ts";
 
 /** What the local pages and API read from the running llmprof. */
 export interface AppContext {
   version: string;
+  store: BaseStore;
   /** The capture queue's counters. */
   queue(): QueueStats;
   /** The analysis pool's counters. */
   analysis(): PoolStats;
-  /** The store's kind and whether it answers. */
-  store(): Promise<{ kind: string; ok: boolean; backlog?: number }>;
+  /** The store writer's backlog and counters. */
+  writer(): WriterStats;
 }

@@ -2,12 +2,19 @@ import type { AppContext } from "./context.ts";
 
 /** `GET /_llmprof/health`: is llmprof up, does its store answer, is analysis keeping up. */
 export async function health(ctx: AppContext): Promise<Response> {
-  const store = await ctx.store();
-  const queue = ctx.queue();
+  const [probe, queue, writer] = [await ctx.store.health(), ctx.queue(), ctx.writer()];
+  const ok = probe.ok && writer.ok;
   return Response.json({
-    status: store.ok ? "ok" : "degraded",
+    status: ok ? "ok" : "degraded",
     version: ctx.version,
-    store,
+    store: {
+      kind: ctx.store.kind,
+      ok,
+      error: probe.error ?? writer.error,
+      backlog: writer.backlog,
+      dropped: writer.dropped,
+      written: writer.written,
+    },
     queue: { pending: queue.pending, dropped: queue.dropped },
     analysis: ctx.analysis(),
   });

@@ -1,3 +1,5 @@
+import { getCall, listCalls } from "./api/calls.ts";
+import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
 
@@ -7,12 +9,23 @@ export type { AppContext } from "./context.ts";
 export const LOCAL_PREFIX = "/_llmprof";
 
 /** Serves llmprof's own paths. */
-export function handleLocal(
-  request: Request,
-  url: URL,
-  ctx: AppContext,
-): Promise<Response> | Response {
+export async function handleLocal(request: Request, url: URL, ctx: AppContext): Promise<Response> {
   const path = url.pathname.slice(LOCAL_PREFIX.length) || "/";
-  if (request.method === "GET" && path === "/health") return health(ctx);
-  return Response.json({ error: `No llmprof page at ${url.pathname}` }, { status: 404 });
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return Response.json({ error: `${request.method} is not allowed here` }, {
+      status: 405,
+      headers: { allow: "GET" },
+    });
+  }
+  try {
+    if (path === "/health") return await health(ctx);
+    if (path === "/api/calls") return await listCalls(url, ctx);
+    const call = /^\/api\/calls\/([^/]+)$/.exec(path);
+    if (call) return await getCall(decodeURIComponent(call[1]), ctx);
+  } catch (error) {
+    return Response.json({ error: `The store did not answer: ${(error as Error).message}` }, {
+      status: 503,
+    });
+  }
+  return notFound(`No llmprof page at ${url.pathname}`);
 }

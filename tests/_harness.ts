@@ -43,7 +43,7 @@ export async function withRig(
   const { captureCap, analyse = false, ...config } = overrides(fake.url);
   const records: Analysis[] = [];
   const waiting: Array<(a: Analysis) => void> = [];
-  const llmprof = startLlmprof(testConfig(fake.url, config), {
+  const llmprof = await startLlmprof(testConfig(fake.url, config), {
     log: (l) => logs.push(l),
     captureCap,
     analyse,

@@ -138,7 +138,7 @@ Deno.test("proxy passes other paths and methods through verbatim, without a call
 Deno.test("proxy sends unrecognised Anthropic-keyed requests to the Anthropic upstream", async () => {
   const openai = startFakeUpstream();
   const anthropic = startFakeUpstream();
-  const llmprof = startLlmprof(
+  const llmprof = await startLlmprof(
     testConfig(openai.url, { anthropicUpstream: new URL(anthropic.url) }),
     { log: () => {} },
   );
@@ -207,7 +207,7 @@ Deno.test("proxy answers 502 in OpenAI's error shape when the upstream is unreac
   const closed = startFakeUpstream();
   await closed.close();
   const logs: string[] = [];
-  const llmprof = startLlmprof(testConfig(closed.url), {
+  const llmprof = await startLlmprof(testConfig(closed.url), {
     log: (l) => logs.push(l),
     analyse: false,
   });
@@ -234,7 +234,7 @@ Deno.test("proxy answers 502 in OpenAI's error shape when the upstream is unreac
 });
 
 Deno.test("proxy answers 502 in Anthropic's error shape on a DNS failure", async () => {
-  const llmprof = startLlmprof(testConfig("http://llmprof-test.invalid"), { log: () => {} });
+  const llmprof = await startLlmprof(testConfig("http://llmprof-test.invalid"), { log: () => {} });
   try {
     const response = await fetch(`${llmprof.url}/v1/messages`, {
       method: "POST",

@@ -147,7 +147,7 @@ Deno.test("SDK errors from the upstream surface the same through llmprof", () =>
 Deno.test("SDK gets a readable error when llmprof cannot reach the upstream", async () => {
   const { startLlmprof } = await import("../server.ts");
   const { testConfig } = await import("./_harness.ts");
-  const llmprof = startLlmprof(testConfig("http://llmprof-test.invalid"), { log: () => {} });
+  const llmprof = await startLlmprof(testConfig("http://llmprof-test.invalid"), { log: () => {} });
   try {
     const client = new Anthropic({ apiKey: "k", baseURL: llmprof.url, maxRetries: 0 });
     const error = await client.messages.create({

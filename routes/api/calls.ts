@@ -1,0 +1,49 @@
+import type { CallQuery } from "../../store/base_store.ts";
+import type { AppContext } from "../context.ts";
+import { badRequest, notFound } from "./_errors.ts";
+
+const SORTS = new Set(["time", "cost", "attention"]);
+
+/** Reads the calls list's query string; throws a message for a bad value. */
+export function parseCallQuery(params: URLSearchParams): CallQuery | string {
+  const query: CallQuery = {};
+  for (const [name, value] of params) {
+    switch (name) {
+      case "limit":
+      case "offset": {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0) return `${name} must be a whole number, got "${value}"`;
+        query[name] = n;
+        break;
+      }
+      case "sort":
+        if (!SORTS.has(value)) return `sort must be time, cost or attention, got "${value}"`;
+        query.sort = value as CallQuery["sort"];
+        break;
+      case "session":
+      case "model":
+        query[name] = value;
+        break;
+      case "since":
+      case "until":
+        if (Number.isNaN(Date.parse(value))) return `${name} must be an ISO time, got "${value}"`;
+        query[name] = new Date(value).toISOString();
+        break;
+    }
+  }
+  return query;
+}
+
+/** `GET /_llmprof/api/calls?limit&offset&session&model&since&until&sort=time|cost|attention` */
+export async function listCalls(url: URL, ctx: AppContext): Promise<Response> {
+  const query = parseCallQuery(url.searchParams);
+  if (typeof query === "string") return badRequest(query);
+  return Response.json(await ctx.store.listCalls(query));
+}
+
+/** `GET /_llmprof/api/calls/:id`: the full record, with the request as stored. */
+export async function getCall(id: string, ctx: AppContext): Promise<Response> {
+  const call = await ctx.store.getCall(id);
+  if (!call) return notFound(`No call with id "${id}"`);
+  return Response.json({ ...call.record, request: call.request });
+}

@@ -1,0 +1,158 @@
+import type { BaseStore, StoredCall } from "./base_store.ts";
+
+/** Options for {@linkcode StoreWriter}. */
+export interface WriterOptions {
+  /** Milliseconds between flushes. Default 100, so a crash loses at most about that much. */
+  flushMs?: number;
+  /** Most calls written in one batch. Default 500. */
+  batchSize?: number;
+  /** Most calls waiting while the store is away; beyond it new calls are shed and counted. Default 50,000. */
+  maxBacklog?: number;
+  /** Most bytes of request text waiting. Default 256 MiB. */
+  maxBacklogBytes?: number;
+  /** Where operational messages go. Default console.error. */
+  log?: (line: string) => void;
+}
+
+/** What the writer reports in health. */
+export interface WriterStats {
+  /** Calls waiting to be written. */
+  backlog: number;
+  /** Calls shed because the backlog was full. */
+  dropped: number;
+  written: number;
+  /** False while the store refuses writes. */
+  ok: boolean;
+  error: string | null;
+}
+
+function sizeOf(call: StoredCall): number {
+  return 2_048 + (call.request?.length ?? 0);
+}
+
+/**
+ * Batches analysed calls into the store. While the store is away, calls wait in a
+ * bounded backlog and are retried with backoff; what the bound sheds is counted.
+ */
+export class StoreWriter {
+  readonly #store: BaseStore;
+  readonly #flushMs: number;
+  readonly #batchSize: number;
+  readonly #maxBacklog: number;
+  readonly #maxBytes: number;
+  readonly #log: (line: string) => void;
+  #backlog: StoredCall[] = [];
+  #bytes = 0;
+  #dropped = 0;
+  #written = 0;
+  #error: string | null = null;
+  #retryMs = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(store: BaseStore, options: WriterOptions = {}) {
+    this.#store = store;
+    this.#flushMs = options.flushMs ?? 100;
+    this.#batchSize = options.batchSize ?? 500;
+    this.#maxBacklog = options.maxBacklog ?? 50_000;
+    this.#maxBytes = options.maxBacklogBytes ?? 256 * 1024 * 1024;
+    this.#log = options.log ?? ((line) => console.error(line));
+  }
+
+  /** Queues a call for writing; never blocks. Returns false when it was shed. */
+  write(call: StoredCall): boolean {
+    const size = sizeOf(call);
+    if (
+      this.#closed || this.#backlog.length >= this.#maxBacklog ||
+      this.#bytes + size > this.#maxBytes
+    ) {
+      if (this.#dropped++ === 0 || this.#dropped % 1000 === 0) {
+        this.#log(`llmprof: the store backlog is full; ${this.#dropped} calls shed so far.`);
+      }
+      return false;
+    }
+    this.#backlog.push(call);
+    this.#bytes += size;
+    this.#schedule(this.#retryMs || this.#flushMs);
+    return true;
+  }
+
+  /** Counters for health. */
+  stats(): WriterStats {
+    return {
+      backlog: this.#backlog.length,
+      dropped: this.#dropped,
+      written: this.#written,
+      ok: this.#error === null,
+      error: this.#error,
+    };
+  }
+
+  /** Writes everything waiting now; resolves when the backlog is empty or a write failed. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#drain().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  /** Writes what is waiting (trying for up to `graceMs`), then closes the store. Returns calls left unwritten. */
+  async close(graceMs = 5_000): Promise<number> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const deadline = Date.now() + graceMs;
+    while (this.#backlog.length > 0 && Date.now() < deadline) {
+      await this.flush();
+      if (this.#backlog.length > 0) {
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+      }
+    }
+    const left = this.#backlog.length;
+    if (left > 0) {
+      this.#log(
+        `llmprof: ${left} calls could not be written before shutdown: ${
+          this.#error ?? "timed out"
+        }.`,
+      );
+    }
+    await this.#store.close().catch(() => {});
+    return left;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, ms);
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#backlog.length > 0) {
+      const batch = this.#backlog.slice(0, this.#batchSize);
+      try {
+        await this.#store.writeBatch(batch);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (this.#error === null) {
+          this.#log(
+            `llmprof: cannot write to the ${this.#store.kind} store, keeping calls until it returns: ${message}`,
+          );
+        }
+        this.#error = message;
+        this.#retryMs = Math.min(5_000, Math.max(250, this.#retryMs * 2));
+        this.#schedule(this.#retryMs);
+        return;
+      }
+      this.#backlog.splice(0, batch.length);
+      for (const call of batch) this.#bytes -= sizeOf(call);
+      this.#written += batch.length;
+      if (this.#error !== null) {
+        this.#log(`llmprof: the ${this.#store.kind} store is back; writing the backlog.`);
+      }
+      this.#error = null;
+      this.#retryMs = 0;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { assertEquals } from "../tests/assert.ts";
+import { sampleCall } from "../tests/records.ts";
+import type { BaseStore, StoredCall } from "./base_store.ts";
+import { StoreWriter } from "./writer.ts";
+
+/** A store that keeps batches in memory and can be switched off. */
+function flakyStore() {
+  const written: StoredCall[] = [];
+  let up = true;
+  let closed = false;
+  const store = {
+    kind: "sqlite",
+    writeBatch: (calls: readonly StoredCall[]) => {
+      if (!up) return Promise.reject(new Error("connection refused"));
+      written.push(...calls);
+      return Promise.resolve();
+    },
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+  } as unknown as BaseStore;
+  return { store, written, setUp: (value: boolean) => up = value, closed: () => closed };
+}
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("StoreWriter batches calls into the store", async () => {
+  const { store, written } = flakyStore();
+  const writer = new StoreWriter(store, { flushMs: 10 });
+  for (let i = 0; i < 25; i++) writer.write(sampleCall());
+  await tick(50);
+  assertEquals(written.length, 25);
+  assertEquals(writer.stats(), { backlog: 0, dropped: 0, written: 25, ok: true, error: null });
+  await writer.close();
+});
+
+Deno.test("StoreWriter keeps calls while the store is away and writes them when it returns", async () => {
+  const { store, written, setUp } = flakyStore();
+  const logs: string[] = [];
+  const writer = new StoreWriter(store, { flushMs: 10, log: (l) => logs.push(l) });
+  setUp(false);
+  for (let i = 0; i < 10; i++) writer.write(sampleCall());
+  await tick(50);
+  assertEquals(writer.stats().backlog, 10);
+  assertEquals(writer.stats().ok, false);
+  assertEquals(writer.stats().error, "connection refused");
+  setUp(true);
+  await tick(600);
+  assertEquals(written.length, 10);
+  assertEquals(writer.stats().ok, true);
+  assertEquals(logs.length, 2, "one line when the store goes, one when it returns");
+  await writer.close();
+});
+
+Deno.test("StoreWriter sheds and counts calls beyond its backlog bound", async () => {
+  const { store, setUp } = flakyStore();
+  setUp(false);
+  const writer = new StoreWriter(store, { flushMs: 10, maxBacklog: 3, log: () => {} });
+  const kept = Array.from({ length: 5 }, () => writer.write(sampleCall()));
+  assertEquals(kept, [true, true, true, false, false]);
+  assertEquals(writer.stats().dropped, 2);
+  assertEquals(await writer.close(50), 3, "close reports what it could not write");
+});
+
+Deno.test("StoreWriter writes everything on close, then closes the store", async () => {
+  const { store, written, closed } = flakyStore();
+  const writer = new StoreWriter(store, { flushMs: 60_000 });
+  for (let i = 0; i < 1_200; i++) writer.write(sampleCall());
+  assertEquals(await writer.close(), 0);
+  assertEquals(written.length, 1_200);
+  assertEquals(closed(), true);
+});
