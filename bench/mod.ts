@@ -5,10 +5,12 @@
  */
 import { runAnalysis } from "./analysis.ts";
 import { runOverhead } from "./overhead.ts";
+import { runStore } from "./store.ts";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   overhead: () => runOverhead(),
   analysis: () => runAnalysis(),
+  store: () => runStore(),
 };
 
 async function machine(): Promise<string> {

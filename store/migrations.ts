@@ -52,5 +52,12 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `CREATE INDEX sessions_by_last ON sessions (last_at DESC)`,
       ],
     },
+    {
+      version: 2,
+      sql: [
+        `CREATE INDEX calls_models ON calls (created_ms, model, input_tokens, output_tokens, cost_usd)`,
+        `CREATE INDEX calls_routes ON calls (created_ms, route_id, route_label, input_tokens, cost_usd)`,
+      ],
+    },
   ];
 }

@@ -1,3 +1,4 @@
+import type { CallRecord } from "../analysis/record.ts";
 import type {
   BaseStore,
   CallQuery,
@@ -28,14 +29,42 @@ const SUMMARY_COLUMNS =
 
 const SESSION_UPSERT = `
   INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens)
-  VALUES (?, 1, ?, ?, ?, ?, ?)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET
-    calls = sessions.calls + 1,
+    calls = sessions.calls + excluded.calls,
     cost_usd = sessions.cost_usd + excluded.cost_usd,
     first_prompt_tokens = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_prompt_tokens ELSE sessions.first_prompt_tokens END,
     first_at = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_at ELSE sessions.first_at END,
     last_prompt_tokens = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_prompt_tokens ELSE sessions.last_prompt_tokens END,
     last_at = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_at ELSE sessions.last_at END`;
+
+/** What a batch of new calls adds to each of their sessions: one upsert per session, not per call. */
+export function sessionDeltas(records: readonly CallRecord[]): SessionSummary[] {
+  const byId = new Map<string, SessionSummary>();
+  for (const r of records) {
+    if (!r.session) continue;
+    const tokens = r.usage?.input_tokens ?? 0;
+    const cost = r.cost?.total_usd ?? 0;
+    const s = byId.get(r.session.id);
+    if (!s) {
+      byId.set(r.session.id, {
+        id: r.session.id,
+        calls: 1,
+        first_at: r.created_at,
+        last_at: r.created_at,
+        cost_usd: cost,
+        first_prompt_tokens: tokens,
+        last_prompt_tokens: tokens,
+      });
+      continue;
+    }
+    s.calls++;
+    s.cost_usd += cost;
+    if (r.created_at < s.first_at) [s.first_at, s.first_prompt_tokens] = [r.created_at, tokens];
+    if (r.created_at >= s.last_at) [s.last_at, s.last_prompt_tokens] = [r.created_at, tokens];
+  }
+  return [...byId.values()];
+}
 
 /** The UTC day ("2026-11-27") of a time. */
 export function utcDay(time: Date | number): string {
@@ -94,16 +123,16 @@ export abstract class SqlStore implements BaseStore {
     if (calls.length === 0) return;
     await this.transaction(async (q) => {
       const inserted = await q.insertCalls(calls.map(callRow));
-      for (const { record } of calls) {
-        if (!record.session || !inserted.has(record.id)) continue;
-        const tokens = record.usage?.input_tokens ?? 0;
+      const fresh = calls.map((c) => c.record).filter((r) => inserted.has(r.id));
+      for (const s of sessionDeltas(fresh)) {
         await q.all(SESSION_UPSERT, [
-          record.session.id,
-          record.created_at,
-          record.created_at,
-          record.cost?.total_usd ?? 0,
-          tokens,
-          tokens,
+          s.id,
+          s.calls,
+          s.first_at,
+          s.last_at,
+          s.cost_usd,
+          s.first_prompt_tokens,
+          s.last_prompt_tokens,
         ]);
       }
     });
@@ -224,9 +253,10 @@ export abstract class SqlStore implements BaseStore {
 
   async byModel(options: { since: string }): Promise<ModelSummary[]> {
     const rows = await this.db.all(
-      `SELECT model, count(*) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output,
+      // Grouping by an expression keeps SQLite on the covering (created_ms, model, …) index.
+      `SELECT min(model) AS model, count(*) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output,
               sum(coalesce(cost_usd, 0)) AS cost FROM calls
-       WHERE created_ms >= ? AND model IS NOT NULL GROUP BY model ORDER BY cost DESC, calls DESC`,
+       WHERE created_ms >= ? AND model IS NOT NULL GROUP BY coalesce(model, '') ORDER BY cost DESC, calls DESC`,
       [Date.parse(options.since)],
     );
     return rows.map((r) => ({

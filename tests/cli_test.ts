@@ -102,3 +102,37 @@ Deno.test("llmprof stops with status 2 on a bad flag value or unknown flag", asy
     assert(err.trim().split("\n").length === 1, `one line, got: ${err}`);
   }
 });
+
+Deno.test("llmprof stops with status 2 and one sentence when the store cannot be opened", async () => {
+  const { startPostgres, pgBinDir } = await import("./postgres.ts");
+  const cases: Array<[string, string]> = [
+    [
+      "postgres://app:secret@127.0.0.1:1/llmprof",
+      'Cannot open store "postgres://app:***@127.0.0.1:1/llmprof": nothing is listening there',
+    ],
+    ["postgres://app:secret@no-such-host.invalid/llmprof", "the host name does not resolve"],
+    ["sqlite:/proc/llmprof/llmprof.db", 'Cannot open store "sqlite:/proc/llmprof/llmprof.db"'],
+  ];
+  const pg = pgBinDir() ? await startPostgres() : null;
+  if (pg) {
+    cases.push([
+      pg.url.replace("llmprof-test@", "wrong-password@"),
+      "the user name or password was rejected",
+    ]);
+  }
+  try {
+    for (const [url, message] of cases) {
+      const { code, err, out } = await finish(llmprof(["--db", url]));
+      assertEquals(code, 2, `${url}: ${err}`);
+      assertStringIncludes(err, message);
+      assertEquals(err.trim().split("\n").length, 1, err);
+      assert(
+        !err.includes("secret") && !err.includes("wrong-password"),
+        "the password is never printed",
+      );
+      assertEquals(out, "", "no banner: it never fell back to another store");
+    }
+  } finally {
+    await pg?.destroy();
+  }
+});

@@ -130,6 +130,9 @@ export function testPostgresUrl(): Promise<string | null> {
     const fromEnv = Deno.env.get("LLMPROF_TEST_DB_URL");
     if (fromEnv) return fromEnv;
     if (pgBinDir() === null) {
+      if (Deno.env.get("CI")) {
+        throw new Error("PostgreSQL is missing in CI: .ci/run must install postgresql.");
+      }
       console.error(
         "\n!!! PostgreSQL is not installed: the Postgres store tests are SKIPPED. !!!\n!!! apt-get install -y postgresql, or set LLMPROF_TEST_DB_URL.           !!!\n",
       );

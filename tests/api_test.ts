@@ -1,0 +1,93 @@
+import OpenAI from "openai";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { withRig } from "./_harness.ts";
+import { openStore } from "../store/mod.ts";
+import { startLlmprof } from "../server.ts";
+import { testConfig } from "./_harness.ts";
+import { startFakeUpstream } from "./fake_upstream.ts";
+
+const api = (base: string, path: string) =>
+  fetch(`${base}/_llmprof/api${path}`).then(async (r) => ({
+    status: r.status,
+    body: await r.json(),
+  }));
+
+/** Waits until the store holds `count` calls. */
+async function stored(base: string, count: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await api(base, "/calls")).body.total >= count) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the store never held ${count} calls`);
+}
+
+Deno.test("the calls API lists recorded calls and returns each full record", () =>
+  withRig(async ({ llmprof }) => {
+    const client = new OpenAI({ apiKey: "sk-test", baseURL: `${llmprof.url}/v1`, maxRetries: 0 });
+    await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "first" }],
+    });
+    await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "second <script>x</script>" }],
+    });
+    await stored(llmprof.url, 2);
+
+    const list = await api(llmprof.url, "/calls");
+    assertEquals(list.status, 200);
+    assertEquals(list.body.total, 2);
+    assertEquals(list.body.calls.map((c: { model: string }) => c.model), ["gpt-4o-mini", "gpt-4o"]);
+    const summary = list.body.calls[0];
+    assert(summary.prompt_tokens > 0 && summary.completion_tokens > 0);
+    assertEquals(summary.status, 200);
+
+    const filtered = await api(llmprof.url, "/calls?model=gpt-4o&limit=1");
+    assertEquals([filtered.body.total, filtered.body.calls.length], [1, 1]);
+
+    const full = await api(llmprof.url, `/calls/${summary.id}`);
+    assertEquals(full.status, 200);
+    assertEquals(full.body.id, summary.id);
+    assertEquals(full.body.api, "chat.completions");
+    assertEquals(full.body.attribution.components.length, 8);
+    assertStringIncludes(full.body.request, "second <script>x</script>");
+  }, () => ({ analyse: true })));
+
+Deno.test("the calls API answers unknown ids with 404 and bad parameters with 400, in JSON", () =>
+  withRig(async ({ llmprof }) => {
+    const missing = await api(llmprof.url, "/calls/nope");
+    assertEquals(missing.status, 404);
+    assertEquals(missing.body, { error: 'No call with id "nope"' });
+    const bad = await api(llmprof.url, "/calls?sort=loudest");
+    assertEquals(bad.status, 400);
+    assertStringIncludes(bad.body.error, "sort must be time, cost or attention");
+    assertEquals((await api(llmprof.url, "/calls?limit=-1")).status, 400);
+    assertEquals((await api(llmprof.url, "/nothing-here")).status, 404);
+  }));
+
+Deno.test("graceful shutdown analyses and writes every call before it returns", async () => {
+  const fake = startFakeUpstream({ record: false });
+  const dir = await Deno.makeTempDir();
+  const config = testConfig(fake.url, { db: `sqlite:${dir}/llmprof.db` });
+  const llmprof = await startLlmprof(config, { log: () => {}, workers: 1, flushMs: 60_000 });
+  const ids: string[] = [];
+  await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+    const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: `call ${i}` }] }),
+    });
+    ids.push(response.headers.get("x-llmprof-call-id")!);
+    await response.body?.cancel();
+  }));
+  await llmprof.shutdown();
+  await fake.close();
+  const store = await openStore(config.db);
+  try {
+    const { total } = await store.listCalls();
+    assertEquals(total, 40);
+    for (const id of ids) assert(await store.getCall(id), `call ${id} was written`);
+  } finally {
+    await store.close();
+  }
+});
