@@ -5,7 +5,7 @@ import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
 import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
 import type { CallRecord, Usage } from "./record.ts";
-import type { ParsedRequest } from "./segment.ts";
+import { hasMedia, type ParsedRequest } from "./segment.ts";
 import { looksLikeSse } from "./sse.ts";
 import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
 import type { ParsedResponse } from "./usage.ts";
@@ -84,8 +84,7 @@ export function analyzeCall(call: CapturedCall, counters: Counters = newCounters
   }
 
   const text = textDecoder.decode(call.requestBody);
-  const elided = elideBase64(text);
-  const request = elided.length <= MAX_STORED_REQUEST ? elided : null;
+  let request: string | null = text.length <= MAX_STORED_REQUEST ? text : null;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -114,6 +113,11 @@ export function analyzeCall(call: CapturedCall, counters: Counters = newCounters
   record.stream = parsed.stream;
 
   const notes = [...parsed.notes];
+  // Only media parts carry base64 worth eliding; agent traffic without them skips the scan.
+  if (hasMedia(parsed.segments)) {
+    const elided = elideBase64(text);
+    request = elided.length <= MAX_STORED_REQUEST ? elided : null;
+  }
   if (request === null) notes.push("the request was too large to store as text");
   let response: ParsedResponse | null = null;
   const encoding = call.responseHeaders["content-encoding"];

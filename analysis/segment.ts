@@ -22,6 +22,11 @@ export interface ParsedRequest {
   previousResponseId: string | null;
 }
 
+/** True when any segment is an image, document or other file: the only parts that carry base64. */
+export function hasMedia(segments: readonly Segment[]): boolean {
+  return segments.some((s) => s.component === "images & files");
+}
+
 /** Narrows an unknown JSON value to an object. */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

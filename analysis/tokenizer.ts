@@ -24,9 +24,32 @@ export function encodingForModel(model: string | null, provider: string): Encodi
   return { encoding: "o200k_base", exact: false };
 }
 
-/** Runs longer than this with no break make byte-pair encoding quadratic; they are counted in slices. */
-const LONG_RUN = /\S{1000,}|\s{1000,}/g;
+/** Runs of this many characters with no break make byte-pair encoding quadratic; they are counted in slices. */
 const SLICE = 1000;
+
+function isSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13) || code === 160 || code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0xfeff || (code >= 0x2000 && code <= 0x200a) || code === 0x3000 || code === 0x1680 ||
+    code === 0x202f ||
+    code === 0x205f;
+}
+
+/** [start, end) of each run of at least SLICE characters all space or all non-space, in one pass. */
+export function longRuns(text: string): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let start = 0;
+  let space = text.length > 0 && isSpace(text.charCodeAt(0));
+  for (let i = 1; i <= text.length; i++) {
+    const now = i < text.length ? isSpace(text.charCodeAt(i)) : !space;
+    if (now !== space) {
+      if (i - start >= SLICE) runs.push([start, i]);
+      start = i;
+      space = now;
+    }
+  }
+  return runs;
+}
 
 /**
  * Counts tokens with one encoding, memoising per text block (bounded LRU) so a
@@ -60,12 +83,12 @@ export class TokenCounter {
     if (text.length < SLICE) return this.#count(text);
     let total = 0;
     let from = 0;
-    for (const run of text.matchAll(LONG_RUN)) {
-      total += this.#count(text.slice(from, run.index));
-      for (let i = run.index; i < run.index + run[0].length; i += SLICE) {
-        total += this.#count(text.slice(i, Math.min(i + SLICE, run.index + run[0].length)));
+    for (const [start, end] of longRuns(text)) {
+      total += this.#count(text.slice(from, start));
+      for (let i = start; i < end; i += SLICE) {
+        total += this.#count(text.slice(i, Math.min(i + SLICE, end)));
       }
-      from = run.index + run[0].length;
+      from = end;
     }
     return total + this.#count(text.slice(from));
   }

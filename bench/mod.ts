@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: runs every benchmark side by side and writes bench/RESULTS.md.
- * `deno task bench overhead` runs one.
+ * `deno task bench overhead` runs one and keeps the others' last results.
  * @module
  */
 import { runAnalysis } from "./analysis.ts";
@@ -35,8 +35,20 @@ for (const name of chosen) {
   sections.push(section);
 }
 const path = new URL("./RESULTS.md", import.meta.url);
-const header = `# Benchmark results\n\nLatest run: ${
-  new Date().toISOString().slice(0, 16).replace("T", " ")
-} UTC on ${await machine()}.\nRun with \`deno task bench\`.\n`;
-await Deno.writeTextFile(path, [header, ...sections].join("\n") + "\n");
+const stamp = `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const where = await machine();
+// A partial run replaces its own sections and keeps the others' last results, each dated.
+const previous = await Deno.readTextFile(path).catch(() => "");
+const order = Object.keys(BENCHES);
+const nameOf = (section: string) => order.find((n) => section.includes(`(bench/${n}.ts)`)) ?? "";
+const kept = previous.split(/\n(?=## )/).slice(1).map((s) => s.trim()).filter((s) =>
+  !chosen.includes(nameOf(s))
+);
+const fresh = sections.map((section) => section.replace("\n", `\n\nRun ${stamp} on ${where}.\n`));
+const all = [...kept, ...fresh].sort((a, b) => order.indexOf(nameOf(a)) - order.indexOf(nameOf(b)));
+const header =
+  `# Benchmark results\n\nRun all with \`deno task bench\`, one with \`deno task bench <${
+    order.join("|")
+  }>\`; each section says when and where it last ran.`;
+await Deno.writeTextFile(path, [header, ...all].join("\n\n") + "\n");
 console.error(`bench: wrote ${path.pathname}`);

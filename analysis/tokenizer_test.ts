@@ -1,0 +1,21 @@
+import { assertEquals } from "../tests/assert.ts";
+import { longRuns, TokenCounter } from "./tokenizer.ts";
+
+Deno.test("longRuns finds runs of 1,000+ space or non-space characters in one pass", () => {
+  assertEquals(longRuns("short words only"), []);
+  assertEquals(longRuns("a".repeat(1500)), [[0, 1500]]);
+  assertEquals(longRuns(`hi ${"x".repeat(1000)} ${" ".repeat(1200)}end`), [[3, 1003], [
+    1003,
+    2204,
+  ]]);
+});
+
+Deno.test("TokenCounter counts ordinary text exactly and memoises repeats", () => {
+  const counter = new TokenCounter("o200k_base");
+  const text = "The quick brown fox jumps over the lazy dog. ".repeat(100);
+  assertEquals(counter.count("hello world"), 2);
+  const first = counter.count(text);
+  const before = counter.tokenizedChars;
+  assertEquals(counter.count(text), first);
+  assertEquals(counter.tokenizedChars, before, "the second count came from the memo");
+});
