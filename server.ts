@@ -1,6 +1,7 @@
 import { type Analysis, AnalysisPool } from "./analysis/mod.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./cli/config.ts";
+import { loadOverrides, type Overrides } from "./pricing/mod.ts";
 import { CaptureQueue } from "./proxy/mod.ts";
 import { type BaseStore, openStore, StoreWriter } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
@@ -44,11 +45,13 @@ export class PortInUseError extends Error {
 /** Opens the store, then starts the proxy, pages and API on the configured address. */
 export async function startLlmprof(config: Config, options: StartOptions = {}): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
+  const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   const store = await openStore(config.db);
   const writer = new StoreWriter(store, { flushMs: options.flushMs, log });
   const queue = new CaptureQueue();
   const pool = new AnalysisPool(queue, {
     workers: options.workers,
+    overrides,
     onResult: (analysis) => {
       writer.write({ record: analysis.record, request: analysis.request });
       options.onRecord?.(analysis);

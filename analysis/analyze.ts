@@ -1,10 +1,12 @@
 import type { CapturedCall } from "../proxy/mod.ts";
-import { attribute } from "./attribute.ts";
+import { callCost, componentCosts, type Overrides, resolvePrice } from "../pricing/mod.ts";
+import { attribute, promptLayout } from "./attribute.ts";
+import { routeOf } from "./route.ts";
 import { elideBase64 } from "./elide.ts";
 import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
 import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
-import type { CallRecord, Usage } from "./record.ts";
+import type { CallRecord, Cost, Usage } from "./record.ts";
 import { hasMedia, type ParsedRequest } from "./segment.ts";
 import { looksLikeSse } from "./sse.ts";
 import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
@@ -73,11 +75,20 @@ function message(error: unknown): string {
 
 const textDecoder = new TextDecoder();
 
+/** Options for {@linkcode analyzeCall}. */
+export interface AnalyzeOptions {
+  /** Shared counters, so repeated content is counted once. */
+  counters?: Counters;
+  /** Price overrides from LLMPROF_PRICING. */
+  overrides?: Overrides;
+}
+
 /**
- * Parses and attributes one captured call. Never throws: what cannot be parsed is
+ * Parses, attributes and prices one captured call. Never throws: what cannot be parsed is
  * recorded with the reason, and the rest of the record stands.
  */
-export function analyzeCall(call: CapturedCall, counters: Counters = newCounters()): Analysis {
+export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): Analysis {
+  const counters = options.counters ?? newCounters();
   const record = baseRecord(call);
   if (call.api === "passthrough" || call.requestBody === null) {
     return { record, request: null, previousResponseId: null };
@@ -154,7 +165,33 @@ export function analyzeCall(call: CapturedCall, counters: Counters = newCounters
   record.usage = response?.usage && response.usage.input_tokens > 0
     ? response.usage
     : countedUsage(record.attribution.counted_total, response, counter);
+  record.route = routeOf(parsed.segments, call.api);
+
+  const price = record.model === null ? null : resolvePrice(record.model, {
+    provider: call.provider,
+    upstream: call.upstream,
+    at: new Date(call.startedAt),
+  }, options.overrides);
+  if (price === null) {
+    record.cost = unpriced();
+  } else {
+    const cost = callCost(record.usage, price.prices);
+    record.cost = {
+      input_usd: cost.input_usd,
+      output_usd: cost.output_usd,
+      total_usd: cost.total_usd,
+      priced: true,
+      price_source: price.source,
+    };
+    const layout = promptLayout(parsed.segments, counter, record.attribution.components);
+    const shares = componentCosts(layout, record.usage, cost.rates);
+    for (const c of record.attribution.components) c.cost_usd = shares.get(c.name) ?? 0;
+  }
   return { record, request, previousResponseId: parsed.previousResponseId };
+}
+
+function unpriced(): Cost {
+  return { input_usd: null, output_usd: null, total_usd: null, priced: false, price_source: null };
 }
 
 function countedUsage(

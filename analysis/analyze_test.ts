@@ -410,7 +410,68 @@ Deno.test("analyzeCall counts images from their header and never tokenizes base6
       }],
     }],
   };
-  const { record } = analyzeCall(capturedCall("chat.completions", request, null), counters);
+  const { record } = analyzeCall(capturedCall("chat.completions", request, null), {
+    counters: counters,
+  });
   assertEquals(tokensOf(record, "images & files"), 765);
   assert(counters.get("o200k_base")!.tokenizedChars < 1_000, "the 20 MB payload was not tokenized");
+});
+
+Deno.test("analyzeCall prices a call and its components, which add up to the input cost", () => {
+  const response = {
+    id: "c9",
+    choices: [{ message: { role: "assistant", content: "Done." }, finish_reason: "stop" }],
+    usage: {
+      prompt_tokens: 2_000,
+      completion_tokens: 50,
+      prompt_tokens_details: { cached_tokens: 1_024 },
+    },
+  };
+  const { record } = analyzeCall(capturedCall("chat.completions", agentChat, response));
+  assertEquals(record.cost?.priced, true);
+  assertStringIncludes(record.cost?.price_source ?? "", "openai/gpt-4o");
+  // gpt-4o: $2.50 input, $1.25 cached input, $10 output per million.
+  const input = (976 * 2.5 + 1_024 * 1.25) / 1e6;
+  assert(Math.abs(record.cost!.input_usd! - input) < 1e-12);
+  assert(Math.abs(record.cost!.output_usd! - (50 * 10) / 1e6) < 1e-12);
+  const parts = record.attribution!.components.reduce((n, c) => n + (c.cost_usd ?? 0), 0);
+  assert(Math.abs(parts - input) < 1e-12, `components add up to ${parts}, not ${input}`);
+  const schemas = record.attribution!.components.find((c) => c.name === "tool schemas")!;
+  assert(
+    Math.abs(schemas.cost_usd! - (schemas.tokens * 1.25) / 1e6) < 1e-12,
+    "tool schemas lead the prompt, so they are in the cached prefix",
+  );
+  assertEquals(record.route?.label, "You are a coding agent. · 3 tools");
+});
+
+Deno.test("analyzeCall keeps an unknown model's tokens and gives it no cost", () => {
+  const { record } = analyzeCall(
+    capturedCall("chat.completions", { ...agentChat, model: "my-unreleased-model" }, null),
+  );
+  assertEquals(record.cost, {
+    input_usd: null,
+    output_usd: null,
+    total_usd: null,
+    priced: false,
+    price_source: null,
+  });
+  assert(record.usage!.input_tokens > 0);
+  assertEquals(record.attribution!.components.every((c) => c.cost_usd === null), true);
+});
+
+Deno.test("analyzeCall prices with overrides first", () => {
+  const overrides = { "gpt-4o": { input_mtok: 1, output_mtok: 2 } };
+  const response = {
+    id: "c",
+    choices: [{ message: { content: "x" }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 1_000_000, completion_tokens: 1_000_000 },
+  };
+  const { record } = analyzeCall(capturedCall("chat.completions", agentChat, response), {
+    overrides,
+  });
+  assertEquals([record.cost?.input_usd, record.cost?.output_usd, record.cost?.price_source], [
+    1,
+    2,
+    "override: gpt-4o",
+  ]);
 });

@@ -103,3 +103,38 @@ export function attribute(
     notes: [...new Set(options.notes ?? [])],
   };
 }
+
+/**
+ * The prompt as the provider lays it out (tool schemas first, then the rest in order),
+ * each part holding its share of the reconciled component totals: what pricing walks to
+ * know which tokens were cached.
+ */
+export function promptLayout(
+  segments: readonly Segment[],
+  counter: TokenCounter,
+  components: readonly { name: ComponentName; tokens: number }[],
+): Array<{ component: ComponentName; tokens: number }> {
+  const ordered = [
+    ...segments.filter((s) => s.component === "tool schemas"),
+    ...segments.filter((s) => s.component !== "tool schemas"),
+  ];
+  const counted = new Map<ComponentName, number>();
+  const sizes = ordered.map((s) => Math.max(0, s.tokens ?? (s.text ? counter.count(s.text) : 0)));
+  ordered.forEach((s, i) => counted.set(s.component, (counted.get(s.component) ?? 0) + sizes[i]));
+  const target = new Map(components.map((c) => [c.name, c.tokens]));
+  const layout: Array<{ component: ComponentName; tokens: number }> = [];
+  ordered.forEach((s, i) => {
+    const have = counted.get(s.component)!;
+    if (have > 0) {
+      layout.push({
+        component: s.component,
+        tokens: (sizes[i] * (target.get(s.component) ?? 0)) / have,
+      });
+    }
+  });
+  // Reconciliation may give tokens to a component that had no segment (the provider's overhead).
+  for (const [name, tokens] of target) {
+    if (tokens > 0 && !(counted.get(name)! > 0)) layout.push({ component: name, tokens });
+  }
+  return layout;
+}

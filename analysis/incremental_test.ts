@@ -9,7 +9,8 @@ Deno.test("a 100-turn run tokenizes close to its new content, not every turn aga
   const totals: number[] = [];
   for (const request of turns) {
     totals.push(
-      analyzeCall(capturedCall("chat.completions", request), shared).record.attribution!
+      analyzeCall(capturedCall("chat.completions", request), { counters: shared }).record
+        .attribution!
         .counted_total,
     );
   }
@@ -20,7 +21,8 @@ Deno.test("a 100-turn run tokenizes close to its new content, not every turn aga
   for (const request of turns) {
     const fresh = newCounters();
     check.push(
-      analyzeCall(capturedCall("chat.completions", request), fresh).record.attribution!
+      analyzeCall(capturedCall("chat.completions", request), { counters: fresh }).record
+        .attribution!
         .counted_total,
     );
     fromScratch += fresh.get("o200k_base")!.tokenizedChars;

@@ -1,6 +1,8 @@
 import type { CapturedCall } from "../proxy/mod.ts";
 import type { CaptureQueue } from "../proxy/mod.ts";
+import type { Overrides } from "../pricing/mod.ts";
 import { type Analysis, baseRecord } from "./analyze.ts";
+import type { WorkerInit } from "./worker.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
 export interface PoolOptions {
@@ -12,6 +14,8 @@ export interface PoolOptions {
   workerUrl?: URL;
   /** Most milliseconds one call may take before its worker is replaced. Default 30 s. */
   callTimeoutMs?: number;
+  /** Price overrides every worker prices with. */
+  overrides?: Overrides;
 }
 
 /** Counters the pool reports. */
@@ -96,6 +100,8 @@ export class AnalysisPool {
         resolve();
       };
     });
+    const init: WorkerInit = { overrides: this.#options.overrides ?? {} };
+    worker.postMessage(init);
     return { worker, ready };
   }
 

@@ -1,13 +1,25 @@
 /// <reference lib="deno.worker" />
-// An analysis worker: receives captured calls, answers with their analysis.
+// An analysis worker: told the price overrides first, then receives captured calls and
+// answers with their analysis.
 import type { CapturedCall } from "../proxy/mod.ts";
+import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
 
+/** The first message a worker gets: what every analysis needs. */
+export interface WorkerInit {
+  overrides: Overrides;
+}
+
 const counters = newCounters();
+let overrides: Overrides = {};
+let initialised = false;
 
-self.onmessage = (event: MessageEvent<CapturedCall>) => {
-  self.postMessage(analyzeCall(event.data, counters));
+self.onmessage = (event: MessageEvent<CapturedCall | WorkerInit>) => {
+  if (!initialised) {
+    overrides = (event.data as WorkerInit).overrides;
+    initialised = true;
+    self.postMessage("ready");
+    return;
+  }
+  self.postMessage(analyzeCall(event.data as CapturedCall, { counters, overrides }));
 };
-
-/** Tells the pool that the worker has loaded and its time budget may start. */
-self.postMessage("ready");

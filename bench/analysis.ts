@@ -20,7 +20,9 @@ function turnWith(tokens: number, options: { tools: number; resultChars: number 
   const counters = newCounters();
   for (const request of agentRun(400, options)) {
     const call = capturedCall("chat.completions", request);
-    if (analyzeCall(call, counters).record.attribution!.counted_total >= tokens) return call;
+    if (analyzeCall(call, { counters: counters }).record.attribution!.counted_total >= tokens) {
+      return call;
+    }
   }
   throw new Error(`no turn reached ${tokens} tokens`);
 }
@@ -33,7 +35,7 @@ function rate(call: CapturedCall, seconds: number, fresh: boolean) {
   const start = performance.now();
   while (performance.now() < stop) {
     if (fresh) counters = newCounters();
-    tokens = analyzeCall(call, counters).record.attribution!.counted_total;
+    tokens = analyzeCall(call, { counters: counters }).record.attribution!.counted_total;
     calls++;
     if (calls % 16 === 0) sampleRss();
   }
@@ -87,7 +89,7 @@ export function runAnalysis(options: { seconds?: number } = {}): Promise<string>
     const shared = newCounters();
     let start = performance.now();
     for (const call of run) {
-      lastTokens = analyzeCall(call, shared).record.attribution!.counted_total;
+      lastTokens = analyzeCall(call, { counters: shared }).record.attribution!.counted_total;
     }
     incremental.push(performance.now() - start);
     sharedChars = shared.get("o200k_base")!.tokenizedChars;
@@ -96,7 +98,7 @@ export function runAnalysis(options: { seconds?: number } = {}): Promise<string>
     start = performance.now();
     for (const call of run) {
       const fresh = newCounters();
-      analyzeCall(call, fresh);
+      analyzeCall(call, { counters: fresh });
       scratchChars += fresh.get("o200k_base")!.tokenizedChars;
     }
     scratch.push(performance.now() - start);
@@ -128,7 +130,7 @@ export function runAnalysis(options: { seconds?: number } = {}): Promise<string>
     messages: [{ role: "user", content: "_".repeat(200_000) }],
   });
   const hostileStart = performance.now();
-  analyzeCall(hostile, newCounters());
+  analyzeCall(hostile, { counters: newCounters() });
   const hostileMs = performance.now() - hostileStart;
   sampleRss();
 

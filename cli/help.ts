@@ -12,6 +12,7 @@ export function helpText(): string {
     ``,
     `Usage:`,
     `  llmprof [up] [options]   start the proxy and dashboard (the default)`,
+    `  llmprof prices <model>   show the prices llmprof uses for a model, and where they come from`,
     `  llmprof --help           show this help`,
     `  llmprof --version        show the version`,
     ``,

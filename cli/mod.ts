@@ -5,6 +5,8 @@
 import { ConfigError, parseConfig } from "./config.ts";
 import { helpText } from "./help.ts";
 import { up } from "./up.ts";
+import { prices } from "./prices.ts";
+import { PricingError } from "../pricing/mod.ts";
 import { VERSION } from "../version.ts";
 
 /** Runs the command line and returns the exit status. */
@@ -28,12 +30,14 @@ export async function runCli(args: string[]): Promise<number> {
     switch (command) {
       case "up":
         return await up(parseConfig(commandArgs, Deno.env.toObject()));
+      case "prices":
+        return await prices(commandArgs, Deno.env.toObject());
       default:
         console.error(`Unknown command "${command}": run llmprof --help to see the commands.`);
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof PricingError) {
       console.error(error.message);
       return 2;
     }

@@ -1,6 +1,7 @@
 import { type Config, redactDbUrl } from "./config.ts";
 import { PortInUseError, startLlmprof } from "../server.ts";
 import { StoreError } from "../store/mod.ts";
+import { PricingError } from "../pricing/mod.ts";
 import { VERSION } from "../version.ts";
 
 /** The start-up banner: the exact base URLs to paste into clients. */
@@ -19,21 +20,14 @@ export function banner(config: Config, url: string): string {
 
 /** `llmprof up`: runs until SIGINT or SIGTERM. Returns the exit status. */
 export async function up(config: Config): Promise<number> {
-  if (config.pricing !== null) {
-    try {
-      JSON.parse(await Deno.readTextFile(config.pricing));
-    } catch (error) {
-      console.error(
-        `Cannot read price overrides "${config.pricing}": ${(error as Error).message}.`,
-      );
-      return 2;
-    }
-  }
   let llmprof;
   try {
     llmprof = await startLlmprof(config);
   } catch (error) {
-    if (error instanceof PortInUseError || error instanceof StoreError) {
+    if (
+      error instanceof PortInUseError || error instanceof StoreError ||
+      error instanceof PricingError
+    ) {
       console.error(error.message);
       return 2;
     }

@@ -1,4 +1,5 @@
 import { getCall, listCalls } from "./api/calls.ts";
+import { summary } from "./api/summary.ts";
 import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
@@ -20,6 +21,7 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
   try {
     if (path === "/health") return await health(ctx);
     if (path === "/api/calls") return await listCalls(url, ctx);
+    if (path === "/api/summary") return await summary(url, ctx);
     const call = /^\/api\/calls\/([^/]+)$/.exec(path);
     if (call) return await getCall(decodeURIComponent(call[1]), ctx);
   } catch (error) {

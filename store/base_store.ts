@@ -84,6 +84,16 @@ export interface RouteSummary {
   cost_usd: number;
 }
 
+/** Spend over a window: what the monthly projection rests on. */
+export interface Spend {
+  calls: number;
+  cost_usd: number;
+  /** Dollars the calls' findings say could be saved. */
+  reclaimable_usd: number;
+  /** The first call's time in the window, or null when there were none. */
+  first_at: string | null;
+}
+
 /** The contract every store implements: plain data in and out. */
 export interface BaseStore {
   readonly kind: "sqlite" | "postgres";
@@ -97,6 +107,8 @@ export interface BaseStore {
   dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
   byModel(options: { since: string }): Promise<ModelSummary[]>;
   routes(options: { since: string }): Promise<RouteSummary[]>;
+  /** Calls, cost and reclaimable dollars since a time. */
+  spend(options: { since: string }): Promise<Spend>;
   /** Deletes every stored call. */
   reset(): Promise<void>;
   /** Whether the store answers, and why not. */

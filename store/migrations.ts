@@ -59,5 +59,9 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `CREATE INDEX calls_routes ON calls (created_ms, route_id, route_label, input_tokens, cost_usd)`,
       ],
     },
+    {
+      version: 3,
+      sql: [`ALTER TABLE calls ADD COLUMN reclaimable_usd ${d.real}`],
+    },
   ];
 }

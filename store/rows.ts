@@ -23,6 +23,7 @@ export const CALL_COLUMNS = [
   "error",
   "record",
   "request",
+  "reclaimable_usd",
 ] as const;
 
 /** A value a column holds. */
@@ -38,6 +39,12 @@ export function attentionOf(record: CallRecord): number {
   ) return 2;
   if (record.findings.some((f) => (f.usd ?? 0) > 0)) return 1;
   return 0;
+}
+
+/** Dollars a call's findings say could be saved, or null when nothing was found. */
+export function reclaimableOf(record: CallRecord): number | null {
+  const usd = record.findings.reduce((n, f) => n + (f.usd ?? 0), 0);
+  return usd > 0 ? usd : null;
 }
 
 /** The largest component of a call's prompt, or null. */
@@ -73,6 +80,7 @@ export function callRow(call: StoredCall): SqlValue[] {
     r.error === null ? null : r.error.slice(0, 500),
     JSON.stringify(r),
     call.request,
+    reclaimableOf(r),
   ];
 }
 

@@ -8,6 +8,7 @@ import type {
   RouteSummary,
   SessionSummary,
   SessionTurn,
+  Spend,
   StoredCall,
 } from "./base_store.ts";
 import { type Dialect, migrations } from "./migrations.ts";
@@ -282,6 +283,20 @@ export abstract class SqlStore implements BaseStore {
       input_tokens: num(r.input),
       cost_usd: num(r.cost),
     }));
+  }
+
+  async spend(options: { since: string }): Promise<Spend> {
+    const [row] = await this.db.all(
+      `SELECT count(*) AS calls, sum(coalesce(cost_usd, 0)) AS cost, sum(coalesce(reclaimable_usd, 0)) AS reclaimable,
+              min(created_at) AS first_at FROM calls WHERE created_ms >= ?`,
+      [Date.parse(options.since)],
+    );
+    return {
+      calls: num(row?.calls),
+      cost_usd: num(row?.cost),
+      reclaimable_usd: num(row?.reclaimable),
+      first_at: row?.first_at ? String(row.first_at) : null,
+    };
   }
 
   async reset(): Promise<void> {

@@ -204,3 +204,17 @@ contract("opening the same database again runs no migration twice", async (store
     await again.close();
   }
 });
+
+contract("sums spend and reclaimable dollars since a time", async (store) => {
+  await store.writeBatch([
+    sampleCall({
+      created_at: at(60),
+      cost_usd: 1,
+      findings: [{ kind: "duplicated_content", tokens: 10, usd: 0.25, detail: "" }],
+    }),
+    sampleCall({ created_at: at(30), cost_usd: 2 }),
+    sampleCall({ created_at: at(600), cost_usd: 100 }),
+  ]);
+  const spend = await store.spend({ since: at(120) });
+  assertEquals(spend, { calls: 2, cost_usd: 3, reclaimable_usd: 0.25, first_at: at(60) });
+});

@@ -91,3 +91,38 @@ Deno.test("graceful shutdown analyses and writes every call before it returns", 
     await store.close();
   }
 });
+
+Deno.test("the summary API reports daily, by-model and route totals with a monthly projection and its basis", () =>
+  withRig(async ({ llmprof }) => {
+    const client = new OpenAI({ apiKey: "sk-test", baseURL: `${llmprof.url}/v1`, maxRetries: 0 });
+    for (const content of ["one", "two", "three"]) {
+      await client.chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "system", content: "You answer in one word." }, {
+          role: "user",
+          content,
+        }],
+      });
+    }
+    await stored(llmprof.url, 3);
+    const { status, body } = await api(llmprof.url, "/summary?days=14");
+    assertEquals(status, 200);
+    assertEquals(body.daily.length, 14);
+    const today = body.daily.at(-1);
+    assertEquals(today.calls, 3);
+    assert(today.cost_usd > 0 && today.tokens > 0);
+    assertEquals(body.by_model.map((m: { model: string; calls: number }) => [m.model, m.calls]), [[
+      "gpt-4o",
+      3,
+    ]]);
+    assertEquals(body.routes.length, 1);
+    assertEquals(body.routes[0].label, "You answer in one word.");
+    assertEquals(body.routes[0].calls, 3);
+    assertEquals(body.projection.basis_calls, 3);
+    assert(
+      body.projection.monthly_usd > today.cost_usd,
+      "an hour's spend projects to more in a month",
+    );
+    assertEquals(body.reclaimable, { monthly_usd: 0, share_of_spend: 0, basis_calls: 3 });
+    assertEquals((await api(llmprof.url, "/summary?days=0")).status, 400);
+  }, () => ({ analyse: true })));

@@ -136,3 +136,37 @@ Deno.test("llmprof stops with status 2 and one sentence when the store cannot be
     await pg?.destroy();
   }
 });
+
+Deno.test("llmprof prices shows the resolved prices and their source", async () => {
+  const { code, out } = await finish(llmprof(["prices", "claude-sonnet-4-5-20250929"]));
+  assertEquals(code, 0);
+  assertStringIncludes(out, "claude-sonnet-4-5-20250929 → anthropic/claude-sonnet-4-5");
+  assertStringIncludes(out, "source          genai-prices");
+  assertStringIncludes(out, "input           $3, $6 above 200,000 prompt tokens");
+  assertStringIncludes(out, "cache write 1h  $6");
+
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(file, JSON.stringify({ "gpt-4o": [0.001, 0.002] }));
+  const overridden = await finish(llmprof(["prices", "gpt-4o", "--pricing", file]));
+  assertStringIncludes(overridden.out, "source          override: gpt-4o");
+  assertStringIncludes(overridden.out, "input           $1");
+
+  const unknown = await finish(llmprof(["prices", "no-such-model-xyz"]));
+  assertEquals(unknown.code, 1);
+  assertStringIncludes(unknown.err, 'No price known for "no-such-model-xyz"');
+});
+
+Deno.test("llmprof up stops with status 2 naming the key of a malformed price override", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({ "good-model": [1, 2], "bad-model": { input: "cheap", output: 1 } }),
+  );
+  const { code, err } = await finish(llmprof(["--pricing", file, "--port", "0"]));
+  assertEquals(code, 2);
+  assertStringIncludes(
+    err,
+    'Invalid price override "bad-model": "input" must be a non-negative number',
+  );
+  assertEquals(err.trim().split("\n").length, 1);
+});

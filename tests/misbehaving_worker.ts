@@ -4,11 +4,16 @@
 import type { CapturedCall } from "../proxy/mod.ts";
 import { analyzeCall } from "../analysis/mod.ts";
 
+let initialised = false;
+
 self.onmessage = (event: MessageEvent<CapturedCall>) => {
+  if (!initialised) {
+    initialised = true;
+    self.postMessage("ready");
+    return;
+  }
   const call = event.data;
   if (call.path.includes("crash")) throw new Error("boom in the worker");
   if (call.path.includes("hang")) { for (;;) { /* never answers */ } }
   self.postMessage(analyzeCall(call));
 };
-
-self.postMessage("ready");
