@@ -1,8 +1,8 @@
-import { type Analysis, AnalysisPool } from "./analysis/mod.ts";
+import { type Analysis, AnalysisPool, baseRecord, SessionChainer } from "./analysis/mod.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./cli/config.ts";
 import { loadOverrides, type Overrides } from "./pricing/mod.ts";
-import { CaptureQueue } from "./proxy/mod.ts";
+import { type CapturedCall, CaptureQueue, type CaptureSink } from "./proxy/mod.ts";
 import { type BaseStore, openStore, StoreWriter } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -49,18 +49,41 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   const store = await openStore(config.db);
   const writer = new StoreWriter(store, { flushMs: options.flushMs, log });
   const queue = new CaptureQueue();
+  const chainer = new SessionChainer(store, { log });
   const pool = new AnalysisPool(queue, {
     workers: options.workers,
     overrides,
-    onResult: (analysis) => {
-      writer.write({ record: analysis.record, request: analysis.request });
+    onResult: async (analysis) => {
+      const { record } = analysis;
+      if (analysis.chain.length > 0 || analysis.sessionHeader || analysis.previousResponseId) {
+        record.session = await chainer.assign({
+          callId: record.id,
+          prefixes: analysis.chain,
+          sessionHeader: analysis.sessionHeader,
+          previousResponseId: analysis.previousResponseId,
+          responseId: record.response?.id ?? null,
+        });
+      }
+      writer.write({ record, request: analysis.request, endHash: analysis.chain.at(-1) ?? null });
       options.onRecord?.(analysis);
     },
   });
+  // Every call is written as the proxy saw it the moment it ends, so a crash or a full
+  // analysis queue loses no call; its analysed record replaces that row later.
+  const sink: CaptureSink = {
+    submit(call: CapturedCall): boolean {
+      const queued = queue.submit(call);
+      const error = queued
+        ? call.error
+        : [call.error, "not analysed: the analysis queue was full"].filter(Boolean).join("; ");
+      writer.write({ record: baseRecord(call, error), request: null, analysed: false });
+      return queued;
+    },
+  };
   const handler = createApp({
     upstream: config.upstream,
     anthropicUpstream: config.anthropicUpstream,
-    sink: queue,
+    sink,
     timeoutMs: config.timeoutMs,
     log,
     captureCap: options.captureCap,

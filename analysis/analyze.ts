@@ -2,6 +2,7 @@ import type { CapturedCall } from "../proxy/mod.ts";
 import { callCost, componentCosts, type Overrides, resolvePrice } from "../pricing/mod.ts";
 import { attribute, promptLayout } from "./attribute.ts";
 import { routeOf } from "./route.ts";
+import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "./elide.ts";
 import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
@@ -30,6 +31,10 @@ export interface Analysis {
   request: string | null;
   /** Responses API: the response id this call continues, for chaining. */
   previousResponseId: string | null;
+  /** Hash per conversation prefix, for chaining the call into its run; empty when not parsed. */
+  chain: string[];
+  /** The x-llmprof-session header, which groups calls explicitly. */
+  sessionHeader: string | null;
 }
 
 /** Requests longer than this (after eliding base64) are not stored as text. */
@@ -91,7 +96,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
   const counters = options.counters ?? newCounters();
   const record = baseRecord(call);
   if (call.api === "passthrough" || call.requestBody === null) {
-    return { record, request: null, previousResponseId: null };
+    return { record, request: null, previousResponseId: null, chain: [], sessionHeader: null };
   }
 
   const text = textDecoder.decode(call.requestBody);
@@ -101,7 +106,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     body = JSON.parse(text);
   } catch (error) {
     record.error = joinErrors(record.error, `request body is not valid JSON: ${message(error)}`);
-    return { record, request, previousResponseId: null };
+    return { record, request, previousResponseId: null, chain: [], sessionHeader: null };
   }
   const model = typeof (body as { model?: unknown })?.model === "string"
     ? (body as { model: string }).model
@@ -118,7 +123,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
       : parseMessagesRequest(body);
   } catch (error) {
     record.error = joinErrors(record.error, `request could not be parsed: ${message(error)}`);
-    return { record, request, previousResponseId: null };
+    return { record, request, previousResponseId: null, chain: [], sessionHeader: null };
   }
   record.model = parsed.model;
   record.stream = parsed.stream;
@@ -187,7 +192,13 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     const shares = componentCosts(layout, record.usage, cost.rates);
     for (const c of record.attribution.components) c.cost_usd = shares.get(c.name) ?? 0;
   }
-  return { record, request, previousResponseId: parsed.previousResponseId };
+  return {
+    record,
+    request,
+    previousResponseId: parsed.previousResponseId,
+    chain: chainKeys(call.api, body).prefixes,
+    sessionHeader: call.requestHeaders["x-llmprof-session"] ?? null,
+  };
 }
 
 function unpriced(): Cost {

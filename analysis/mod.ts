@@ -6,3 +6,4 @@ export { type Analysis, analyzeCall, baseRecord, type Counters, newCounters } fr
 export { AnalysisPool, type PoolOptions, type PoolStats } from "./pool.ts";
 export * from "./record.ts";
 export { encodingForModel, TokenCounter } from "./tokenizer.ts";
+export { type ChainLookup, type ChainRequest, SessionChainer } from "./sessions.ts";

@@ -6,8 +6,8 @@ import type { WorkerInit } from "./worker.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
 export interface PoolOptions {
-  /** Receives every analysed call, failed ones included. */
-  onResult(analysis: Analysis): void;
+  /** Receives every analysed call, failed ones included; the next waits for it to settle. */
+  onResult(analysis: Analysis): void | Promise<void>;
   /** Number of workers. Default: one per core less one, at least one. */
   workers?: number;
   /** The worker script. Default analysis/worker.ts. */
@@ -114,7 +114,7 @@ export class AnalysisPool {
       const analysis = await this.#analyse(slot, call);
       this.#busy--;
       try {
-        this.#options.onResult(analysis);
+        await this.#options.onResult(analysis);
       } catch (error) {
         console.error(
           `llmprof: could not hand over the analysis of call ${call.id}: ${
@@ -134,7 +134,13 @@ export class AnalysisPool {
         Object.assign(slot, this.#spawn());
         this.#failed++;
         const error = call.error ? `${call.error}; ${reason}` : reason;
-        resolve({ record: baseRecord(call, error), request: null, previousResponseId: null });
+        resolve({
+          record: baseRecord(call, error),
+          request: null,
+          previousResponseId: null,
+          chain: [],
+          sessionHeader: null,
+        });
       };
       const timer = setTimeout(
         () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),

@@ -10,7 +10,7 @@ function collect(queue: CaptureQueue, options: { workerUrl?: URL; callTimeoutMs?
   const results: Analysis[] = [];
   const pool = new AnalysisPool(queue, {
     workers: 1,
-    onResult: (a) => results.push(a),
+    onResult: (a) => void results.push(a),
     ...options,
   });
   pool.start();

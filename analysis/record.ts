@@ -71,7 +71,14 @@ export interface Cost {
 export interface SessionRef {
   id: string;
   turn: number;
+  /** "header": x-llmprof-session; "chain": it continues an earlier call; "new": it starts a run. */
   source: "header" | "chain" | "new";
+  /** The call this one continues, when chained. */
+  parent_id: string | null;
+  /** The earlier call with the same conversation, when this is a retry. */
+  retry_of: string | null;
+  /** True when the parent already had another continuation: this turn is a branch. */
+  fork: boolean;
 }
 
 /** A saving or warning found in a call. */

@@ -11,7 +11,7 @@ async function analyseInWorker(
 ): Promise<{ analysis: Analysis; ms: number; failed: number }> {
   const queue = new CaptureQueue();
   const results: Analysis[] = [];
-  const pool = new AnalysisPool(queue, { workers: 1, onResult: (a) => results.push(a) });
+  const pool = new AnalysisPool(queue, { workers: 1, onResult: (a) => void results.push(a) });
   pool.start();
   // Warm the worker so the timing below is the call's own.
   queue.submit(

@@ -1,14 +1,5 @@
+import { hash64 } from "./hash.ts";
 import type { Segment } from "./segment.ts";
-
-/** A 64-bit FNV-1a hash of a string, as 16 hex digits: stable ids without async crypto. */
-export function fnv1a(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= BigInt(text.charCodeAt(i));
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return hash.toString(16).padStart(16, "0");
-}
 
 /** Characters of the system prompt that identify a route. */
 const ROUTE_PREFIX = 200;
@@ -26,7 +17,7 @@ export function routeOf(segments: readonly Segment[], api: string): { id: string
     ...new Set(segments.filter((s) => s.component === "tool schemas").map((s) => s.label ?? "")),
   ].sort();
   const start = system.slice(0, ROUTE_PREFIX);
-  const id = fnv1a(`${api}\u0000${start}\u0000${tools.join("\u0000")}`);
+  const id = hash64(`${api}\u0000${start}\u0000${tools.join("\u0000")}`);
   const words = start.replace(/\s+/g, " ").trim();
   const head = words.length > 60 ? `${words.slice(0, 60)}…` : words || "(no system prompt)";
   return {

@@ -1,9 +1,24 @@
 import type { CallRecord } from "../analysis/record.ts";
 
-/** A call as stored: its record and the request's text for display (base64 elided). */
+/** A call as stored: its record, the request's text for display (base64 elided), and its chaining hash. */
 export interface StoredCall {
   record: CallRecord;
   request: string | null;
+  /** The hash of the call's whole conversation, which later turns look up. */
+  endHash?: string | null;
+  /**
+   * False for the proxy's record written as soon as the call ends, before analysis;
+   * the analysed record replaces it. Default true.
+   */
+  analysed?: boolean;
+}
+
+/** An earlier call as chaining finds it. */
+export interface ChainRow {
+  callId: string;
+  sessionId: string;
+  turn: number;
+  endHash: string | null;
 }
 
 /** Filters, sort and paging for {@linkcode BaseStore.listCalls}. */
@@ -35,6 +50,8 @@ export interface CallSummary {
   duration_ms: number;
   top_component: string | null;
   error: string | null;
+  /** False for the few milliseconds between the proxy's record and its analysis (or for good, if llmprof stopped first). */
+  analysed: boolean;
 }
 
 /** A run of calls. */
@@ -97,7 +114,7 @@ export interface Spend {
 /** The contract every store implements: plain data in and out. */
 export interface BaseStore {
   readonly kind: "sqlite" | "postgres";
-  /** Writes calls; a call already stored (same id) is left as it is. */
+  /** Writes calls. An analysed record replaces a stored unanalysed one; otherwise a stored call is left as it is. */
   writeBatch(calls: readonly StoredCall[]): Promise<void>;
   getCall(id: string): Promise<StoredCall | null>;
   listCalls(query?: CallQuery): Promise<{ calls: CallSummary[]; total: number }>;
@@ -107,6 +124,14 @@ export interface BaseStore {
   dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
   byModel(options: { since: string }): Promise<ModelSummary[]>;
   routes(options: { since: string }): Promise<RouteSummary[]>;
+  /** The most recent call with each of these conversation hashes that belongs to a run. */
+  chainCandidates(hashes: readonly string[]): Promise<ChainRow[]>;
+  /** The call whose response had this id. */
+  callByResponseId(id: string): Promise<ChainRow | null>;
+  /** The highest turn stored for a run (0 when none). */
+  sessionTurns(id: string): Promise<number>;
+  /** How many stored calls continue a call. */
+  childCount(callId: string): Promise<number>;
   /** Calls, cost and reclaimable dollars since a time. */
   spend(options: { since: string }): Promise<Spend>;
   /** Deletes every stored call. */

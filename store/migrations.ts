@@ -63,5 +63,20 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
       version: 3,
       sql: [`ALTER TABLE calls ADD COLUMN reclaimable_usd ${d.real}`],
     },
+    {
+      version: 4,
+      sql: [
+        `ALTER TABLE calls ADD COLUMN end_hash TEXT`,
+        `ALTER TABLE calls ADD COLUMN parent_id TEXT`,
+        `ALTER TABLE calls ADD COLUMN response_id TEXT`,
+        `CREATE INDEX calls_by_end_hash ON calls (end_hash)`,
+        `CREATE INDEX calls_by_parent ON calls (parent_id)`,
+        `CREATE INDEX calls_by_response ON calls (response_id)`,
+      ],
+    },
+    {
+      version: 5,
+      sql: [`ALTER TABLE calls ADD COLUMN analysed INTEGER NOT NULL DEFAULT 1`],
+    },
   ];
 }

@@ -14,6 +14,28 @@ const ROWS_PER_INSERT = 500;
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
+/**
+ * postgres@3.4.9 can throw from a queued setImmediate after the server closed the
+ * connection (`socket.write` on null; porsager/postgres#1154, #1208, denoland/deno#34667).
+ * The throw escapes every promise and would end llmprof exactly when the database goes
+ * away. By then the query it belonged to has been rejected with CONNECTION_CLOSED, so the
+ * error is dropped here, and only this one.
+ */
+export function isClosedSocketWrite(error: unknown): boolean {
+  return error instanceof TypeError && /reading 'write'/.test(error.message) &&
+    /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "") &&
+    /nextWrite/.test(error.stack ?? "");
+}
+
+let guarded = false;
+function guardClosedSocketWrites(): void {
+  if (guarded) return;
+  guarded = true;
+  globalThis.addEventListener("error", (event) => {
+    if (isClosedSocketWrite(event.error)) event.preventDefault();
+  });
+}
+
 /** Rewrites `?` placeholders as Postgres's `$1, $2, …`. */
 export function toDollarParams(sql: string): string {
   let n = 0;
@@ -54,6 +76,7 @@ export class PostgresStore extends SqlStore {
 
   /** Connects to `url` (postgres:// or postgresql://), checks the connection, and migrates. */
   static async open(url: string): Promise<PostgresStore> {
+    guardClosedSocketWrites();
     const sql = postgres(url, {
       max: 10,
       connect_timeout: 10,

@@ -24,6 +24,10 @@ export const CALL_COLUMNS = [
   "record",
   "request",
   "reclaimable_usd",
+  "end_hash",
+  "parent_id",
+  "response_id",
+  "analysed",
 ] as const;
 
 /** A value a column holds. */
@@ -81,6 +85,10 @@ export function callRow(call: StoredCall): SqlValue[] {
     JSON.stringify(r),
     call.request,
     reclaimableOf(r),
+    call.endHash ?? null,
+    r.session?.parent_id ?? null,
+    r.response?.id ?? null,
+    call.analysed === false ? 0 : 1,
   ];
 }
 

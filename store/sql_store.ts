@@ -3,6 +3,7 @@ import type {
   BaseStore,
   CallQuery,
   CallSummary,
+  ChainRow,
   DaySummary,
   ModelSummary,
   RouteSummary,
@@ -26,7 +27,7 @@ export interface Querier {
 }
 
 const SUMMARY_COLUMNS =
-  "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error";
+  "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error, analysed";
 
 const SESSION_UPSERT = `
   INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens)
@@ -122,9 +123,16 @@ export abstract class SqlStore implements BaseStore {
 
   async writeBatch(calls: readonly StoredCall[]): Promise<void> {
     if (calls.length === 0) return;
+    // One row per id: an analysed record supersedes the unanalysed one in the same batch.
+    const byId = new Map<string, StoredCall>();
+    for (const call of calls) {
+      const seen = byId.get(call.record.id);
+      if (!seen || seen.analysed === false) byId.set(call.record.id, call);
+    }
+    const unique = [...byId.values()];
     await this.transaction(async (q) => {
-      const inserted = await q.insertCalls(calls.map(callRow));
-      const fresh = calls.map((c) => c.record).filter((r) => inserted.has(r.id));
+      const inserted = await q.insertCalls(unique.map(callRow));
+      const fresh = unique.map((c) => c.record).filter((r) => inserted.has(r.id));
       for (const s of sessionDeltas(fresh)) {
         await q.all(SESSION_UPSERT, [
           s.id,
@@ -187,6 +195,7 @@ export abstract class SqlStore implements BaseStore {
         duration_ms: num(r.duration_ms),
         top_component: r.top_component === null ? null : String(r.top_component),
         error: r.error === null ? null : String(r.error),
+        analysed: num(r.analysed) === 1,
       })),
     };
   }
@@ -285,6 +294,45 @@ export abstract class SqlStore implements BaseStore {
     }));
   }
 
+  async chainCandidates(hashes: readonly string[]): Promise<ChainRow[]> {
+    const found = new Map<string, ChainRow>();
+    for (let i = 0; i < hashes.length; i += 500) {
+      const chunk = hashes.slice(i, i + 500);
+      const rows = await this.db.all(
+        `SELECT id, session_id, turn, end_hash FROM calls
+         WHERE end_hash IN (${
+          chunk.map(() => "?").join(", ")
+        }) AND session_id IS NOT NULL ORDER BY created_ms DESC`,
+        [...chunk],
+      );
+      for (const r of rows) {
+        const hash = String(r.end_hash);
+        if (!found.has(hash)) found.set(hash, chainRow(r));
+      }
+    }
+    return [...found.values()];
+  }
+
+  async callByResponseId(id: string): Promise<ChainRow | null> {
+    const [row] = await this.db.all(
+      "SELECT id, session_id, turn, end_hash FROM calls WHERE response_id = ? AND session_id IS NOT NULL LIMIT 1",
+      [id],
+    );
+    return row ? chainRow(row) : null;
+  }
+
+  async sessionTurns(id: string): Promise<number> {
+    const [row] = await this.db.all("SELECT max(turn) AS t FROM calls WHERE session_id = ?", [id]);
+    return num(row?.t);
+  }
+
+  async childCount(callId: string): Promise<number> {
+    const [row] = await this.db.all("SELECT count(*) AS n FROM calls WHERE parent_id = ?", [
+      callId,
+    ]);
+    return num(row?.n);
+  }
+
   async spend(options: { since: string }): Promise<Spend> {
     const [row] = await this.db.all(
       `SELECT count(*) AS calls, sum(coalesce(cost_usd, 0)) AS cost, sum(coalesce(reclaimable_usd, 0)) AS reclaimable,
@@ -316,7 +364,19 @@ export abstract class SqlStore implements BaseStore {
   }
 }
 
-/** The INSERT for `count` rows of calls, skipping existing ids. */
+function chainRow(r: Row): ChainRow {
+  return {
+    callId: String(r.id),
+    sessionId: String(r.session_id),
+    turn: num(r.turn),
+    endHash: r.end_hash === null ? null : String(r.end_hash),
+  };
+}
+
+/**
+ * The INSERT for `count` rows of calls. A stored unanalysed row is replaced; any other stored
+ * row is left alone, so writing the same call twice changes nothing.
+ */
 export function insertCallsSql(count: number, placeholder: (n: number) => string): string {
   const width = CALL_COLUMNS.length;
   const values = Array.from(
@@ -326,7 +386,9 @@ export function insertCallsSql(count: number, placeholder: (n: number) => string
         Array.from({ length: width }, (_, col) => placeholder(row * width + col + 1)).join(", ")
       })`,
   );
-  return `INSERT INTO calls (${CALL_COLUMNS.join(", ")}) VALUES ${
-    values.join(", ")
-  } ON CONFLICT (id) DO NOTHING`;
+  const update = CALL_COLUMNS.filter((c) => c !== "id").map((c) => `${c} = excluded.${c}`).join(
+    ", ",
+  );
+  return `INSERT INTO calls (${CALL_COLUMNS.join(", ")}) VALUES ${values.join(", ")}
+    ON CONFLICT (id) DO UPDATE SET ${update} WHERE calls.analysed = 0`;
 }

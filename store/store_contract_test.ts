@@ -43,7 +43,9 @@ contract("writes a batch and reads each call back whole", async (store) => {
 });
 
 contract("writing a call twice keeps one copy", async (store) => {
-  const call = sampleCall({ session: { id: "s1", turn: 1, source: "new" } });
+  const call = sampleCall({
+    session: { id: "s1", turn: 1, source: "new", parent_id: null, retry_of: null, fork: false },
+  });
   await store.writeBatch([call]);
   await store.writeBatch([call, sampleCall()]);
   assertEquals((await store.listCalls()).total, 2);
@@ -82,13 +84,27 @@ contract("filters calls by model, session and time range", async (store) => {
       id: "a",
       model: "gpt-4o",
       created_at: at(5),
-      session: { id: "run-1", turn: 1, source: "new" },
+      session: {
+        id: "run-1",
+        turn: 1,
+        source: "new",
+        parent_id: null,
+        retry_of: null,
+        fork: false,
+      },
     }),
     sampleCall({
       id: "b",
       model: "gpt-4o-mini",
       created_at: at(15),
-      session: { id: "run-1", turn: 2, source: "chain" },
+      session: {
+        id: "run-1",
+        turn: 2,
+        source: "chain",
+        parent_id: null,
+        retry_of: null,
+        fork: false,
+      },
     }),
     sampleCall({ id: "c", model: "gpt-4o", created_at: at(25) }),
   ]);
@@ -106,14 +122,21 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
       created_at: at(9),
       input: 2_000,
       cost_usd: 0.2,
-      session: { id: "run", turn: 2, source: "chain" },
+      session: {
+        id: "run",
+        turn: 2,
+        source: "chain",
+        parent_id: null,
+        retry_of: null,
+        fork: false,
+      },
     }),
     sampleCall({
       id: "t1",
       created_at: at(10),
       input: 1_000,
       cost_usd: 0.1,
-      session: { id: "run", turn: 1, source: "new" },
+      session: { id: "run", turn: 1, source: "new", parent_id: null, retry_of: null, fork: false },
     }),
   ]);
   await store.writeBatch([
@@ -122,7 +145,14 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
       created_at: at(8),
       input: 5_000,
       cost_usd: 0.3,
-      session: { id: "run", turn: 3, source: "chain" },
+      session: {
+        id: "run",
+        turn: 3,
+        source: "chain",
+        parent_id: null,
+        retry_of: null,
+        fork: false,
+      },
     }),
   ]);
   const [session] = await store.listSessions();
@@ -188,7 +218,11 @@ contract("summarises by day, by model and by route", async (store) => {
 });
 
 contract("reset deletes every call and session", async (store) => {
-  await store.writeBatch([sampleCall({ session: { id: "s", turn: 1, source: "new" } })]);
+  await store.writeBatch([
+    sampleCall({
+      session: { id: "s", turn: 1, source: "new", parent_id: null, retry_of: null, fork: false },
+    }),
+  ]);
   await store.reset();
   assertEquals((await store.listCalls()).total, 0);
   assertEquals(await store.listSessions(), []);
@@ -218,3 +252,85 @@ contract("sums spend and reclaimable dollars since a time", async (store) => {
   const spend = await store.spend({ since: at(120) });
   assertEquals(spend, { calls: 2, cost_usd: 3, reclaimable_usd: 0.25, first_at: at(60) });
 });
+
+contract(
+  "finds earlier calls of a run by conversation hash, response id, turn and children",
+  async (store) => {
+    const run = (turn: number, parent: string | null) => ({
+      id: "run",
+      turn,
+      source: "chain" as const,
+      parent_id: parent,
+      retry_of: null,
+      fork: false,
+    });
+    await store.writeBatch([
+      { ...sampleCall({ id: "t1", created_at: at(3), session: run(1, null) }), endHash: "h1" },
+      {
+        ...sampleCall({
+          id: "t2",
+          created_at: at(2),
+          session: run(2, "t1"),
+          response: {
+            id: "resp_2",
+            text: "",
+            thinking: "",
+            tool_calls: [],
+            stop_reason: null,
+            complete: true,
+          },
+        }),
+        endHash: "h2",
+      },
+      {
+        ...sampleCall({ id: "t2-retry", created_at: at(1), session: run(2, null) }),
+        endHash: "h2",
+      },
+      { ...sampleCall({ id: "lonely", created_at: at(1) }), endHash: "h9" },
+    ]);
+    const found = await store.chainCandidates(["h0", "h1", "h2", "h9"]);
+    assertEquals(found.map((r) => [r.endHash, r.callId, r.turn]).sort(), [["h1", "t1", 1], [
+      "h2",
+      "t2-retry",
+      2,
+    ]]);
+    assertEquals((await store.callByResponseId("resp_2"))?.callId, "t2");
+    assertEquals(await store.callByResponseId("resp_none"), null);
+    assertEquals(await store.sessionTurns("run"), 2);
+    assertEquals(await store.sessionTurns("nothing"), 0);
+    assertEquals(await store.childCount("t1"), 1);
+  },
+);
+
+contract(
+  "an analysed record replaces the proxy's unanalysed row, and nothing else does",
+  async (store) => {
+    const basic = sampleCall({ id: "c", model: null, error: null });
+    await store.writeBatch([{ ...basic, analysed: false }]);
+    assertEquals((await store.getCall("c"))?.record.model, null);
+    const full = sampleCall({
+      id: "c",
+      model: "gpt-4o",
+      session: { id: "s", turn: 1, source: "new", parent_id: null, retry_of: null, fork: false },
+    });
+    await store.writeBatch([full]);
+    assertEquals((await store.getCall("c"))?.record.model, "gpt-4o");
+    await store.writeBatch([{ ...basic, analysed: false }, full]);
+    assertEquals(
+      (await store.getCall("c"))?.record.model,
+      "gpt-4o",
+      "a late unanalysed copy does not undo the analysis",
+    );
+    assertEquals((await store.listSessions())[0].calls, 1, "the session counted the call once");
+    await store.writeBatch([
+      { ...sampleCall({ id: "d" }), analysed: false },
+      sampleCall({ id: "d", model: "gpt-5" }),
+    ]);
+    assertEquals(
+      (await store.getCall("d"))?.record.model,
+      "gpt-5",
+      "in one batch the analysed record wins",
+    );
+    assertEquals((await store.listCalls()).total, 2);
+  },
+);

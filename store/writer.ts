@@ -10,6 +10,8 @@ export interface WriterOptions {
   maxBacklog?: number;
   /** Most bytes of request text waiting. Default 256 MiB. */
   maxBacklogBytes?: number;
+  /** Milliseconds a batch write may take before it counts as failed and is retried. Default 30 s. */
+  writeTimeoutMs?: number;
   /** Where operational messages go. Default console.error. */
   log?: (line: string) => void;
 }
@@ -41,6 +43,7 @@ export class StoreWriter {
   readonly #maxBacklog: number;
   readonly #maxBytes: number;
   readonly #log: (line: string) => void;
+  readonly #writeTimeoutMs: number;
   #backlog: StoredCall[] = [];
   #bytes = 0;
   #dropped = 0;
@@ -58,6 +61,7 @@ export class StoreWriter {
     this.#maxBacklog = options.maxBacklog ?? 50_000;
     this.#maxBytes = options.maxBacklogBytes ?? 256 * 1024 * 1024;
     this.#log = options.log ?? ((line) => console.error(line));
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
   }
 
   /** Queues a call for writing; never blocks. Returns false when it was shed. */
@@ -131,8 +135,20 @@ export class StoreWriter {
   async #drain(): Promise<void> {
     while (this.#backlog.length > 0) {
       const batch = this.#backlog.slice(0, this.#batchSize);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await this.#store.writeBatch(batch);
+        // A write that never settles (a connection lost mid-query) must not stall the backlog;
+        // writes are idempotent, so retrying one that did land is harmless.
+        await Promise.race([
+          this.#store.writeBatch(batch),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(new Error(`the write took longer than ${this.#writeTimeoutMs / 1000} s`)),
+              this.#writeTimeoutMs,
+            );
+          }),
+        ]);
       } catch (error) {
         const message = (error as Error).message;
         if (this.#error === null) {
@@ -144,6 +160,8 @@ export class StoreWriter {
         this.#retryMs = Math.min(5_000, Math.max(250, this.#retryMs * 2));
         this.#schedule(this.#retryMs);
         return;
+      } finally {
+        clearTimeout(timer);
       }
       this.#backlog.splice(0, batch.length);
       for (const call of batch) this.#bytes -= sizeOf(call);

@@ -71,3 +71,26 @@ Deno.test("StoreWriter writes everything on close, then closes the store", async
   assertEquals(written.length, 1_200);
   assertEquals(closed(), true);
 });
+
+Deno.test("StoreWriter retries a write that never settles", async () => {
+  const written: StoredCall[] = [];
+  let hang = true;
+  const store = {
+    kind: "postgres",
+    writeBatch: (calls: readonly StoredCall[]) => {
+      if (hang) {
+        hang = false;
+        return new Promise<void>(() => {});
+      }
+      written.push(...calls);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  } as unknown as BaseStore;
+  const writer = new StoreWriter(store, { flushMs: 10, writeTimeoutMs: 100, log: () => {} });
+  writer.write(sampleCall());
+  await tick(700);
+  assertEquals(written.length, 1);
+  assertEquals(writer.stats().ok, true);
+  await writer.close();
+});

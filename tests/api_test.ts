@@ -12,10 +12,11 @@ const api = (base: string, path: string) =>
     body: await r.json(),
   }));
 
-/** Waits until the store holds `count` calls. */
+/** Waits until the store holds `count` analysed calls. */
 async function stored(base: string, count: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await api(base, "/calls")).body.total >= count) return;
+    const { body } = await api(base, "/calls");
+    if (body.total >= count && body.calls.every((c: { analysed: boolean }) => c.analysed)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the store never held ${count} calls`);

@@ -1,0 +1,69 @@
+import type { SessionRef } from "./record.ts";
+
+/** An earlier call as chaining sees it. */
+export interface ChainNode {
+  callId: string;
+  sessionId: string;
+  turn: number;
+}
+
+/** What one call offers for chaining. */
+export interface ChainInput {
+  callId: string;
+  /** Hash per message prefix; the last is the call's own. */
+  prefixes: readonly string[];
+  /** The x-llmprof-session header, which wins over chaining. */
+  sessionHeader: string | null;
+  /** Responses API: the response this call continues. */
+  previousResponseId: string | null;
+}
+
+/** What was found about a call's possible predecessors. */
+export interface ChainFacts {
+  /** Earlier calls by their own (full-conversation) hash. */
+  byHash: ReadonlyMap<string, ChainNode>;
+  /** The call whose response carried `previousResponseId`. */
+  byResponse: ChainNode | null;
+  /** Highest turn so far in the header's session (0 when new). */
+  headerTurns: number;
+  /** How many calls already continue a given call. */
+  children(callId: string): number;
+}
+
+/**
+ * Which run a call belongs to, and its turn. The header wins; then a Responses call's
+ * previous_response_id; then the earlier call whose whole conversation is the longest
+ * prefix of this one's (the same whole conversation is a retry). Otherwise it starts a run.
+ */
+export function decideSession(input: ChainInput, facts: ChainFacts): SessionRef {
+  const none = { parent_id: null, retry_of: null, fork: false };
+  if (input.sessionHeader) {
+    return { id: input.sessionHeader, turn: facts.headerTurns + 1, source: "header", ...none };
+  }
+  const extend = (parent: ChainNode): SessionRef => ({
+    id: parent.sessionId,
+    turn: parent.turn + 1,
+    source: "chain",
+    parent_id: parent.callId,
+    retry_of: null,
+    fork: facts.children(parent.callId) > 0,
+  });
+  if (input.previousResponseId && facts.byResponse) return extend(facts.byResponse);
+  const last = input.prefixes.length - 1;
+  for (let k = last; k >= 0; k--) {
+    const found = facts.byHash.get(input.prefixes[k]);
+    if (!found) continue;
+    if (k === last) {
+      return {
+        id: found.sessionId,
+        turn: found.turn,
+        source: "chain",
+        parent_id: null,
+        retry_of: found.callId,
+        fork: false,
+      };
+    }
+    return extend(found);
+  }
+  return { id: input.callId, turn: 1, source: "new", ...none };
+}

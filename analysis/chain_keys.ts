@@ -1,0 +1,119 @@
+import { hash64 } from "./hash.ts";
+import { isObject, str } from "./segment.ts";
+
+/** What chaining needs from one request: its context and a hash per message prefix. */
+export interface ChainKeys {
+  /** prefixes[k] is the hash of the context and the first k+1 messages; the last is the call's own. */
+  prefixes: string[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Keys that change between turns without changing what a message says. */
+const VOLATILE = new Set([
+  "cache_control",
+  "citations",
+  "id",
+  "status",
+  "signature",
+  "annotations",
+  "logprobs",
+]);
+
+/** JSON with sorted keys and volatile keys dropped, so equal content gives equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).filter((k) =>
+      !VOLATILE.has(k) && value[k] !== undefined && value[k] !== null
+    ).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  if (typeof value === "string" && value.length > 4096) {
+    return JSON.stringify(`${value.length}:${hash64(value)}`);
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** A message's content as canonical blocks: a string and a single text block read alike; thinking is left out. */
+function blocks(content: unknown): unknown[] {
+  if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
+  if (!Array.isArray(content)) return [];
+  return content
+    .map((b) => (typeof b === "string" ? { type: "text", text: b } : b))
+    .filter((b) =>
+      isObject(b) && !["thinking", "redacted_thinking", "reasoning"].includes(str(b.type))
+    )
+    .map((b) => {
+      const block = b as Json;
+      const type = str(block.type);
+      // Input and output text parts of the Responses API, and text parts of chat, all read as text.
+      if (type === "input_text" || type === "output_text") {
+        return { type: "text", text: block.text };
+      }
+      if (type === "tool_result" || type === "function_call_output") {
+        return { ...block, content: blocks(block.content ?? block.output) };
+      }
+      return block;
+    });
+}
+
+/** A chat or Anthropic message in canonical form. */
+function canonicalMessage(message: Json): string {
+  const calls = Array.isArray(message.tool_calls)
+    ? message.tool_calls.map((c) => isObject(c) ? { id: c.id, fn: c.function ?? c.custom } : c)
+    : undefined;
+  return canonicalJson({
+    role: message.role,
+    name: message.name,
+    tool_call_id: message.tool_call_id,
+    blocks: blocks(message.content),
+    tool_calls: calls && calls.length > 0 ? calls : undefined,
+  });
+}
+
+/** A Responses input item in canonical form (messages read like chat messages). */
+function canonicalItem(item: Json): string {
+  if (item.role !== undefined && (item.type === undefined || item.type === "message")) {
+    return canonicalMessage(item);
+  }
+  if (item.type === "reasoning") return "";
+  return canonicalJson(item);
+}
+
+/**
+ * The prefix hashes of a request's conversation. The context (API, system prompt and
+ * tools in the provider's own format) seeds the first hash, so two calls chain only when
+ * they share it.
+ */
+export function chainKeys(api: string, body: unknown): ChainKeys {
+  if (!isObject(body)) return { prefixes: [] };
+  let context: string;
+  let items: string[];
+  if (api === "messages") {
+    context = canonicalJson({ system: blocks(body.system), tools: body.tools });
+    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map(
+      canonicalMessage,
+    );
+  } else if (api === "responses") {
+    context = canonicalJson({ instructions: body.instructions, tools: body.tools });
+    const input = typeof body.input === "string"
+      ? [{ role: "user", content: body.input }]
+      : body.input;
+    items = (Array.isArray(input) ? input : []).filter(isObject).map(canonicalItem).filter((s) =>
+      s !== ""
+    );
+  } else {
+    context = canonicalJson({ tools: body.tools ?? body.functions });
+    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map(
+      canonicalMessage,
+    );
+  }
+  const prefixes: string[] = [];
+  let previous = hash64(`${api}\u0000${context}`);
+  for (const item of items) {
+    previous = hash64(`${previous}\u0000${item}`);
+    prefixes.push(previous);
+  }
+  return { prefixes };
+}

@@ -1,0 +1,117 @@
+import type { BaseStore } from "../store/base_store.ts";
+import { type ChainInput, type ChainNode, decideSession } from "./chain.ts";
+import { Lru } from "./lru.ts";
+import type { SessionRef } from "./record.ts";
+
+/** The store lookups chaining needs. */
+export type ChainLookup = Pick<
+  BaseStore,
+  "chainCandidates" | "callByResponseId" | "sessionTurns" | "childCount"
+>;
+
+/** A call to place in a run: its chaining input and what later calls will look it up by. */
+export interface ChainRequest extends ChainInput {
+  responseId: string | null;
+}
+
+/**
+ * Places each analysed call in its run. Calls are taken one at a time, in the order they
+ * are handed over, so a turn is known before the next is looked up. Recent calls are
+ * kept in memory (they may not be written yet); the store answers for older ones and for
+ * other instances sharing it.
+ */
+export class SessionChainer {
+  readonly #store: ChainLookup;
+  readonly #log: (line: string) => void;
+  readonly #byHash: Lru<string, ChainNode>;
+  readonly #byResponse: Lru<string, ChainNode>;
+  readonly #turns: Lru<string, number>;
+  readonly #children: Lru<string, number>;
+  #queue: Promise<unknown> = Promise.resolve();
+  #storeFailing = false;
+
+  constructor(
+    store: ChainLookup,
+    options: { memoryEntries?: number; log?: (line: string) => void } = {},
+  ) {
+    const size = options.memoryEntries ?? 50_000;
+    this.#store = store;
+    this.#log = options.log ?? ((line) => console.error(line));
+    this.#byHash = new Lru(size);
+    this.#byResponse = new Lru(size);
+    this.#turns = new Lru(size);
+    this.#children = new Lru(size);
+  }
+
+  /** The run and turn of a call; never rejects (without the store, memory alone decides). */
+  assign(request: ChainRequest): Promise<SessionRef> {
+    const next = this.#queue.then(() => this.#assign(request));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #ask<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const value = await fn();
+      this.#storeFailing = false;
+      return value;
+    } catch (error) {
+      if (!this.#storeFailing) {
+        this.#log(
+          `llmprof: chaining runs from memory only; the store did not answer: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      this.#storeFailing = true;
+      return fallback;
+    }
+  }
+
+  async #assign(request: ChainRequest): Promise<SessionRef> {
+    const byHash = new Map<string, ChainNode>();
+    let headerTurns = 0;
+    let byResponse: ChainNode | null = null;
+    if (request.sessionHeader) {
+      const stored = await this.#ask(() => this.#store.sessionTurns(request.sessionHeader!), 0);
+      headerTurns = Math.max(stored, this.#turns.get(request.sessionHeader) ?? 0);
+    } else if (request.previousResponseId) {
+      byResponse = this.#byResponse.get(request.previousResponseId) ??
+        await this.#ask(() => this.#store.callByResponseId(request.previousResponseId!), null);
+    }
+    if (!request.sessionHeader && !byResponse && request.prefixes.length > 0) {
+      for (const row of await this.#ask(() => this.#store.chainCandidates(request.prefixes), [])) {
+        if (row.endHash) byHash.set(row.endHash, row);
+      }
+      for (const hash of request.prefixes) {
+        const recent = this.#byHash.get(hash);
+        if (recent) byHash.set(hash, recent);
+      }
+    }
+    const facts = { byHash, byResponse, headerTurns, children: () => 0 };
+    let session = decideSession(request, facts);
+    if (session.parent_id) {
+      // Only the chosen parent's other continuations decide whether this turn is a fork.
+      const parent = session.parent_id;
+      const stored = await this.#ask(() => this.#store.childCount(parent), 0);
+      const children = Math.max(stored, this.#children.get(parent) ?? 0);
+      session = decideSession(request, {
+        ...facts,
+        children: (id) => (id === parent ? children : 0),
+      });
+    }
+    this.#remember(request, session);
+    return session;
+  }
+
+  #remember(request: ChainRequest, session: SessionRef): void {
+    const node: ChainNode = { callId: request.callId, sessionId: session.id, turn: session.turn };
+    const own = request.prefixes.at(-1);
+    if (own) this.#byHash.set(own, node);
+    if (request.responseId) this.#byResponse.set(request.responseId, node);
+    this.#turns.set(session.id, Math.max(this.#turns.get(session.id) ?? 0, session.turn));
+    if (session.parent_id) {
+      this.#children.set(session.parent_id, (this.#children.get(session.parent_id) ?? 0) + 1);
+    }
+  }
+}
