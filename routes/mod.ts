@@ -1,5 +1,6 @@
 import { getCall, listCalls } from "./api/calls.ts";
 import { summary } from "./api/summary.ts";
+import { getSession, listSessions } from "./api/sessions.ts";
 import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
@@ -22,6 +23,9 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
     if (path === "/health") return await health(ctx);
     if (path === "/api/calls") return await listCalls(url, ctx);
     if (path === "/api/summary") return await summary(url, ctx);
+    if (path === "/api/sessions") return await listSessions(url, ctx);
+    const session = /^\/api\/sessions\/([^/]+)$/.exec(path);
+    if (session) return await getSession(decodeURIComponent(session[1]), ctx);
     const call = /^\/api\/calls\/([^/]+)$/.exec(path);
     if (call) return await getCall(decodeURIComponent(call[1]), ctx);
   } catch (error) {

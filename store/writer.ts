@@ -10,7 +10,7 @@ export interface WriterOptions {
   maxBacklog?: number;
   /** Most bytes of request text waiting. Default 256 MiB. */
   maxBacklogBytes?: number;
-  /** Milliseconds a batch write may take before it counts as failed and is retried. Default 30 s. */
+  /** Milliseconds a batch write may take before it counts as failed and is retried. Default 10 s. */
   writeTimeoutMs?: number;
   /** Where operational messages go. Default console.error. */
   log?: (line: string) => void;
@@ -44,7 +44,8 @@ export class StoreWriter {
   readonly #maxBytes: number;
   readonly #log: (line: string) => void;
   readonly #writeTimeoutMs: number;
-  #backlog: StoredCall[] = [];
+  /** Waiting calls by id, in arrival order: a call's analysed record takes its unanalysed one's place. */
+  #backlog = new Map<string, StoredCall>();
   #bytes = 0;
   #dropped = 0;
   #written = 0;
@@ -61,14 +62,15 @@ export class StoreWriter {
     this.#maxBacklog = options.maxBacklog ?? 50_000;
     this.#maxBytes = options.maxBacklogBytes ?? 256 * 1024 * 1024;
     this.#log = options.log ?? ((line) => console.error(line));
-    this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
   }
 
   /** Queues a call for writing; never blocks. Returns false when it was shed. */
   write(call: StoredCall): boolean {
     const size = sizeOf(call);
     if (
-      this.#closed || this.#backlog.length >= this.#maxBacklog ||
+      this.#closed ||
+      (!this.#backlog.has(call.record.id) && this.#backlog.size >= this.#maxBacklog) ||
       this.#bytes + size > this.#maxBytes
     ) {
       if (this.#dropped++ === 0 || this.#dropped % 1000 === 0) {
@@ -76,7 +78,9 @@ export class StoreWriter {
       }
       return false;
     }
-    this.#backlog.push(call);
+    const waiting = this.#backlog.get(call.record.id);
+    if (waiting) this.#bytes -= sizeOf(waiting);
+    this.#backlog.set(call.record.id, call);
     this.#bytes += size;
     this.#schedule(this.#retryMs || this.#flushMs);
     return true;
@@ -85,7 +89,7 @@ export class StoreWriter {
   /** Counters for health. */
   stats(): WriterStats {
     return {
-      backlog: this.#backlog.length,
+      backlog: this.#backlog.size,
       dropped: this.#dropped,
       written: this.#written,
       ok: this.#error === null,
@@ -106,13 +110,13 @@ export class StoreWriter {
     this.#closed = true;
     clearTimeout(this.#timer);
     const deadline = Date.now() + graceMs;
-    while (this.#backlog.length > 0 && Date.now() < deadline) {
+    while (this.#backlog.size > 0 && Date.now() < deadline) {
       await this.flush();
-      if (this.#backlog.length > 0) {
+      if (this.#backlog.size > 0) {
         await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
       }
     }
-    const left = this.#backlog.length;
+    const left = this.#backlog.size;
     if (left > 0) {
       this.#log(
         `llmprof: ${left} calls could not be written before shutdown: ${
@@ -133,8 +137,12 @@ export class StoreWriter {
   }
 
   async #drain(): Promise<void> {
-    while (this.#backlog.length > 0) {
-      const batch = this.#backlog.slice(0, this.#batchSize);
+    while (this.#backlog.size > 0) {
+      const batch: StoredCall[] = [];
+      for (const call of this.#backlog.values()) {
+        if (batch.length >= this.#batchSize) break;
+        batch.push(call);
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         // A write that never settles (a connection lost mid-query) must not stall the backlog;
@@ -163,8 +171,12 @@ export class StoreWriter {
       } finally {
         clearTimeout(timer);
       }
-      this.#backlog.splice(0, batch.length);
-      for (const call of batch) this.#bytes -= sizeOf(call);
+      for (const call of batch) {
+        // An analysed record that arrived during the write stays queued to replace this one.
+        if (this.#backlog.get(call.record.id) !== call) continue;
+        this.#backlog.delete(call.record.id);
+        this.#bytes -= sizeOf(call);
+      }
       this.#written += batch.length;
       if (this.#error !== null) {
         this.#log(`llmprof: the ${this.#store.kind} store is back; writing the backlog.`);

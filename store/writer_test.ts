@@ -94,3 +94,25 @@ Deno.test("StoreWriter retries a write that never settles", async () => {
   assertEquals(writer.stats().ok, true);
   await writer.close();
 });
+
+Deno.test("StoreWriter keeps one backlog entry per call: the analysed record takes the unanalysed one's place", async () => {
+  const { store, written, setUp } = flakyStore();
+  setUp(false);
+  const writer = new StoreWriter(store, { flushMs: 10, maxBacklog: 2, log: () => {} });
+  const basic = sampleCall({ id: "a" });
+  assertEquals(writer.write({ ...basic, analysed: false }), true);
+  assertEquals(writer.write(sampleCall({ id: "b" })), true);
+  assertEquals(
+    writer.write({ ...basic, record: { ...basic.record, model: "gpt-5" } }),
+    true,
+    "replacing is not growing",
+  );
+  assertEquals(writer.stats().backlog, 2);
+  setUp(true);
+  await tick(600);
+  assertEquals(written.map((c) => [c.record.id, c.record.model]), [["a", "gpt-5"], [
+    "b",
+    "gpt-4o",
+  ]]);
+  await writer.close();
+});

@@ -29,7 +29,7 @@ export interface Rig {
   logs: string[];
   /** The next captured call, failing after two seconds (only with analysis off, the default). */
   nextCall(): Promise<CapturedCall>;
-  /** The next analysed call, failing after five seconds (only with `analyse: true`). */
+  /** The next analysed call, failing after 20 seconds (only with `analyse: true`): a cold worker may first compile. */
   nextRecord(): Promise<Analysis>;
 }
 

@@ -83,7 +83,8 @@ Deno.test({
     });
     try {
       const stop = new AbortController();
-      const load = chatLoad([llmprof.url], stop.signal, 2);
+      // About 1,000 calls a second: a busy agent fleet, within the writer's backlog bound.
+      const load = chatLoad([llmprof.url], stop.signal, 2, 2);
       await sleep(800);
       await pg.stop("immediate");
       await sleep(1_500);
@@ -112,6 +113,7 @@ Deno.test({
       console.log(
         `postgres outage: ${sent.length} calls answered, ${stored.size} stored, ${missing.length} missing`,
       );
+      assertEquals(llmprof.writer.stats().dropped, 0, "nothing was shed");
       assertEquals(missing.length, 0);
       assertEquals(stored.size, sent.length);
       assert(

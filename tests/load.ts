@@ -6,11 +6,12 @@ export interface SentCall {
   doneAt: number;
 }
 
-/** Sends chat calls from `concurrency` loops to each base URL until `signal` aborts; returns what was sent. */
+/** Sends chat calls from `concurrency` loops to each base URL until `signal` aborts, each pausing `pauseMs` between calls. */
 export async function chatLoad(
   bases: string[],
   signal: AbortSignal,
   concurrency = 4,
+  pauseMs = 0,
 ): Promise<SentCall[]> {
   const sent: SentCall[] = [];
   let n = 0;
@@ -31,6 +32,7 @@ export async function chatLoad(
           status: response.status,
           doneAt: performance.now(),
         });
+        if (pauseMs > 0) await sleep(pauseMs);
       } catch {
         if (!signal.aborted) sent.push({ id: "", status: 0, doneAt: performance.now() });
       }
