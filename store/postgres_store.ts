@@ -61,48 +61,87 @@ function querier(sql: Sql): Querier {
   };
 }
 
+/** Milliseconds a statement or transaction may take before the client is replaced. */
+const QUERY_TIMEOUT_MS = 10_000;
+
+function connect(url: string): postgres.Sql {
+  return postgres(url, {
+    max: 10,
+    connect_timeout: 10,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: "llmprof" },
+  });
+}
+
 /** The team store: a shared PostgreSQL database, written by any number of llmprof instances. */
 export class PostgresStore extends SqlStore {
   readonly kind = "postgres" as const;
   protected readonly dialect = DIALECT;
   protected readonly db: Querier;
-  readonly #sql: postgres.Sql;
+  readonly #url: string;
+  #sql: postgres.Sql;
 
-  private constructor(sql: postgres.Sql) {
+  private constructor(url: string) {
     super();
-    this.#sql = sql;
-    this.db = querier(sql);
+    this.#url = url;
+    this.#sql = connect(url);
+    this.db = {
+      all: (text, params) => this.#guard((sql) => querier(sql).all(text, params)),
+      insertCalls: (rows) => this.#guard((sql) => querier(sql).insertCalls(rows)),
+    };
   }
 
   /** Connects to `url` (postgres:// or postgresql://), checks the connection, and migrates. */
   static async open(url: string): Promise<PostgresStore> {
     guardClosedSocketWrites();
-    const sql = postgres(url, {
-      max: 10,
-      connect_timeout: 10,
-      idle_timeout: 60,
-      onnotice: () => {},
-      connection: { application_name: "llmprof" },
-    });
-    const store = new PostgresStore(sql);
+    const store = new PostgresStore(url);
     try {
-      await sql`SELECT 1`;
+      await store.db.all("SELECT 1");
       await store.migrate();
     } catch (error) {
-      await sql.end({ timeout: 1 }).catch(() => {});
+      await store.close().catch(() => {});
       throw error;
     }
     return store;
   }
 
-  protected async transaction<T>(
+  /**
+   * Runs `fn` with a deadline. A connection lost mid-query can leave its promise pending
+   * forever and its pool slot taken; past the deadline the whole client is replaced, so
+   * the next statement gets fresh connections.
+   */
+  async #guard<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    const sql = this.#sql;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (this.#sql === sql) {
+          this.#sql = connect(this.#url);
+          sql.end({ timeout: 0 }).catch(() => {});
+        }
+        reject(
+          new Error(`PostgreSQL did not answer within ${QUERY_TIMEOUT_MS / 1000} s; reconnecting`),
+        );
+      }, QUERY_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([fn(sql), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  protected transaction<T>(
     fn: (q: Querier) => Promise<T>,
     options: { lock?: boolean } = {},
   ): Promise<T> {
-    return await this.#sql.begin(async (tx) => {
-      if (options.lock) await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
-      return await fn(querier(tx));
-    }) as T;
+    return this.#guard(async (sql) =>
+      await sql.begin(async (tx) => {
+        if (options.lock) await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+        return await fn(querier(tx));
+      }) as T
+    );
   }
 
   async close(): Promise<void> {

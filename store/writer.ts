@@ -10,7 +10,7 @@ export interface WriterOptions {
   maxBacklog?: number;
   /** Most bytes of request text waiting. Default 256 MiB. */
   maxBacklogBytes?: number;
-  /** Milliseconds a batch write may take before it counts as failed and is retried. Default 10 s. */
+  /** Milliseconds a batch write may take before it counts as failed and is retried. Default 15 s. */
   writeTimeoutMs?: number;
   /** Where operational messages go. Default console.error. */
   log?: (line: string) => void;
@@ -62,7 +62,7 @@ export class StoreWriter {
     this.#maxBacklog = options.maxBacklog ?? 50_000;
     this.#maxBytes = options.maxBacklogBytes ?? 256 * 1024 * 1024;
     this.#log = options.log ?? ((line) => console.error(line));
-    this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 15_000;
   }
 
   /** Queues a call for writing; never blocks. Returns false when it was shed. */
