@@ -5,12 +5,14 @@
  */
 import { runAnalysis } from "./analysis.ts";
 import { runOverhead } from "./overhead.ts";
+import { runSessions } from "./sessions.ts";
 import { runStore } from "./store.ts";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   overhead: () => runOverhead(),
   analysis: () => runAnalysis(),
   store: () => runStore(),
+  sessions: () => runSessions(),
 };
 
 async function machine(): Promise<string> {

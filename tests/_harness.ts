@@ -112,3 +112,16 @@ export async function within<T>(promise: Promise<T>, ms: number, message: string
     clearTimeout(timer);
   }
 }
+
+/** Polls `check` until it returns true, failing with `message` after `ms` (default 20 s). */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  message: string,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${message} (waited ${ms / 1000} s)`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

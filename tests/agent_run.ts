@@ -99,3 +99,18 @@ export function agentRun(
   }
   return requests;
 }
+
+/** The chat requests of a long agent run of `turns` turns with small messages. */
+export function longRun(turns: number): Array<Record<string, unknown>> {
+  const messages: Array<Record<string, unknown>> = [{
+    role: "system",
+    content: "You are a tireless agent.",
+  }];
+  const out: Array<Record<string, unknown>> = [];
+  for (let t = 1; t <= turns; t++) {
+    messages.push({ role: "user", content: `Step ${t}: keep going.` });
+    out.push({ model: "gpt-4o", messages: messages.slice() });
+    messages.push({ role: "assistant", content: `Done with step ${t}.` });
+  }
+  return out;
+}

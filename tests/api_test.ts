@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { withRig } from "./_harness.ts";
+import { eventually, withRig } from "./_harness.ts";
 import { openStore } from "../store/mod.ts";
 import { startLlmprof } from "../server.ts";
 import { testConfig } from "./_harness.ts";
@@ -13,13 +13,11 @@ const api = (base: string, path: string) =>
   }));
 
 /** Waits until the store holds `count` analysed calls. */
-async function stored(base: string, count: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+function stored(base: string, count: number): Promise<void> {
+  return eventually(async () => {
     const { body } = await api(base, "/calls");
-    if (body.total >= count && body.calls.every((c: { analysed: boolean }) => c.analysed)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`the store never held ${count} calls`);
+    return body.total >= count && body.calls.every((c: { analysed: boolean }) => c.analysed);
+  }, `the store never held ${count} analysed calls`);
 }
 
 Deno.test("the calls API lists recorded calls and returns each full record", () =>

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { assert, assertEquals } from "./assert.ts";
-import { testConfig, withRig } from "./_harness.ts";
+import { eventually, testConfig, withRig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import { freshDatabase, testPostgresUrl } from "./postgres.ts";
 import { startLlmprof } from "../server.ts";
@@ -56,10 +56,12 @@ Deno.test("an OpenAI chat tool loop through llmprof is one run, turn by turn", (
     assertEquals(refs.map((r) => r.turn), [1, 2, 3, 4, 5, 6]);
     assertEquals(refs.map((r) => r.source), ["new", "chain", "chain", "chain", "chain", "chain"]);
 
-    for (let i = 0; i < 50 && llmprof.writer.stats().backlog > 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(
+      async () =>
+        (await (await fetch(`${llmprof.url}/_llmprof/api/sessions`)).json()).sessions[0]?.calls ===
+          6,
+      "the run's six calls were never stored",
+    );
     const listed = await (await fetch(`${llmprof.url}/_llmprof/api/sessions`)).json();
     assertEquals(listed.sessions.length, 1);
     assertEquals(listed.sessions[0].calls, 6);
@@ -243,9 +245,7 @@ async function conversation(
     messages.push({ role: "user", content: `step ${t}` });
     await post(bases[t % bases.length], { model: "gpt-4o", messages });
     messages.push({ role: "assistant", content: "Hello from the fake upstream." });
-    for (let i = 0; i < 100 && await stored() <= t; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(async () => await stored() > t, `turn ${t + 1} was never stored`);
   }
 }
 
@@ -270,9 +270,10 @@ Deno.test("chaining survives a restart", async () => {
   try {
     messages.push({ role: "user", content: "c" });
     await post(llmprof.url, { model: "gpt-4o", messages });
-    for (let i = 0; i < 100 && await count(llmprof.url)() < 3; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(
+      async () => await count(llmprof.url)() >= 3,
+      "the third turn was never stored",
+    );
     const runs = await runOf(llmprof.url);
     assertEquals(runs.length, 1);
     assertEquals(runs[0].calls, 3);
