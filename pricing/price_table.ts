@@ -18,6 +18,8 @@ export interface ResolvedPrice {
   prices: PriceTable;
   modelId: string;
   source: string;
+  /** The model's context window in tokens, when known. */
+  contextWindow: number | null;
 }
 
 /**

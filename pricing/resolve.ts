@@ -91,6 +91,7 @@ function lookup(
     prices,
     modelId: `${result.provider.id}/${result.model.id}`,
     source: `${DATA}: ${result.provider.id}/${result.model.id}`,
+    contextWindow: result.model.context_window ?? null,
   };
 }
 
@@ -105,7 +106,14 @@ export function resolvePrice(
 ): ResolvedPrice | null {
   for (const candidate of modelCandidates(model)) {
     const table = overrides[candidate];
-    if (table) return { prices: table, modelId: candidate, source: `override: ${candidate}` };
+    if (table) {
+      return {
+        prices: table,
+        modelId: candidate,
+        source: `override: ${candidate}`,
+        contextWindow: null,
+      };
+    }
   }
   const providers = providerOf(model, context);
   for (const candidate of modelCandidates(model)) {

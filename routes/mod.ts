@@ -4,6 +4,7 @@ import { getSession, listSessions } from "./api/sessions.ts";
 import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
+import { handlePage } from "./pages.tsx";
 
 export type { AppContext } from "./context.ts";
 
@@ -26,6 +27,8 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
     if (path === "/api/sessions") return await listSessions(url, ctx);
     const session = /^\/api\/sessions\/([^/]+)$/.exec(path);
     if (session) return await getSession(decodeURIComponent(session[1]), ctx);
+    const page = await handlePage(path, url, ctx);
+    if (page) return page;
     const call = /^\/api\/calls\/([^/]+)$/.exec(path);
     if (call) return await getCall(decodeURIComponent(call[1]), ctx);
   } catch (error) {

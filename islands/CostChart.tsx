@@ -1,0 +1,40 @@
+import { useEffect, useRef } from "preact/hooks";
+import * as Plot from "@observablehq/plot";
+import type { DaySummary } from "../store/base_store.ts";
+import { usd } from "./format.ts";
+
+/** Cost per day. */
+export interface CostChartProps {
+  daily: DaySummary[];
+}
+
+/** Cost per day as bars, with calls in the tooltip. */
+export default function CostChart(props: CostChartProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const chart = Plot.plot({
+      width: Math.max(480, ref.current!.clientWidth),
+      height: 240,
+      marginLeft: 60,
+      x: { type: "band", label: "day", tickFormat: (d: string) => d.slice(5) },
+      y: { label: "cost (USD)", grid: true },
+      marks: [
+        Plot.barY(props.daily, {
+          x: "day",
+          y: "cost_usd",
+          fill: "#3366cc",
+          title: (d: DaySummary) =>
+            `${d.day}\n${usd(d.cost_usd)} · ${d.calls} calls · ${d.tokens} tokens`,
+        }),
+        Plot.ruleY([0]),
+      ],
+    });
+    ref.current!.replaceChildren(chart);
+    return () => chart.remove();
+  }, [props.daily]);
+  return (
+    <div class="chart" ref={ref} data-cost-chart>
+      <p class="muted">{props.daily.length} days</p>
+    </div>
+  );
+}

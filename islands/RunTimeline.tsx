@@ -1,0 +1,51 @@
+import { useEffect, useRef } from "preact/hooks";
+import * as Plot from "@observablehq/plot";
+import type { SessionTurn } from "../store/base_store.ts";
+import { COMPONENT_COLORS, tokens, usd } from "./format.ts";
+
+/** A run's turns, each with its prompt split by component. */
+export interface RunTimelineProps {
+  turns: SessionTurn[];
+}
+
+/** One stacked bar per turn, split by component: how the context grew. */
+export default function RunTimeline(props: RunTimelineProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const rows = props.turns.flatMap((t, i) =>
+      Object.entries(t.components).filter(([, n]) => n > 0).map(([component, n]) => ({
+        index: i + 1,
+        turn: t.turn,
+        component,
+        tokens: n,
+        cost: t.cost_usd,
+      }))
+    );
+    const chart = Plot.plot({
+      width: Math.max(480, ref.current!.clientWidth),
+      height: 320,
+      marginLeft: 60,
+      x: { type: "band", label: "turn" },
+      y: { label: "prompt tokens", grid: true },
+      color: { domain: Object.keys(COMPONENT_COLORS), range: Object.values(COMPONENT_COLORS) },
+      marks: [
+        Plot.barY(rows, {
+          x: "index",
+          y: "tokens",
+          fill: "component",
+          title: (d: { turn: number; component: string; tokens: number; cost: number | null }) =>
+            `turn ${d.turn}\n${d.component}: ${tokens(d.tokens)} tokens\nturn cost ${usd(d.cost)}`,
+        }),
+        Plot.ruleY([0]),
+      ],
+    });
+    chart.setAttribute("data-turns", String(props.turns.length));
+    ref.current!.replaceChildren(chart);
+    return () => chart.remove();
+  }, [props.turns]);
+  return (
+    <div class="chart" ref={ref} data-timeline>
+      <p class="muted">{props.turns.length} turns</p>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import type { ComponentChildren, FunctionComponent } from "preact";
+
+/**
+ * Renders an island on the server: its markup inside a marker, followed by its props as
+ * JSON that cannot close the script element. islands/client.ts hydrates it in the browser.
+ */
+export function Island<P extends object>(
+  props: { name: string; component: FunctionComponent<P>; props: P },
+) {
+  const Component = props.component as FunctionComponent<P>;
+  const json = JSON.stringify(props.props).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+  return (
+    <>
+      <div data-island={props.name}>
+        <Component {...props.props} />
+      </div>
+      <script
+        type="application/json"
+        data-island-props={props.name}
+        dangerouslySetInnerHTML={{ __html: json }}
+      />
+    </>
+  );
+}
+
+/** A page: the shared head, navigation and the islands bundle. */
+export function Layout(props: { title: string; active: string; children: ComponentChildren }) {
+  const nav = [["calls", "Calls", "/_llmprof/"], ["runs", "Runs", "/_llmprof/runs"], [
+    "trends",
+    "Trends",
+    "/_llmprof/trends",
+  ]];
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · llmprof`}</title>
+        <link rel="stylesheet" href="/_llmprof/static/style.css" />
+        <link rel="icon" href="data:," />
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/_llmprof/">llmprof</a>
+          <nav>
+            {nav.map(([key, label, href]) => (
+              <a href={href} class={props.active === key ? "active" : undefined}>{label}</a>
+            ))}
+          </nav>
+        </header>
+        <main>{props.children}</main>
+        <script type="module" src="/_llmprof/static/islands.js"></script>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,209 @@
+import type { CallRecord } from "../../analysis/record.ts";
+import FlameGraph from "../../islands/FlameGraph.tsx";
+import { COMPONENT_COLORS, ms, percent, tokens, usd } from "../../islands/format.ts";
+import { resolvePrice } from "../../pricing/mod.ts";
+import type { AppContext } from "../context.ts";
+import { Island, Layout } from "../_island.tsx";
+
+type Json = Record<string, unknown>;
+
+/** A message of the request, as text to show: role and its parts. */
+interface ShownMessage {
+  role: string;
+  parts: string[];
+}
+
+function partText(part: unknown): string {
+  if (typeof part === "string") return part;
+  if (typeof part !== "object" || part === null) return String(part);
+  const p = part as Json;
+  if (typeof p.text === "string") return p.text;
+  if (typeof p.thinking === "string") return `[thinking] ${p.thinking}`;
+  if (p.type === "tool_use" || p.type === "function_call") {
+    return `→ ${p.name}(${JSON.stringify(p.input ?? p.arguments)})`;
+  }
+  if (p.type === "tool_result" || p.type === "function_call_output") {
+    const content = p.content ?? p.output;
+    return `← ${typeof content === "string" ? content : JSON.stringify(content)}`;
+  }
+  return JSON.stringify(part);
+}
+
+/** The request's system prompt and messages, whatever the API, as plain text. */
+export function requestMessages(request: string | null): ShownMessage[] {
+  if (!request) return [];
+  let body: Json;
+  try {
+    body = JSON.parse(request);
+  } catch {
+    return [{ role: "raw request", parts: [request.slice(0, 20_000)] }];
+  }
+  const out: ShownMessage[] = [];
+  const system = body.system ?? body.instructions;
+  if (system) {
+    out.push({ role: "system", parts: (Array.isArray(system) ? system : [system]).map(partText) });
+  }
+  const input = typeof body.input === "string"
+    ? [{ role: "user", content: body.input }]
+    : body.input;
+  for (
+    const m
+      of (Array.isArray(body.messages)
+        ? body.messages
+        : Array.isArray(input)
+        ? input
+        : []) as Json[]
+  ) {
+    const content = m.content;
+    const parts = typeof content === "string"
+      ? [content]
+      : Array.isArray(content)
+      ? content.map(partText)
+      : [];
+    for (const call of (Array.isArray(m.tool_calls) ? m.tool_calls : []) as Json[]) {
+      const fn = (call.function ?? {}) as Json;
+      parts.push(`→ ${fn.name}(${fn.arguments})`);
+    }
+    if (m.type && !m.role) parts.push(partText(m));
+    out.push({ role: String(m.role ?? m.type ?? "item"), parts });
+  }
+  return out;
+}
+
+function Card(props: { label: string; value: string; children?: unknown }) {
+  return (
+    <div class="card">
+      <div class="label">{props.label}</div>
+      <div class="value">{props.value}</div>
+      {props.children}
+    </div>
+  );
+}
+
+/** The call view: header, flame graph, findings, the request's messages and the response. */
+export async function callPage(id: string, ctx: AppContext) {
+  const stored = await ctx.store.getCall(id);
+  if (!stored) return null;
+  const r: CallRecord = stored.record;
+  const price = r.model ? resolvePrice(r.model, { provider: r.provider }) : null;
+  const prompt = r.usage?.input_tokens ?? 0;
+  const window = price?.contextWindow ?? null;
+  const costs = Object.fromEntries(
+    (r.attribution?.components ?? []).map((c) => [c.name, c.cost_usd]),
+  );
+  const messages = requestMessages(stored.request);
+  return (
+    <Layout title={`${r.model ?? r.path} call`} active="calls">
+      <h1>
+        {r.model ?? r.path}{" "}
+        <span class="muted">
+          {r.api} · {r.status} · {new Date(r.created_at).toLocaleString("en")}
+        </span>
+      </h1>
+      {r.error ? <div class="banner">{r.error}</div> : null}
+      <div class="cards">
+        <Card label="prompt tokens" value={tokens(prompt)} />
+        <Card label="completion tokens" value={tokens(r.usage?.output_tokens)} />
+        <Card label="cached tokens" value={tokens(r.usage?.cache_read_tokens)} />
+        <Card label="cost" value={usd(r.cost?.total_usd)}>
+          <div class="delta">
+            {r.cost?.priced ? r.cost.price_source : "no price known for this model"}
+          </div>
+        </Card>
+        <Card label="duration" value={ms(r.timings.duration_ms)}>
+          <div class="delta">first byte {ms(r.timings.ttfb_ms)}</div>
+        </Card>
+        <Card
+          label="context window"
+          value={window ? `${percent(prompt / window)} of ${tokens(window)}` : "unknown"}
+        >
+          <span class="gauge">
+            <span style={{ width: window ? `${Math.min(100, (prompt / window) * 100)}%` : "0%" }} />
+          </span>
+        </Card>
+        <Card label="counts" value={r.attribution?.method ?? "—"}>
+          <div class="delta">
+            {r.attribution
+              ? `${r.attribution.encoding}; counted ${tokens(r.attribution.counted_total)}`
+              : ""}
+          </div>
+        </Card>
+        {r.session
+          ? (
+            <Card label="run · turn" value={`${r.session.id.slice(-6)} · ${r.session.turn}`}>
+              <div class="delta">
+                <a href={`/_llmprof/runs?id=${encodeURIComponent(r.session.id)}`}>open the run</a>
+                {r.session.retry_of ? " · retry" : ""}
+                {r.session.fork ? " · branch" : ""}
+              </div>
+            </Card>
+          )
+          : null}
+      </div>
+      {r.attribution
+        ? (
+          <>
+            <h2>Where the prompt's tokens went</h2>
+            <div class="legend">
+              {Object.entries(COMPONENT_COLORS).map(([name, color]) => (
+                <span>
+                  <i style={{ background: color }} />
+                  {name}
+                </span>
+              ))}
+            </div>
+            <Island
+              name="FlameGraph"
+              component={FlameGraph}
+              props={{ tree: r.attribution.tree, costs }}
+            />
+            {r.attribution.notes.length > 0
+              ? <p class="muted">Notes: {r.attribution.notes.join("; ")}</p>
+              : null}
+          </>
+        )
+        : <p class="muted">This call was not analysed.</p>}
+      <h2>Findings</h2>
+      {r.findings.length === 0
+        ? <p class="muted">Nothing to cut in this call.</p>
+        : (
+          <ul class="findings">
+            {r.findings.map((f) => (
+              <li>{f.kind}: {f.detail} ({tokens(f.tokens)} tokens, {usd(f.usd)})</li>
+            ))}
+          </ul>
+        )}
+      <h2>Request ({messages.length} messages)</h2>
+      {messages.map((m, i) => (
+        <details class="msg" open={i === messages.length - 1}>
+          <summary>
+            <span class="role">{m.role}</span>
+            {m.parts.join(" ").slice(0, 120)}
+          </summary>
+          {m.parts.map((p) => <pre>{p}</pre>)}
+        </details>
+      ))}
+      <h2>Response</h2>
+      {r.response
+        ? (
+          <div>
+            {r.response.thinking
+              ? (
+                <details class="msg">
+                  <summary>thinking</summary>
+                  <pre>{r.response.thinking}</pre>
+                </details>
+              )
+              : null}
+            {r.response.text ? <pre>{r.response.text}</pre> : null}
+            {r.response.tool_calls.map((c) => <pre>{`→ ${c.name}(${c.arguments})`}</pre>)}
+            <p class="muted">
+              stop reason: {r.response.stop_reason ?? "—"}
+              {r.response.complete ? "" : " · cut short"}
+            </p>
+          </div>
+        )
+        : <p class="muted">No response body was recorded.</p>}
+    </Layout>
+  );
+}

@@ -1,0 +1,65 @@
+import type { VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { ASSETS } from "../static/mod.ts";
+import { callPage } from "./calls/[id].tsx";
+import type { AppContext } from "./context.ts";
+import { callsPage } from "./index.tsx";
+import { runsPage } from "./runs.tsx";
+import { trendsPage } from "./trends.tsx";
+import { Layout } from "./_island.tsx";
+
+/** Scripts only from llmprof itself: nothing inline runs, whatever a prompt contains. */
+const SECURITY = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+/** A page as an HTML response. */
+export function html(page: VNode, status = 200): Response {
+  return new Response("<!DOCTYPE html>" + renderToString(page), {
+    status,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      ...SECURITY,
+    },
+  });
+}
+
+function notFoundPage(message: string): Response {
+  return html(
+    <Layout title="Not found" active="">
+      <h1>Not found</h1>
+      <p>{message}</p>
+    </Layout>,
+    404,
+  );
+}
+
+/** Serves the dashboard's pages and assets; null when the path is not one of them. */
+export async function handlePage(
+  path: string,
+  url: URL,
+  ctx: AppContext,
+): Promise<Response | null> {
+  if (path === "/" || path === "") return html(await callsPage(url, ctx));
+  if (path === "/runs") return html(await runsPage(url, ctx));
+  if (path === "/trends") return html(await trendsPage(ctx));
+  const call = /^\/calls\/([^/]+)$/.exec(path);
+  if (call) {
+    const id = decodeURIComponent(call[1]);
+    const page = await callPage(id, ctx);
+    return page ? html(page) : notFoundPage(`No call with id "${id}".`);
+  }
+  const asset = /^\/static\/([\w.-]+)$/.exec(path);
+  if (asset) {
+    const found = ASSETS[asset[1]];
+    if (!found) return new Response("Not found", { status: 404 });
+    return new Response(found.body, {
+      headers: { "content-type": found.type, "cache-control": "no-cache", ...SECURITY },
+    });
+  }
+  return null;
+}

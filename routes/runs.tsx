@@ -1,0 +1,108 @@
+import { runCards } from "../analysis/run_cards.ts";
+import RunTimeline from "../islands/RunTimeline.tsx";
+import { COMPONENT_COLORS, percent, time, tokens, usd } from "../islands/format.ts";
+import type { AppContext } from "./context.ts";
+import { Island, Layout } from "./_island.tsx";
+
+/** The timeline page: choose a run; one stacked bar per turn; the run's cards. */
+export async function runsPage(url: URL, ctx: AppContext) {
+  const sessions = await ctx.store.listSessions({ limit: 100 });
+  const id = url.searchParams.get("id") ?? sessions[0]?.id ?? null;
+  const turns = id ? await ctx.store.getSession(id) : [];
+  const cards = runCards(turns);
+  return (
+    <Layout title="Runs" active="runs">
+      <h1>Runs</h1>
+      {sessions.length === 0
+        ? (
+          <div class="empty">
+            No runs yet: an agent's calls become a run as soon as it makes its second turn.
+          </div>
+        )
+        : (
+          <form class="toolbar" method="get">
+            <label>
+              Run{" "}
+              <select name="id" data-run-select>
+                {sessions.map((s) => (
+                  <option value={s.id} selected={s.id === id}>
+                    {s.id.slice(-8)} · {s.calls} calls · {usd(s.cost_usd)} · {time(s.last_at)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit">Show</button>
+          </form>
+        )}
+      {id && turns.length > 0
+        ? (
+          <>
+            <div class="cards">
+              <div class="card">
+                <div class="label">turns</div>
+                <div class="value">{cards.turns}</div>
+              </div>
+              <div class="card">
+                <div class="label">context growth</div>
+                <div class="value">{cards.context_growth.toFixed(1)}×</div>
+                <div class="delta">
+                  {tokens(turns[0].prompt_tokens)} → {tokens(turns[turns.length - 1].prompt_tokens)}
+                  {" "}
+                  tokens
+                </div>
+              </div>
+              <div class="card">
+                <div class="label">history at the last turn</div>
+                <div class="value">{percent(cards.history_share)}</div>
+              </div>
+              <div class="card">
+                <div class="label">tool results at the last turn</div>
+                <div class="value">{percent(cards.tool_results_share)}</div>
+              </div>
+              <div class="card">
+                <div class="label">run cost</div>
+                <div class="value">{usd(cards.cost_usd)}</div>
+              </div>
+            </div>
+            <div class="legend">
+              {Object.entries(COMPONENT_COLORS).map(([name, color]) => (
+                <span>
+                  <i style={{ background: color }} />
+                  {name}
+                </span>
+              ))}
+            </div>
+            <Island name="RunTimeline" component={RunTimeline} props={{ turns }} />
+            <h2>Turns</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th>turn</th>
+                  <th>time</th>
+                  <th class="num">prompt tokens</th>
+                  <th class="num">cost</th>
+                  <th>call</th>
+                </tr>
+              </thead>
+              <tbody>
+                {turns.map((t) => (
+                  <tr>
+                    <td>{t.turn}</td>
+                    <td>{time(t.created_at)}</td>
+                    <td class="num">{tokens(t.prompt_tokens)}</td>
+                    <td class="num">{usd(t.cost_usd)}</td>
+                    <td>
+                      <a href={`/_llmprof/calls/${encodeURIComponent(t.call_id)}`}>open</a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )
+        : id
+        ? <p class="muted">No run with id "{id}".</p>
+        : null}
+    </Layout>
+  );
+}

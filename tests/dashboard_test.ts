@@ -1,0 +1,244 @@
+// The dashboard in a real browser (Debian's Chromium), over calls recorded through the proxy.
+import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
+import { chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { eventually, testConfig } from "./_harness.ts";
+import { startFakeUpstream } from "./fake_upstream.ts";
+import { startLlmprof } from "../server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+const haveChromium = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+if (!haveChromium) {
+  if (Deno.env.get("CI")) {
+    throw new Error("Chromium is missing in CI: .ci/run must install chromium.");
+  }
+  console.error(
+    "\n!!! Chromium is not installed: the dashboard browser tests are SKIPPED (apt-get install -y chromium). !!!\n",
+  );
+}
+
+const XSS_SCRIPT = "<script>window.__xss = 1</script>";
+const XSS_IMG = '<img src=x onerror="window.__xss = 2">';
+const TOOLS = ["get_weather", "search_web", "read_file"];
+
+async function launch(): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** Opens a page, failing the test on any console error or page error. */
+async function open(
+  browser: Browser,
+  url: string,
+  shot: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("dialog", (d) => {
+    errors.push(`a dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+  await page.goto(url, { waitUntil: "networkidle" });
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}${shot}.png`, fullPage: true });
+  return { page, errors };
+}
+
+async function noInjection(page: Page): Promise<void> {
+  assertEquals(
+    await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss),
+    undefined,
+    "nothing from a prompt ran",
+  );
+}
+
+Deno.test({
+  name:
+    "the dashboard's pages work in a real browser over recorded calls, and nothing from a prompt executes",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const fake = startFakeUpstream({ record: false });
+    const llmprof = await startLlmprof(
+      testConfig(fake.url, { db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
+      {
+        log: () => {},
+        workers: 1,
+        flushMs: 20,
+      },
+    );
+    const browser = await launch();
+    try {
+      // An agent's tool loop: one run of several turns, three tools.
+      const openai = new OpenAI({ apiKey: "sk-test", baseURL: `${llmprof.url}/v1`, maxRetries: 0 });
+      const tools = TOOLS.map((name) => ({
+        type: "function" as const,
+        function: {
+          name,
+          description: `The ${name} tool`,
+          parameters: { type: "object", properties: { q: { type: "string" } } },
+        },
+      }));
+      const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{
+        role: "system",
+        content: "You are a careful agent.",
+      }];
+      for (const question of ["Weather in Paris?", `Summarise ${XSS_SCRIPT}`]) {
+        messages.push({ role: "user", content: question });
+        for (;;) {
+          const message =
+            (await openai.chat.completions.create({ model: "gpt-4o", messages, tools })).choices[0]
+              .message;
+          messages.push(message);
+          if (!message.tool_calls?.length) break;
+          for (const c of message.tool_calls) {
+            messages.push({ role: "tool", tool_call_id: c.id, content: `result ${XSS_IMG}` });
+          }
+        }
+      }
+      const anthropic = new Anthropic({
+        apiKey: "sk-ant-test",
+        baseURL: llmprof.url,
+        maxRetries: 0,
+      });
+      await anthropic.messages.create({
+        model: "claude-sonnet-4-6",
+        max_tokens: 100,
+        system: XSS_IMG,
+        messages: [{ role: "user", content: XSS_SCRIPT }],
+      });
+      const total = 5;
+      await eventually(async () => {
+        const { calls, total: n } = await (await fetch(`${llmprof.url}/_llmprof/api/calls`)).json();
+        return n === total && calls.every((c: { analysed: boolean }) => c.analysed);
+      }, "the calls were never all stored");
+      const { calls } = await (await fetch(`${llmprof.url}/_llmprof/api/calls?model=gpt-4o`))
+        .json();
+      const toolCall = calls[0]; // the run's last turn: every message and all three tools
+
+      // Calls list: every call, and a new one appears without a reload.
+      const list = await open(browser, `${llmprof.url}/_llmprof/`, "calls");
+      assertEquals(await list.page.locator("table.calls tbody tr").count(), total);
+      await openai.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "one more" }],
+      });
+      await list.page.waitForFunction(
+        (n) => document.querySelectorAll("table.calls tbody tr").length === n,
+        total + 1,
+        { timeout: 15_000 },
+      );
+      await list.page.selectOption("select >> nth=0", "cost");
+      await list.page.waitForFunction(() => location.search.includes("sort=cost"));
+      await noInjection(list.page);
+      assertEquals(list.errors, []);
+
+      // Call view: a frame per tool under tool schemas; click zooms, the breadcrumb zooms out.
+      const view = await open(browser, `${llmprof.url}/_llmprof/calls/${toolCall.id}`, "call");
+      const toolFrames = await view.page.locator('.flame .frame[data-depth="2"]').evaluateAll((
+        els,
+      ) => els.map((e) => e.getAttribute("data-frame")));
+      for (const tool of TOOLS) {
+        assert(toolFrames.includes(tool), `a frame for ${tool}: ${toolFrames}`);
+      }
+      await view.page.click('.flame .frame[data-frame="tool schemas"]');
+      await view.page.waitForSelector('.flame .crumbs button[data-crumb="tool schemas"]');
+      const zoomed = await view.page.locator('.flame .frame[data-frame="get_weather"]').evaluate((
+        e,
+      ) => (e as HTMLElement).style.width);
+      assert(parseFloat(zoomed) > 20, `zoomed in, a tool takes a third of the width (${zoomed})`);
+      await view.page.hover('.flame .frame[data-frame="get_weather"]');
+      assertStringIncludes(await view.page.locator(".flame .tip").innerText(), "of the context");
+      await view.page.screenshot({ path: `${ARTIFACTS}call-zoomed.png`, fullPage: true });
+      await view.page.click('.flame .crumbs button[data-crumb="context"]');
+      await view.page.waitForSelector('.flame .frame[data-frame="system prompt"]');
+      assertStringIncludes(
+        await view.page.content(),
+        "Summarise &lt;script&gt;",
+        "the prompt is shown as text",
+      );
+      await noInjection(view.page);
+      assertEquals(view.errors, []);
+
+      // Timeline: one bar per turn of the run.
+      const runs = await open(
+        browser,
+        `${llmprof.url}/_llmprof/runs?id=${encodeURIComponent(toolCall.session_id)}`,
+        "runs",
+      );
+      await runs.page.waitForSelector("[data-timeline] svg");
+      assertEquals(await runs.page.getAttribute("[data-timeline] svg", "data-turns"), "4");
+      const bars = await runs.page.locator("[data-timeline] svg g[aria-label='bar'] rect")
+        .evaluateAll((rects) => new Set(rects.map((r) => r.getAttribute("x"))).size);
+      assertEquals(bars, 4);
+      await noInjection(runs.page);
+      assertEquals(runs.errors, []);
+
+      // Trends: the chart, the projection with its basis, the routes leaderboard.
+      const trends = await open(browser, `${llmprof.url}/_llmprof/trends`, "trends");
+      await trends.page.waitForSelector("[data-cost-chart] svg");
+      assertStringIncludes(await trends.page.innerText("[data-projection]"), "from 6 calls");
+      assertStringIncludes(
+        await trends.page.innerText("[data-routes]"),
+        "You are a careful agent. · 3 tools",
+      );
+      await noInjection(trends.page);
+      assertEquals(trends.errors, []);
+    } finally {
+      await browser.close();
+      await llmprof.shutdown();
+      await fake.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "an empty dashboard teaches set-up with the exact base URLs",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const llmprof = await startLlmprof(testConfig("http://127.0.0.1:9"), {
+      log: () => {},
+      analyse: false,
+    });
+    const browser = await launch();
+    try {
+      const { page, errors } = await open(browser, `${llmprof.url}/`, "empty");
+      const text = await page.innerText("main");
+      for (
+        const line of [
+          `${llmprof.url}/v1`,
+          `ANTHROPIC_BASE_URL=${llmprof.url} claude`,
+          `OPENAI_BASE_URL=${llmprof.url}/v1 codex`,
+        ]
+      ) {
+        assertStringIncludes(text, line);
+      }
+      assertEquals(errors, []);
+    } finally {
+      await browser.close();
+      await llmprof.shutdown();
+    }
+  },
+});
