@@ -5,6 +5,7 @@
  */
 import { runAnalysis } from "./analysis.ts";
 import { runOverhead } from "./overhead.ts";
+import { runPages } from "./pages.ts";
 import { runSessions } from "./sessions.ts";
 import { runStore } from "./store.ts";
 
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   analysis: () => runAnalysis(),
   store: () => runStore(),
   sessions: () => runSessions(),
+  pages: () => runPages(),
 };
 
 async function machine(): Promise<string> {
