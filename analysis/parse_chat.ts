@@ -7,7 +7,15 @@ import {
   parseDataUrl,
 } from "./images.ts";
 import type { ComponentName } from "./record.ts";
-import { isObject, jsonText, type ParsedRequest, type Segment, str } from "./segment.ts";
+import {
+  isObject,
+  jsonText,
+  notAnObject,
+  type ParsedRequest,
+  parsedRequest,
+  type Segment,
+  str,
+} from "./segment.ts";
 import { sseJson } from "./sse.ts";
 import { emptySummary, openaiUsage, type ParsedResponse } from "./usage.ts";
 
@@ -137,15 +145,7 @@ export function parseChatRequest(body: unknown, encoding: string): ParsedRequest
   const rules = chatRules(encoding);
   const notes: string[] = [];
   const segments: Segment[] = [];
-  if (!isObject(body)) {
-    return {
-      model: null,
-      stream: false,
-      segments,
-      notes: ["the request body is not a JSON object"],
-      previousResponseId: null,
-    };
-  }
+  if (!isObject(body)) return notAnObject();
   const messages = Array.isArray(body.messages) ? body.messages : [];
   const toolNames = new Map<string, string>();
   const overhead = (tokens: number): Segment => ({ component: "formatting overhead", tokens });
@@ -209,13 +209,7 @@ export function parseChatRequest(body: unknown, encoding: string): ParsedRequest
   for (const tool of tools) segments.push(...functionToolSegments(tool, rules));
   if (tools.length > 0) segments.push(overhead(rules.funcEnd));
 
-  return {
-    model: typeof body.model === "string" ? body.model : null,
-    stream: body.stream === true,
-    segments,
-    notes,
-    previousResponseId: null,
-  };
+  return parsedRequest(body, segments, notes);
 }
 
 /** Parses a chat completions response, JSON or SSE; a stream cut short yields what arrived. */

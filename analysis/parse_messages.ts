@@ -5,7 +5,15 @@ import {
   imageSizeFromBase64,
 } from "./images.ts";
 import type { ComponentName } from "./record.ts";
-import { isObject, jsonText, type ParsedRequest, type Segment, str } from "./segment.ts";
+import {
+  isObject,
+  jsonText,
+  notAnObject,
+  type ParsedRequest,
+  parsedRequest,
+  type Segment,
+  str,
+} from "./segment.ts";
 import { sseJson } from "./sse.ts";
 import { anthropicUsage, emptySummary, type ParsedResponse, tokens } from "./usage.ts";
 
@@ -93,15 +101,7 @@ function blockSegments(
 export function parseMessagesRequest(body: unknown): ParsedRequest {
   const notes: string[] = [];
   const segments: Segment[] = [];
-  if (!isObject(body)) {
-    return {
-      model: null,
-      stream: false,
-      segments,
-      notes: ["the request body is not a JSON object"],
-      previousResponseId: null,
-    };
-  }
+  if (!isObject(body)) return notAnObject();
   const toolNames = new Map<string, string>();
   const system = typeof body.system === "string"
     ? [body.system]
@@ -137,13 +137,7 @@ export function parseMessagesRequest(body: unknown): ParsedRequest {
       text: jsonText(tool),
     });
   }
-  return {
-    model: typeof body.model === "string" ? body.model : null,
-    stream: body.stream === true,
-    segments,
-    notes,
-    previousResponseId: null,
-  };
+  return parsedRequest(body, segments, notes);
 }
 
 /** Parses an Anthropic messages response, JSON or SSE; a stream cut short yields what arrived. */

@@ -4,7 +4,15 @@ import {
   openaiMediaSegment,
   roleComponent,
 } from "./parse_chat.ts";
-import { isObject, jsonText, type ParsedRequest, type Segment, str } from "./segment.ts";
+import {
+  isObject,
+  jsonText,
+  notAnObject,
+  type ParsedRequest,
+  parsedRequest,
+  type Segment,
+  str,
+} from "./segment.ts";
 import { sseJson } from "./sse.ts";
 import { emptySummary, openaiUsage, type ParsedResponse } from "./usage.ts";
 
@@ -13,15 +21,7 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
   const rules = chatRules(encoding);
   const notes: string[] = [];
   const segments: Segment[] = [];
-  if (!isObject(body)) {
-    return {
-      model: null,
-      stream: false,
-      segments,
-      notes: ["the request body is not a JSON object"],
-      previousResponseId: null,
-    };
-  }
+  if (!isObject(body)) return notAnObject();
   const overhead = (tokens: number): Segment => ({ component: "formatting overhead", tokens });
   if (typeof body.instructions === "string" && body.instructions !== "") {
     segments.push(overhead(rules.perMessage), {
@@ -114,15 +114,8 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
     );
   }
   if (tools.length > 0) segments.push(overhead(rules.funcEnd));
-  return {
-    model: typeof body.model === "string" ? body.model : null,
-    stream: body.stream === true,
-    segments,
-    notes,
-    previousResponseId: typeof body.previous_response_id === "string"
-      ? body.previous_response_id
-      : null,
-  };
+  const previous = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
+  return parsedRequest(body, segments, notes, previous);
 }
 
 function readResponse(response: Record<string, unknown>, into: ParsedResponse): void {

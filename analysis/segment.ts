@@ -22,6 +22,33 @@ export interface ParsedRequest {
   previousResponseId: string | null;
 }
 
+/** A parser's result: the request's model and stream flag read from its body, with what was found. */
+export function parsedRequest(
+  body: Record<string, unknown>,
+  segments: Segment[],
+  notes: string[],
+  previousResponseId: string | null = null,
+): ParsedRequest {
+  return {
+    model: typeof body.model === "string" ? body.model : null,
+    stream: body.stream === true,
+    segments,
+    notes,
+    previousResponseId,
+  };
+}
+
+/** What a parser answers for a body that is not a JSON object. */
+export function notAnObject(): ParsedRequest {
+  return {
+    model: null,
+    stream: false,
+    segments: [],
+    notes: ["the request body is not a JSON object"],
+    previousResponseId: null,
+  };
+}
+
 /** True when any segment is an image, document or other file: the only parts that carry base64. */
 export function hasMedia(segments: readonly Segment[]): boolean {
   return segments.some((s) => s.component === "images & files");

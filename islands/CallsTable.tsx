@@ -64,7 +64,7 @@ export default function CallsTable(props: CallsTableProps) {
             onChange={(e) => set({ model: e.currentTarget.value || undefined })}
           >
             <option value="">all</option>
-            {props.models.map((m) => <option value={m}>{m}</option>)}
+            {props.models.map((m) => <option key={m} value={m}>{m}</option>)}
           </select>
         </label>
         <label>
@@ -119,6 +119,7 @@ export default function CallsTable(props: CallsTableProps) {
       </table>
       <div class="pager">
         <button
+          type="button"
           disabled={offset === 0}
           onClick={() => setQuery({ ...query, offset: Math.max(0, offset - limit) })}
         >
@@ -129,6 +130,7 @@ export default function CallsTable(props: CallsTableProps) {
           {tokens(data.total)}
         </span>
         <button
+          type="button"
           disabled={offset + limit >= data.total}
           onClick={() => setQuery({ ...query, offset: offset + limit })}
         >

@@ -1,4 +1,5 @@
 import type { ComponentChildren, FunctionComponent } from "preact";
+import { COMPONENT_COLORS } from "../islands/format.ts";
 
 /**
  * Renders an island on the server: its markup inside a marker, followed by its props as
@@ -53,5 +54,19 @@ export function Layout(props: { title: string; active: string; children: Compone
         <script type="module" src="/_llmprof/static/islands.js"></script>
       </body>
     </html>
+  );
+}
+
+/** The colour key of the eight components, shared by the flame graph and the timeline. */
+export function ComponentLegend() {
+  return (
+    <div class="legend">
+      {Object.entries(COMPONENT_COLORS).map(([name, color]) => (
+        <span>
+          <i style={{ background: color }} />
+          {name}
+        </span>
+      ))}
+    </div>
   );
 }

@@ -1,8 +1,8 @@
 import { runCards } from "../analysis/run_cards.ts";
 import RunTimeline from "../islands/RunTimeline.tsx";
-import { COMPONENT_COLORS, percent, time, tokens, usd } from "../islands/format.ts";
+import { percent, time, tokens, usd } from "../islands/format.ts";
 import type { AppContext } from "./context.ts";
-import { Island, Layout } from "./_island.tsx";
+import { ComponentLegend, Island, Layout } from "./_island.tsx";
 
 /** The timeline page: choose a run; one stacked bar per turn; the run's cards. */
 export async function runsPage(url: URL, ctx: AppContext) {
@@ -64,14 +64,7 @@ export async function runsPage(url: URL, ctx: AppContext) {
                 <div class="value">{usd(cards.cost_usd)}</div>
               </div>
             </div>
-            <div class="legend">
-              {Object.entries(COMPONENT_COLORS).map(([name, color]) => (
-                <span>
-                  <i style={{ background: color }} />
-                  {name}
-                </span>
-              ))}
-            </div>
+            <ComponentLegend />
             <Island name="RunTimeline" component={RunTimeline} props={{ turns }} />
             <h2>Turns</h2>
             <table>

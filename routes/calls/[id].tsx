@@ -1,9 +1,9 @@
 import type { CallRecord } from "../../analysis/record.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
-import { COMPONENT_COLORS, ms, percent, tokens, usd } from "../../islands/format.ts";
+import { ms, percent, tokens, usd } from "../../islands/format.ts";
 import { resolvePrice } from "../../pricing/mod.ts";
 import type { AppContext } from "../context.ts";
-import { Island, Layout } from "../_island.tsx";
+import { ComponentLegend, Island, Layout } from "../_island.tsx";
 
 type Json = Record<string, unknown>;
 
@@ -144,14 +144,7 @@ export async function callPage(id: string, ctx: AppContext) {
         ? (
           <>
             <h2>Where the prompt's tokens went</h2>
-            <div class="legend">
-              {Object.entries(COMPONENT_COLORS).map(([name, color]) => (
-                <span>
-                  <i style={{ background: color }} />
-                  {name}
-                </span>
-              ))}
-            </div>
+            <ComponentLegend />
             <Island
               name="FlameGraph"
               component={FlameGraph}
@@ -180,7 +173,7 @@ export async function callPage(id: string, ctx: AppContext) {
             <span class="role">{m.role}</span>
             {m.parts.join(" ").slice(0, 120)}
           </summary>
-          {m.parts.map((p) => <pre>{p}</pre>)}
+          {m.parts.map((p, k) => <pre key={k}>{p}</pre>)}
         </details>
       ))}
       <h2>Response</h2>
@@ -196,7 +189,9 @@ export async function callPage(id: string, ctx: AppContext) {
               )
               : null}
             {r.response.text ? <pre>{r.response.text}</pre> : null}
-            {r.response.tool_calls.map((c) => <pre>{`→ ${c.name}(${c.arguments})`}</pre>)}
+            {r.response.tool_calls.map((c, k) => (
+              <pre key={c.id ?? k}>{`→ ${c.name}(${c.arguments})`}</pre>
+            ))}
             <p class="muted">
               stop reason: {r.response.stop_reason ?? "—"}
               {r.response.complete ? "" : " · cut short"}
