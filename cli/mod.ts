@@ -6,6 +6,9 @@ import { ConfigError, parseConfig } from "./config.ts";
 import { helpText } from "./help.ts";
 import { up } from "./up.ts";
 import { prices } from "./prices.ts";
+import { reset } from "./reset.ts";
+import { traces } from "./traces.ts";
+import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/mod.ts";
 import { VERSION } from "../version.ts";
 
@@ -32,12 +35,18 @@ export async function runCli(args: string[]): Promise<number> {
         return await up(parseConfig(commandArgs, Deno.env.toObject()));
       case "prices":
         return await prices(commandArgs, Deno.env.toObject());
+      case "traces":
+        return await traces(commandArgs, Deno.env.toObject());
+      case "reset":
+        return await reset(commandArgs, Deno.env.toObject());
       default:
         console.error(`Unknown command "${command}": run llmprof --help to see the commands.`);
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PricingError) {
+    if (
+      error instanceof ConfigError || error instanceof PricingError || error instanceof StoreError
+    ) {
       console.error(error.message);
       return 2;
     }

@@ -170,3 +170,68 @@ Deno.test("llmprof up stops with status 2 naming the key of a malformed price ov
   );
   assertEquals(err.trim().split("\n").length, 1);
 });
+
+async function seededHome(count: number): Promise<string> {
+  const { openStore } = await import("../store/mod.ts");
+  const { sampleCall } = await import("./records.ts");
+  const home = await Deno.makeTempDir();
+  const store = await openStore(`sqlite:${home}/llmprof.db`);
+  await store.writeBatch(Array.from({ length: count }, (_, i) =>
+    sampleCall({
+      id: `call-${i}`,
+      created_at: new Date(Date.UTC(2026, 10, 27, 10, i)).toISOString(),
+      model: i % 2 ? "gpt-4o" : "claude-sonnet-4-6",
+      session: {
+        id: "run-abcdef",
+        turn: i + 1,
+        source: i ? "chain" : "new",
+        parent_id: null,
+        retry_of: null,
+        fork: false,
+      },
+    })));
+  await store.close();
+  return home;
+}
+
+Deno.test("llmprof traces lists recent calls from the store, as a table or JSON", async () => {
+  const home = await seededHome(3);
+  const table = await finish(llmprof(["traces", "--limit", "2"], { LLMPROF_HOME: home }));
+  assertEquals(table.code, 0, table.err);
+  const lines = table.out.trim().split("\n");
+  assertStringIncludes(lines[0], "time");
+  assertStringIncludes(lines[0], "biggest component");
+  assertStringIncludes(lines[1], "claude-sonnet-4-6", "newest first");
+  assertStringIncludes(lines[1], "system prompt");
+  assertStringIncludes(lines[1], "abcdef · 3");
+  assertStringIncludes(lines[2], "gpt-4o");
+  assertStringIncludes(table.out, "2 of 3 calls");
+  const json = await finish(llmprof(["traces", "--json", "--db", `sqlite:${home}/llmprof.db`]));
+  const parsed = JSON.parse(json.out);
+  assertEquals([parsed.total, parsed.calls[0].id], [3, "call-2"]);
+  const bad = await finish(llmprof(["traces", "--db", "postgres://u:p@127.0.0.1:1/x"]));
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.err, 'Cannot open store "postgres://u:***@127.0.0.1:1/x"');
+});
+
+Deno.test("llmprof reset asks before deleting, and --yes deletes", async () => {
+  const home = await seededHome(2);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "reset"],
+    env: { LLMPROF_HOME: home },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("n\n"));
+  await writer.close();
+  const declined = await child.output();
+  assertEquals(declined.code, 1);
+  assertStringIncludes(new TextDecoder().decode(declined.stdout), "Nothing deleted.");
+  const yes = await finish(llmprof(["reset", "--yes"], { LLMPROF_HOME: home }));
+  assertEquals(yes.code, 0, yes.err);
+  assertStringIncludes(yes.out, "Deleted 2 calls.");
+  const after = await finish(llmprof(["traces"], { LLMPROF_HOME: home }));
+  assertStringIncludes(after.out, "No calls recorded yet.");
+});
