@@ -1,4 +1,5 @@
 import { hash64 } from "./hash.ts";
+import { Lru } from "./lru.ts";
 import { isObject, str } from "./segment.ts";
 
 /** What chaining needs from one request: its context and a hash per message prefix. */
@@ -81,6 +82,19 @@ function canonicalItem(item: Json): string {
   return canonicalJson(item);
 }
 
+/** Canonical hashes of messages seen before, by their raw JSON: an agent resends every earlier message each turn. */
+const itemHashes = new Lru<string, string>(50_000);
+
+function itemHash(item: Json, canonical: (item: Json) => string): string {
+  const raw = JSON.stringify(item);
+  let hash = itemHashes.get(raw);
+  if (hash === undefined) {
+    hash = hash64(canonical(item));
+    itemHashes.set(raw, hash);
+  }
+  return hash;
+}
+
 /**
  * The prefix hashes of a request's conversation. The context (API, system prompt and
  * tools in the provider's own format) seeds the first hash, so two calls chain only when
@@ -92,21 +106,22 @@ export function chainKeys(api: string, body: unknown): ChainKeys {
   let items: string[];
   if (api === "messages") {
     context = canonicalJson({ system: blocks(body.system), tools: body.tools });
-    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map(
-      canonicalMessage,
+    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map((m) =>
+      itemHash(m, canonicalMessage)
     );
   } else if (api === "responses") {
     context = canonicalJson({ instructions: body.instructions, tools: body.tools });
     const input = typeof body.input === "string"
       ? [{ role: "user", content: body.input }]
       : body.input;
-    items = (Array.isArray(input) ? input : []).filter(isObject).map(canonicalItem).filter((s) =>
-      s !== ""
-    );
+    items = (Array.isArray(input) ? input : []).filter(isObject).filter((i) =>
+      i.type !== "reasoning"
+    )
+      .map((i) => itemHash(i, canonicalItem));
   } else {
     context = canonicalJson({ tools: body.tools ?? body.functions });
-    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map(
-      canonicalMessage,
+    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map((m) =>
+      itemHash(m, canonicalMessage)
     );
   }
   const prefixes: string[] = [];

@@ -95,6 +95,9 @@ function lookup(
   };
 }
 
+const NO_OVERRIDES: Overrides = {};
+const cache = new WeakMap<Overrides, Map<string, ResolvedPrice | null>>();
+
 /**
  * The prices for a model: an override wins; then genai-prices under the provider the
  * upstream host, a prefix or the API format names; then any provider. Null when unknown.
@@ -102,7 +105,24 @@ function lookup(
 export function resolvePrice(
   model: string,
   context: PriceContext,
-  overrides: Overrides = {},
+  overrides: Overrides = NO_OVERRIDES,
+): ResolvedPrice | null {
+  // Searching ~1,700 models is the cost of a price; a call's answer depends only on these.
+  const day = (context.at ?? new Date()).toISOString().slice(0, 10);
+  const key = `${model}\u0000${context.provider}\u0000${context.upstream ?? ""}\u0000${day}`;
+  let known = cache.get(overrides);
+  if (!known) cache.set(overrides, known = new Map());
+  if (known.has(key)) return known.get(key)!;
+  const found = resolveUncached(model, context, overrides);
+  if (known.size > 10_000) known.clear();
+  known.set(key, found);
+  return found;
+}
+
+function resolveUncached(
+  model: string,
+  context: PriceContext,
+  overrides: Overrides,
 ): ResolvedPrice | null {
   for (const candidate of modelCandidates(model)) {
     const table = overrides[candidate];

@@ -1,7 +1,7 @@
 import { redactDbUrl } from "../cli/config.ts";
 import type { BaseStore } from "./base_store.ts";
 import { PostgresStore } from "./postgres_store.ts";
-import { SqliteStore } from "./sqlite_store.ts";
+import { WorkerStore } from "./worker_store.ts";
 
 /** A store URL llmprof cannot open; the message names it (password hidden) and what to do. */
 export class StoreError extends Error {
@@ -45,7 +45,7 @@ export async function openStore(url: string): Promise<BaseStore> {
         const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
         if (dir) await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
       }
-      return await SqliteStore.open(path);
+      return await WorkerStore.open(path);
     }
   } catch (error) {
     throw new StoreError(`Cannot open store "${shown}": ${explain(error)}.`);

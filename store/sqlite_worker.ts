@@ -1,0 +1,34 @@
+/// <reference lib="deno.worker" />
+// Hosts a SqliteStore off the main thread: node:sqlite is synchronous, and the proxy's
+// event loop must never wait for a write or a query.
+import { SqliteStore } from "./sqlite_store.ts";
+
+/** A call on the hosted store. */
+export interface StoreRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+let store: SqliteStore | null = null;
+
+self.onmessage = async (event: MessageEvent<{ open: string } | StoreRequest>) => {
+  const data = event.data;
+  if ("open" in data) {
+    try {
+      store = await SqliteStore.open(data.open);
+      self.postMessage({ id: 0, result: "ready" });
+    } catch (error) {
+      self.postMessage({ id: 0, error: (error as Error).message });
+    }
+    return;
+  }
+  try {
+    const method =
+      (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[data.method];
+    const result = await method.apply(store, data.args);
+    self.postMessage({ id: data.id, result });
+  } catch (error) {
+    self.postMessage({ id: data.id, error: (error as Error).message });
+  }
+};
