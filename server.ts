@@ -1,7 +1,11 @@
-import { type Analysis, AnalysisPool, baseRecord, SessionChainer } from "./analysis/mod.ts";
+// The main thread imports no tokenizer and no price catalogue: those load in the workers.
+import type { Analysis } from "./analysis/analyze.ts";
+import { baseRecord } from "./analysis/base_record.ts";
+import { AnalysisPool } from "./analysis/pool.ts";
+import { SessionChainer } from "./analysis/sessions.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./cli/config.ts";
-import { loadOverrides, type Overrides } from "./pricing/mod.ts";
+import { loadOverrides, type Overrides } from "./pricing/overrides.ts";
 import { type CapturedCall, CaptureQueue, type CaptureSink } from "./proxy/mod.ts";
 import { type BaseStore, openStore, StoreWriter } from "./store/mod.ts";
 import { VERSION } from "./version.ts";

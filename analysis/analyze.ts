@@ -8,6 +8,7 @@ import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
 import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
 import type { CallRecord, Cost, Usage } from "./record.ts";
+import { baseRecord } from "./base_record.ts";
 import { hasMedia, type ParsedRequest } from "./segment.ts";
 import { looksLikeSse } from "./sse.ts";
 import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
@@ -39,40 +40,6 @@ export interface Analysis {
 
 /** Requests longer than this (after eliding base64) are not stored as text. */
 const MAX_STORED_REQUEST = 4 * 1024 * 1024;
-
-/** The record of a call with nothing analysed yet: what the proxy saw. */
-export function baseRecord(call: CapturedCall, error: string | null = call.error): CallRecord {
-  return {
-    id: call.id,
-    created_at: new Date(call.startedAt).toISOString(),
-    provider: call.provider,
-    api: call.api,
-    model: null,
-    method: call.method,
-    path: call.path,
-    status: call.status,
-    stream: false,
-    client_aborted: call.clientAborted,
-    error,
-    timings: {
-      ttfb_ms: call.ttfbMs === null ? null : round(call.ttfbMs),
-      duration_ms: round(call.durationMs),
-    },
-    usage: null,
-    attribution: null,
-    response: null,
-    cost: null,
-    session: null,
-    route: null,
-    findings: [],
-    request_bytes: call.requestBytes,
-    response_bytes: call.responseBytes,
-  };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

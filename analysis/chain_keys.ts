@@ -95,6 +95,17 @@ function itemHash(item: Json, canonical: (item: Json) => string): string {
   return hash;
 }
 
+/** The hash of a call's context (API, system prompt, tools), memoised by its raw JSON like messages. */
+function contextHash(api: string, raw: Json, shape: (raw: Json) => unknown): string {
+  const key = `${api}\u0000${JSON.stringify(raw)}`;
+  let hash = itemHashes.get(key);
+  if (hash === undefined) {
+    hash = hash64(`${api}\u0000${canonicalJson(shape(raw))}`);
+    itemHashes.set(key, hash);
+  }
+  return hash;
+}
+
 /**
  * The prefix hashes of a request's conversation. The context (API, system prompt and
  * tools in the provider's own format) seeds the first hash, so two calls chain only when
@@ -105,12 +116,16 @@ export function chainKeys(api: string, body: unknown): ChainKeys {
   let context: string;
   let items: string[];
   if (api === "messages") {
-    context = canonicalJson({ system: blocks(body.system), tools: body.tools });
+    context = contextHash(
+      api,
+      { system: body.system, tools: body.tools },
+      (c) => ({ system: blocks(c.system), tools: c.tools }),
+    );
     items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map((m) =>
       itemHash(m, canonicalMessage)
     );
   } else if (api === "responses") {
-    context = canonicalJson({ instructions: body.instructions, tools: body.tools });
+    context = contextHash(api, { instructions: body.instructions, tools: body.tools }, (c) => c);
     const input = typeof body.input === "string"
       ? [{ role: "user", content: body.input }]
       : body.input;
@@ -119,13 +134,13 @@ export function chainKeys(api: string, body: unknown): ChainKeys {
     )
       .map((i) => itemHash(i, canonicalItem));
   } else {
-    context = canonicalJson({ tools: body.tools ?? body.functions });
+    context = contextHash(api, { tools: body.tools ?? body.functions }, (c) => c);
     items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map((m) =>
       itemHash(m, canonicalMessage)
     );
   }
   const prefixes: string[] = [];
-  let previous = hash64(`${api}\u0000${context}`);
+  let previous = context;
   for (const item of items) {
     previous = hash64(`${previous}\u0000${item}`);
     prefixes.push(previous);

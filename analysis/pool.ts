@@ -1,7 +1,8 @@
 import type { CapturedCall } from "../proxy/mod.ts";
 import type { CaptureQueue } from "../proxy/mod.ts";
 import type { Overrides } from "../pricing/mod.ts";
-import { type Analysis, baseRecord } from "./analyze.ts";
+import type { Analysis } from "./analyze.ts";
+import { baseRecord } from "./base_record.ts";
 import type { WorkerInit } from "./worker.ts";
 
 /** Options for {@linkcode AnalysisPool}. */

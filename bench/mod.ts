@@ -7,6 +7,7 @@ import { runAnalysis } from "./analysis.ts";
 import { runOverhead } from "./overhead.ts";
 import { runPages } from "./pages.ts";
 import { runSessions } from "./sessions.ts";
+import { runStartup } from "./startup.ts";
 import { runStore } from "./store.ts";
 
 const BENCHES: Record<string, () => Promise<string>> = {
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   store: () => runStore(),
   sessions: () => runSessions(),
   pages: () => runPages(),
+  startup: () => runStartup(),
 };
 
 async function machine(): Promise<string> {

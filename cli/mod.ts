@@ -5,11 +5,11 @@
 import { ConfigError, parseConfig } from "./config.ts";
 import { helpText } from "./help.ts";
 import { up } from "./up.ts";
-import { prices } from "./prices.ts";
+
 import { reset } from "./reset.ts";
 import { traces } from "./traces.ts";
 import { StoreError } from "../store/mod.ts";
-import { PricingError } from "../pricing/mod.ts";
+import { PricingError } from "../pricing/overrides.ts";
 import { VERSION } from "../version.ts";
 
 /** Runs the command line and returns the exit status. */
@@ -34,7 +34,8 @@ export async function runCli(args: string[]): Promise<number> {
       case "up":
         return await up(parseConfig(commandArgs, Deno.env.toObject()));
       case "prices":
-        return await prices(commandArgs, Deno.env.toObject());
+        // Loaded on demand: the price catalogue is large, and `up` does not need it here.
+        return await (await import("./prices.ts")).prices(commandArgs, Deno.env.toObject());
       case "traces":
         return await traces(commandArgs, Deno.env.toObject());
       case "reset":

@@ -1,7 +1,7 @@
 import { type Config, redactDbUrl } from "./config.ts";
 import { PortInUseError, startLlmprof } from "../server.ts";
 import { StoreError } from "../store/mod.ts";
-import { PricingError } from "../pricing/mod.ts";
+import { PricingError } from "../pricing/overrides.ts";
 import { VERSION } from "../version.ts";
 
 /** The start-up banner: the exact base URLs to paste into clients. */

@@ -1,7 +1,6 @@
 import type { CallRecord } from "../../analysis/record.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
 import { ms, percent, tokens, usd } from "../../islands/format.ts";
-import { resolvePrice } from "../../pricing/mod.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout } from "../_island.tsx";
 
@@ -85,6 +84,8 @@ export async function callPage(id: string, ctx: AppContext) {
   const stored = await ctx.store.getCall(id);
   if (!stored) return null;
   const r: CallRecord = stored.record;
+  // The price catalogue loads on the first call view, not at start-up.
+  const { resolvePrice } = await import("../../pricing/resolve.ts");
   const price = r.model ? resolvePrice(r.model, { provider: r.provider }) : null;
   const prompt = r.usage?.input_tokens ?? 0;
   const window = price?.contextWindow ?? null;
