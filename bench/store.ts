@@ -135,6 +135,6 @@ export async function runStore(options: { calls?: number } = {}): Promise<string
     ...rows,
     ``,
     `Targets: SQLite at least 5,000 records/s; the calls list page and the 14-day summary under 100 ms over 100,000 calls.`,
-    `node:sqlite is synchronous, so a write holds llmprof's main thread for its duration; the writer flushes every 100 ms, so under load each flush is a small batch (the 50-record figure above).`,
+    `SQLite runs in a worker of its own (node:sqlite is synchronous), so these writes hold that thread, never the proxy\'s; SQLite rows go through that worker here too.`,
   ].join("\n");
 }
