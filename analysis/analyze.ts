@@ -2,6 +2,7 @@ import type { CapturedCall } from "../proxy/mod.ts";
 import { callCost, componentCosts, type Overrides, resolvePrice } from "../pricing/mod.ts";
 import { attribute, promptLayout } from "./attribute.ts";
 import { routeOf } from "./route.ts";
+import { callFindings } from "./findings.ts";
 import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "./elide.ts";
 import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
@@ -159,6 +160,11 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     const shares = componentCosts(layout, record.usage, cost.rates);
     for (const c of record.attribution.components) c.cost_usd = shares.get(c.name) ?? 0;
   }
+  record.findings = callFindings(parsed.segments, counter, {
+    attribution: record.attribution,
+    usage: record.usage,
+    cost: record.cost,
+  });
   return {
     record,
     request,
