@@ -1,6 +1,6 @@
 // The main thread imports no tokenizer and no price catalogue: those load in the workers.
 import type { Analysis } from "./analysis/analyze.ts";
-import { baseRecord } from "./analysis/base_record.ts";
+import { baseRecord, joinErrors } from "./analysis/base_record.ts";
 import { AnalysisPool } from "./analysis/pool.ts";
 import { SessionChainer } from "./analysis/sessions.ts";
 import { createApp } from "./app.ts";
@@ -79,7 +79,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
       const queued = queue.submit(call);
       const error = queued
         ? call.error
-        : [call.error, "not analysed: the analysis queue was full"].filter(Boolean).join("; ");
+        : joinErrors(call.error, "not analysed: the analysis queue was full");
       writer.write({ record: baseRecord(call, error), request: null, analysed: false });
       return queued;
     },

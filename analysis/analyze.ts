@@ -9,7 +9,7 @@ import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
 import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
 import type { CallRecord, Cost, Usage } from "./record.ts";
-import { baseRecord } from "./base_record.ts";
+import { baseRecord, joinErrors } from "./base_record.ts";
 import { hasMedia, type ParsedRequest } from "./segment.ts";
 import { looksLikeSse } from "./sse.ts";
 import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
@@ -197,8 +197,4 @@ function countedUsage(
     reasoning_tokens: response?.usage?.reasoning_tokens ?? 0,
     source: "counted",
   };
-}
-
-function joinErrors(existing: string | null, added: string): string {
-  return existing ? `${existing}; ${added}` : added;
 }

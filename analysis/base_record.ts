@@ -34,3 +34,8 @@ export function baseRecord(call: CapturedCall, error: string | null = call.error
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
+
+/** A call's error with another reason added, "; "-separated. */
+export function joinErrors(existing: string | null, added: string): string {
+  return existing ? `${existing}; ${added}` : added;
+}

@@ -2,7 +2,7 @@ import type { CapturedCall } from "../proxy/mod.ts";
 import type { CaptureQueue } from "../proxy/mod.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import type { Analysis } from "./analyze.ts";
-import { baseRecord } from "./base_record.ts";
+import { baseRecord, joinErrors } from "./base_record.ts";
 import type { WorkerInit } from "./worker.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
@@ -134,7 +134,7 @@ export class AnalysisPool {
         worker.terminate();
         Object.assign(slot, this.#spawn());
         this.#failed++;
-        const error = call.error ? `${call.error}; ${reason}` : reason;
+        const error = joinErrors(call.error, reason);
         resolve({
           record: baseRecord(call, error),
           request: null,

@@ -3,39 +3,18 @@
  * over a 1,000-turn run on SQLite. The cost should follow the call's own messages, not
  * the number of calls before it.
  */
-import { chainKeys } from "../analysis/chain_keys.ts";
-import { SessionChainer } from "../analysis/sessions.ts";
 import { openStore } from "../store/mod.ts";
-import { longRun } from "../tests/agent_run.ts";
-import { sampleRecord } from "../tests/records.ts";
+import { chainRun } from "../tests/chain_run.ts";
 
 /** Runs the chaining benchmark and returns its RESULTS.md section. */
 export async function runSessions(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "llmprof-bench-sessions-" });
   const store = await openStore(`sqlite:${dir}/llmprof.db`);
-  const chainer = new SessionChainer(store);
-  const hashMs: number[] = [];
-  const assignMs: number[] = [];
-  let session = "";
-  let wrong = 0;
-  for (const [i, request] of longRun(1_000).entries()) {
-    let start = performance.now();
-    const prefixes = chainKeys("chat.completions", request).prefixes;
-    hashMs.push(performance.now() - start);
-    const record = sampleRecord({ id: `call-${i}` });
-    start = performance.now();
-    record.session = await chainer.assign({
-      callId: record.id,
-      prefixes,
-      sessionHeader: null,
-      previousResponseId: null,
-      responseId: null,
-    });
-    assignMs.push(performance.now() - start);
-    session ||= record.session.id;
-    if (record.session.id !== session || record.session.turn !== i + 1) wrong++;
-    await store.writeBatch([{ record, request: null, endHash: prefixes.at(-1) }]);
-  }
+  const turns = await chainRun(store, 1_000);
+  const hashMs = turns.map((t) => t.hashMs);
+  const assignMs = turns.map((t) => t.assignMs);
+  const wrong =
+    turns.filter((t, i) => t.session.id !== turns[0].session.id || t.session.turn !== i + 1).length;
   await store.close();
   await Deno.remove(dir, { recursive: true });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

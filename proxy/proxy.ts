@@ -47,6 +47,10 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     const base = route.upstream === "anthropic" ? options.anthropicUpstream : options.upstream;
     const target = upstreamUrl(base, url.pathname, url.search);
     const id = newCallId(startedAt);
+    // Only error paths need the redacted target; it is not worked out on the request path.
+    const where = () => redactUrl(target);
+    // Runtime errors quote the URL they failed on, query and all: every message passes through here.
+    const scrub = (text: string) => text.replaceAll(target.href, where());
 
     const record = (fields: Partial<CapturedCall>): void => {
       options.sink.submit({
@@ -97,22 +101,18 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
       const clientAborted = request.signal.aborted;
       const reason = clientAborted
         ? "client disconnected before the upstream answered"
-        : describeFetchError(error, aborter.signal, timeoutMs).replaceAll(
-          target.href,
-          redactUrl(target),
-        );
-      const where = redactUrl(target);
-      if (!clientAborted) log(`llmprof: could not reach the upstream ${where}: ${reason}`);
+        : scrub(describeFetchError(error, aborter.signal, timeoutMs));
+      if (!clientAborted) log(`llmprof: could not reach the upstream ${where()}: ${reason}`);
       record({
         requestBody: route.recognised ? sent.bytes : null,
         requestBytes: sent.total,
         status: clientAborted ? 499 : 502,
         clientAborted,
-        error: clientAborted ? reason : `could not reach the upstream ${where}: ${reason}`,
+        error: clientAborted ? reason : `could not reach the upstream ${where()}: ${reason}`,
       });
       return upstreamErrorResponse(
         route.provider,
-        `llmprof could not reach the upstream ${where}: ${reason}. Check --upstream / --anthropic-upstream and your network.`,
+        `llmprof could not reach the upstream ${where()}: ${reason}. Check --upstream / --anthropic-upstream and your network.`,
       );
     }
     clearTimeout(timer);
@@ -138,9 +138,7 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
         durationMs: performance.now() - t0,
         clientAborted: cancelled,
         error: error
-          ? `upstream stream failed: ${
-            errorMessage(error).replaceAll(target.href, redactUrl(target))
-          }`
+          ? `upstream stream failed: ${scrub(errorMessage(error))}`
           : over
           ? `body over the ${cap} byte capture cap: analysis skipped`
           : null,
@@ -176,7 +174,7 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
         await finish({ bytes: null, total: 0 }, null, cancelled, cancelled ? null : error);
         return upstreamErrorResponse(
           route.provider,
-          `llmprof lost the upstream response from ${redactUrl(target)}: ${errorMessage(error)}.`,
+          `llmprof lost the upstream response from ${where()}: ${scrub(errorMessage(error))}.`,
         );
       }
       request.signal.removeEventListener("abort", onClientGone);
