@@ -1,6 +1,7 @@
 // The main thread imports no tokenizer and no price catalogue: those load in the workers.
 import type { Analysis } from "./analysis/analyze.ts";
 import { baseRecord, joinErrors } from "./analysis/base_record.ts";
+import { CrossCallFindings } from "./analysis/cross_call.ts";
 import { AnalysisPool } from "./analysis/pool.ts";
 import { SessionChainer } from "./analysis/sessions.ts";
 import { createApp } from "./app.ts";
@@ -54,6 +55,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   const writer = new StoreWriter(store, { flushMs: options.flushMs, log });
   const queue = new CaptureQueue();
   const chainer = new SessionChainer(store, { log });
+  const crossCall = new CrossCallFindings();
   const pool = new AnalysisPool(queue, {
     workers: options.workers,
     overrides,
@@ -63,12 +65,19 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
         record.session = await chainer.assign({
           callId: record.id,
           prefixes: analysis.chain,
+          loose: analysis.looseChain,
           sessionHeader: analysis.sessionHeader,
           previousResponseId: analysis.previousResponseId,
           responseId: record.response?.id ?? null,
         });
       }
-      writer.write({ record, request: analysis.request, endHash: analysis.chain.at(-1) ?? null });
+      crossCall.add(record, analysis.facts);
+      writer.write({
+        record,
+        request: analysis.request,
+        endHash: analysis.chain.at(-1) ?? null,
+        looseHash: analysis.looseChain.at(-1) ?? null,
+      });
       options.onRecord?.(analysis);
     },
   });

@@ -3,13 +3,16 @@ import { callCost, componentCosts, type Overrides, resolvePrice } from "../prici
 import { attribute, promptLayout } from "./attribute.ts";
 import { routeOf } from "./route.ts";
 import { callFindings } from "./findings.ts";
+import type { CallFacts } from "./cross_call.ts";
+import { promptOutline, stablePrefix } from "./outline.ts";
+import type { AppliedRates } from "../pricing/price_table.ts";
 import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "./elide.ts";
 import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
 import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
 import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
 import type { CallRecord, Cost, Usage } from "./record.ts";
-import { baseRecord, joinErrors } from "./base_record.ts";
+import { bareAnalysis, baseRecord, joinErrors } from "./base_record.ts";
 import { hasMedia, type ParsedRequest } from "./segment.ts";
 import { looksLikeSse } from "./sse.ts";
 import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
@@ -35,8 +38,12 @@ export interface Analysis {
   previousResponseId: string | null;
   /** Hash per conversation prefix, for chaining the call into its run; empty when not parsed. */
   chain: string[];
+  /** The same with a loose context (see chainKeys). */
+  looseChain: string[];
   /** The x-llmprof-session header, which groups calls explicitly. */
   sessionHeader: string | null;
+  /** What findings across calls need (the prompt's outline, its stable prefix, the rates); null when not parsed. */
+  facts: CallFacts | null;
 }
 
 /** Requests longer than this (after eliding base64) are not stored as text. */
@@ -64,7 +71,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
   const counters = options.counters ?? newCounters();
   const record = baseRecord(call);
   if (call.api === "passthrough" || call.requestBody === null) {
-    return { record, request: null, previousResponseId: null, chain: [], sessionHeader: null };
+    return bareAnalysis(record);
   }
 
   const text = textDecoder.decode(call.requestBody);
@@ -74,7 +81,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     body = JSON.parse(text);
   } catch (error) {
     record.error = joinErrors(record.error, `request body is not valid JSON: ${message(error)}`);
-    return { record, request, previousResponseId: null, chain: [], sessionHeader: null };
+    return bareAnalysis(record, request);
   }
   const model = typeof (body as { model?: unknown })?.model === "string"
     ? (body as { model: string }).model
@@ -91,7 +98,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
       : parseMessagesRequest(body);
   } catch (error) {
     record.error = joinErrors(record.error, `request could not be parsed: ${message(error)}`);
-    return { record, request, previousResponseId: null, chain: [], sessionHeader: null };
+    return bareAnalysis(record, request);
   }
   record.model = parsed.model;
   record.stream = parsed.stream;
@@ -140,11 +147,13 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     : countedUsage(record.attribution.counted_total, response, counter);
   record.route = routeOf(parsed.segments, call.api);
 
+  const layout = promptLayout(parsed.segments, counter, record.attribution.components);
   const price = record.model === null ? null : resolvePrice(record.model, {
     provider: call.provider,
     upstream: call.upstream,
     at: new Date(call.startedAt),
   }, options.overrides);
+  let rates: AppliedRates | null = null;
   if (price === null) {
     record.cost = unpriced();
   } else {
@@ -156,10 +165,12 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
       priced: true,
       price_source: price.source,
     };
-    const layout = promptLayout(parsed.segments, counter, record.attribution.components);
+    rates = cost.rates;
     const shares = componentCosts(layout, record.usage, cost.rates);
     for (const c of record.attribution.components) c.cost_usd = shares.get(c.name) ?? 0;
   }
+  const outline = promptOutline(layout);
+  const keys = chainKeys(call.api, body);
   record.findings = callFindings(parsed.segments, counter, {
     attribution: record.attribution,
     usage: record.usage,
@@ -169,8 +180,10 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     record,
     request,
     previousResponseId: parsed.previousResponseId,
-    chain: chainKeys(call.api, body).prefixes,
+    chain: keys.prefixes,
+    looseChain: keys.loose,
     sessionHeader: call.requestHeaders["x-llmprof-session"] ?? null,
+    facts: { outline, stablePrefix: stablePrefix(outline), rates },
   };
 }
 

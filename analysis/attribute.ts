@@ -104,6 +104,13 @@ export function attribute(
   };
 }
 
+/** A stretch of the prompt in layout order: its component, its reconciled tokens, and the segment it came from. */
+export interface LayoutSegment {
+  component: ComponentName;
+  tokens: number;
+  segment?: Segment;
+}
+
 /**
  * The prompt as the provider lays it out (tool schemas first, then the rest in order),
  * each part holding its share of the reconciled component totals: what pricing walks to
@@ -113,7 +120,7 @@ export function promptLayout(
   segments: readonly Segment[],
   counter: TokenCounter,
   components: readonly { name: ComponentName; tokens: number }[],
-): Array<{ component: ComponentName; tokens: number }> {
+): LayoutSegment[] {
   const ordered = [
     ...segments.filter((s) => s.component === "tool schemas"),
     ...segments.filter((s) => s.component !== "tool schemas"),
@@ -122,13 +129,14 @@ export function promptLayout(
   const sizes = ordered.map((s) => Math.max(0, s.tokens ?? (s.text ? counter.count(s.text) : 0)));
   ordered.forEach((s, i) => counted.set(s.component, (counted.get(s.component) ?? 0) + sizes[i]));
   const target = new Map(components.map((c) => [c.name, c.tokens]));
-  const layout: Array<{ component: ComponentName; tokens: number }> = [];
+  const layout: LayoutSegment[] = [];
   ordered.forEach((s, i) => {
     const have = counted.get(s.component)!;
     if (have > 0) {
       layout.push({
         component: s.component,
         tokens: (sizes[i] * (target.get(s.component) ?? 0)) / have,
+        segment: s,
       });
     }
   });

@@ -1,4 +1,5 @@
 import type { CapturedCall } from "../proxy/mod.ts";
+import type { Analysis } from "./analyze.ts";
 import type { CallRecord } from "./record.ts";
 
 /** The record of a call with nothing analysed yet: what the proxy saw. */
@@ -38,4 +39,17 @@ function round(ms: number): number {
 /** A call's error with another reason added, "; "-separated. */
 export function joinErrors(existing: string | null, added: string): string {
   return existing ? `${existing}; ${added}` : added;
+}
+
+/** An analysis that got no further than the record: nothing to chain or compare. */
+export function bareAnalysis(record: CallRecord, request: string | null = null): Analysis {
+  return {
+    record,
+    request,
+    previousResponseId: null,
+    chain: [],
+    looseChain: [],
+    sessionHeader: null,
+    facts: null,
+  };
 }

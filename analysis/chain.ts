@@ -12,6 +12,8 @@ export interface ChainInput {
   callId: string;
   /** Hash per message prefix; the last is the call's own. */
   prefixes: readonly string[];
+  /** The same with the loose context, tried when no prefix matches. */
+  loose: readonly string[];
   /** The x-llmprof-session header, which wins over chaining. */
   sessionHeader: string | null;
   /** Responses API: the response this call continues. */
@@ -22,6 +24,8 @@ export interface ChainInput {
 export interface ChainFacts {
   /** Earlier calls by their own (full-conversation) hash. */
   byHash: ReadonlyMap<string, ChainNode>;
+  /** Earlier calls by their own loose hash. */
+  byLoose: ReadonlyMap<string, ChainNode>;
   /** The call whose response carried `previousResponseId`. */
   byResponse: ChainNode | null;
   /** Highest turn so far in the header's session (0 when new). */
@@ -33,7 +37,8 @@ export interface ChainFacts {
 /**
  * Which run a call belongs to, and its turn. The header wins; then a Responses call's
  * previous_response_id; then the earlier call whose whole conversation is the longest
- * prefix of this one's (the same whole conversation is a retry). Otherwise it starts a run.
+ * prefix of this one's (the same whole conversation is a retry); then the same with the loose
+ * context, which forgives a changed timestamp or tool order. Otherwise it starts a run.
  */
 export function decideSession(input: ChainInput, facts: ChainFacts): SessionRef {
   const none = { parent_id: null, retry_of: null, fork: false };
@@ -49,21 +54,28 @@ export function decideSession(input: ChainInput, facts: ChainFacts): SessionRef 
     fork: facts.children(parent.callId) > 0,
   });
   if (input.previousResponseId && facts.byResponse) return extend(facts.byResponse);
-  const last = input.prefixes.length - 1;
-  for (let k = last; k >= 0; k--) {
-    const found = facts.byHash.get(input.prefixes[k]);
-    if (!found) continue;
-    if (k === last) {
-      return {
-        id: found.sessionId,
-        turn: found.turn,
-        source: "chain",
-        parent_id: null,
-        retry_of: found.callId,
-        fork: false,
-      };
-    }
-    return extend(found);
+  const found = longestMatch(input.prefixes, facts.byHash) ??
+    longestMatch(input.loose, facts.byLoose);
+  if (found === null) return { id: input.callId, turn: 1, source: "new", ...none };
+  if (!found.whole) return extend(found.node);
+  return {
+    id: found.node.sessionId,
+    turn: found.node.turn,
+    source: "chain",
+    parent_id: null,
+    retry_of: found.node.callId,
+    fork: false,
+  };
+}
+
+/** The earlier call whose own hash is the longest of `prefixes`, and whether it is the whole. */
+function longestMatch(
+  prefixes: readonly string[],
+  known: ReadonlyMap<string, ChainNode>,
+): { node: ChainNode; whole: boolean } | null {
+  for (let k = prefixes.length - 1; k >= 0; k--) {
+    const node = known.get(prefixes[k]);
+    if (node) return { node, whole: k === prefixes.length - 1 };
   }
-  return { id: input.callId, turn: 1, source: "new", ...none };
+  return null;
 }

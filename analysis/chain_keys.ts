@@ -6,6 +6,12 @@ import { isObject, str } from "./segment.ts";
 export interface ChainKeys {
   /** prefixes[k] is the hash of the context and the first k+1 messages; the last is the call's own. */
   prefixes: string[];
+  /**
+   * The same with a loose context: the system prompt with every word that holds a digit
+   * (dates, times, ids) masked, and the tools as a set of names. A turn whose context
+   * changed only so still finds its run, and its cache break can be diagnosed.
+   */
+  loose: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -106,15 +112,52 @@ function contextHash(api: string, raw: Json, shape: (raw: Json) => unknown): str
   return hash;
 }
 
+/** A system prompt with words that hold digits masked: what stays the same when a timestamp changes. */
+export function maskVolatile(text: string): string {
+  return text.replace(/\S*\d\S*/g, "#");
+}
+
+function toolNames(tools: unknown): string[] {
+  return (Array.isArray(tools) ? tools : []).filter(isObject).map((t) =>
+    str(t.name) || str(isObject(t.function) ? t.function.name : undefined) || str(t.type)
+  ).sort();
+}
+
+function textOf(value: unknown): string {
+  return blocks(value).map((b) => isObject(b) ? str(b.text) : "").join("\n");
+}
+
+function chained(context: string, items: readonly string[]): string[] {
+  const prefixes: string[] = [];
+  let previous = context;
+  for (const item of items) {
+    previous = hash64(`${previous}\u0000${item}`);
+    prefixes.push(previous);
+  }
+  return prefixes;
+}
+
+/** Leading system and developer messages: the chat API's context. */
+function leadingSystem(items: readonly unknown[]): number {
+  let n = 0;
+  while (
+    n < items.length && isObject(items[n]) &&
+    ["system", "developer"].includes(str((items[n] as Json).role))
+  ) n++;
+  return n;
+}
+
 /**
  * The prefix hashes of a request's conversation. The context (API, system prompt and
  * tools in the provider's own format) seeds the first hash, so two calls chain only when
- * they share it.
+ * they share it; the loose hashes relax that (see {@linkcode ChainKeys}).
  */
 export function chainKeys(api: string, body: unknown): ChainKeys {
-  if (!isObject(body)) return { prefixes: [] };
+  if (!isObject(body)) return { prefixes: [], loose: [] };
   let context: string;
   let items: string[];
+  let system: string;
+  let skip = 0;
   if (api === "messages") {
     context = contextHash(
       api,
@@ -124,6 +167,7 @@ export function chainKeys(api: string, body: unknown): ChainKeys {
     items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map((m) =>
       itemHash(m, canonicalMessage)
     );
+    system = textOf(body.system);
   } else if (api === "responses") {
     context = contextHash(api, { instructions: body.instructions, tools: body.tools }, (c) => c);
     const input = typeof body.input === "string"
@@ -133,17 +177,18 @@ export function chainKeys(api: string, body: unknown): ChainKeys {
       i.type !== "reasoning"
     )
       .map((i) => itemHash(i, canonicalItem));
+    system = str(body.instructions);
   } else {
     context = contextHash(api, { tools: body.tools ?? body.functions }, (c) => c);
-    items = (Array.isArray(body.messages) ? body.messages : []).filter(isObject).map((m) =>
-      itemHash(m, canonicalMessage)
-    );
+    const messages = (Array.isArray(body.messages) ? body.messages : []).filter(isObject);
+    items = messages.map((m) => itemHash(m, canonicalMessage));
+    skip = leadingSystem(messages);
+    system = messages.slice(0, skip).map((m) => textOf(m.content)).join("\n");
   }
-  const prefixes: string[] = [];
-  let previous = context;
-  for (const item of items) {
-    previous = hash64(`${previous}\u0000${item}`);
-    prefixes.push(previous);
-  }
-  return { prefixes };
+  const loose = hash64(
+    `${api}\u0000loose\u0000${maskVolatile(system)}\u0000${
+      toolNames(body.tools ?? body.functions).join("\u0000")
+    }`,
+  );
+  return { prefixes: chained(context, items), loose: chained(loose, items.slice(skip)) };
 }

@@ -90,3 +90,33 @@ Deno.test("canonicalJson sorts keys and hashes very long strings", () => {
   );
   assert(canonicalJson("x".repeat(10_000)).length < 40);
 });
+
+Deno.test("loose chain keys forgive a changed timestamp and tool order, not a different prompt", () => {
+  const tools = [{ name: "grep", input_schema: {} }, { name: "read", input_schema: {} }];
+  const at = (time: string, order = tools) =>
+    chainKeys("messages", {
+      system: `You are an agent. Now: ${time}.`,
+      tools: order,
+      messages: turn2,
+    });
+  const a = at("2026-11-27T10:00:01Z");
+  const b = at("2026-11-27T10:01:07Z", [...tools].reverse());
+  assert(a.prefixes[0] !== b.prefixes[0], "the exact keys differ");
+  assertEquals(b.loose, a.loose);
+  const other = chainKeys("messages", { system: "You are a poet.", tools, messages: turn2 });
+  assert(other.loose[0] !== a.loose[0], "a different system prompt is a different loose context");
+});
+
+Deno.test("chat's loose keys hold the system message in the context, not among the items", () => {
+  const keys = (time: string) =>
+    chainKeys("chat.completions", {
+      messages: [{ role: "system", content: `Today is ${time}.` }, {
+        role: "user",
+        content: "Hi",
+      }],
+    });
+  const a = keys("Monday 2026-11-27");
+  assertEquals(a.prefixes.length, 2);
+  assertEquals(a.loose.length, 1);
+  assertEquals(keys("Monday 2026-11-28").loose, a.loose);
+});

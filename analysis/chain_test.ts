@@ -7,6 +7,7 @@ function facts(
 ): ChainFacts {
   return {
     byHash: new Map(Object.entries(byHash)),
+    byLoose: new Map(),
     byResponse: null,
     headerTurns: 0,
     children: () => 0,
@@ -16,6 +17,7 @@ function facts(
 const input = (prefixes: string[], extra = {}) => ({
   callId: "new-call",
   prefixes,
+  loose: [] as string[],
   sessionHeader: null,
   previousResponseId: null,
   ...extra,
@@ -66,4 +68,20 @@ Deno.test("the x-llmprof-session header wins over chaining", () => {
     facts({ a: first }, { headerTurns: 4 }),
   );
   assertEquals([ref.id, ref.turn, ref.source, ref.parent_id], ["nightly-eval", 5, "header", null]);
+});
+
+Deno.test("a turn whose context changed only loosely continues the run by its loose hash", () => {
+  const ref = decideSession(
+    input(["x", "y", "z"], { loose: ["la", "lb", "lc"] }),
+    facts({}, { byLoose: new Map([["lb", first]]) }),
+  );
+  assertEquals([ref.id, ref.turn, ref.parent_id], ["run", 2, "c1"]);
+});
+
+Deno.test("an exact match wins over a longer loose one", () => {
+  const ref = decideSession(
+    input(["x", "y", "z"], { loose: ["la", "lb", "lc"] }),
+    facts({ x: first }, { byLoose: new Map([["lb", second]]) }),
+  );
+  assertEquals(ref.parent_id, "c1");
 });

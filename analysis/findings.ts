@@ -21,7 +21,7 @@ function tokensOf(attribution: Attribution, name: string): number {
 /**
  * What one call's context says could be cut: duplicated blocks (the extra copies'
  * tokens, priced at the call's own average input rate, never more than it paid), and
- * advisories with no dollar claim.
+ * advisories with no dollar claim. Findings across calls come later (see cross_call.ts).
  */
 export function callFindings(
   segments: readonly Segment[],
@@ -52,20 +52,14 @@ export function callFindings(
       extra: Math.round((e.count - 1) * counter.count(e.segment.text!) * scale),
     }))
     .sort((a, b) => b.extra - a.extra);
-  let claimed = 0;
   for (const d of duplicates.slice(0, 5)) {
     const what = d.segment.label
       ? `${d.segment.component} (${d.segment.label})`
       : d.segment.component;
-    let usd = rate === null ? null : d.extra * rate;
-    if (usd !== null && cost?.input_usd != null) {
-      usd = Math.min(usd, Math.max(0, cost.input_usd - claimed));
-    }
-    claimed += usd ?? 0;
     findings.push({
       kind: "duplicated_content",
       tokens: d.extra,
-      usd,
+      usd: rate === null ? null : d.extra * rate,
       detail:
         `the same ${
           d.segment.text!.length.toLocaleString("en")
@@ -112,5 +106,20 @@ export function callFindings(
       }-token system prompt rides every call: cache it or cut it down`,
     });
   }
-  return findings;
+  return capClaims(findings, cost?.input_usd ?? null);
+}
+
+/**
+ * Findings whose dollar claims together never exceed what the call paid for its prompt:
+ * each claim, in order, gets at most what is left.
+ */
+export function capClaims(findings: readonly Finding[], paid: number | null): Finding[] {
+  if (paid === null) return [...findings];
+  let left = paid;
+  return findings.map((f) => {
+    if (f.usd === null) return f;
+    const usd = Math.min(f.usd, Math.max(0, left));
+    left -= usd;
+    return usd === f.usd ? f : { ...f, usd };
+  });
 }

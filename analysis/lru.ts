@@ -6,11 +6,17 @@
 export class Lru<K, V> {
   #young = new Map<K, V>();
   #old = new Map<K, V>();
+  #youngWeight = 0;
   readonly #generation: number;
+  readonly #weigh: (value: V) => number;
 
-  /** Keeps at least `max / 2` and at most `max` entries. */
-  constructor(max: number) {
+  /**
+   * Keeps at least `max / 2` and at most `max` entries, or, with `weigh`, entries of that
+   * total weight (e.g. bytes).
+   */
+  constructor(max: number, options: { weigh?: (value: V) => number } = {}) {
     this.#generation = Math.max(1, Math.floor(max / 2));
+    this.#weigh = options.weigh ?? (() => 1);
   }
 
   /** The value for `key`, if it is still kept. */
@@ -24,11 +30,16 @@ export class Lru<K, V> {
 
   /** Stores a value, retiring the oldest generation when the young one is full. */
   set(key: K, value: V): void {
-    if (this.#young.size >= this.#generation) {
+    const weight = this.#weigh(value);
+    const replaced = this.#young.get(key);
+    if (replaced !== undefined) this.#youngWeight -= this.#weigh(replaced);
+    if (this.#young.size > 0 && this.#youngWeight + weight > this.#generation) {
       this.#old = this.#young;
       this.#young = new Map();
+      this.#youngWeight = 0;
     }
     this.#young.set(key, value);
+    this.#youngWeight += weight;
   }
 
   /** Entries kept. */

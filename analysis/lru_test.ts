@@ -11,3 +11,14 @@ Deno.test("Lru keeps recently used entries within its bound", () => {
   assertEquals(lru.get("b"), undefined, "b was not used and aged out");
   assertEquals(lru.size <= 4, true);
 });
+
+Deno.test("Lru with a weight keeps entries up to that total weight", () => {
+  const lru = new Lru<string, string>(100, { weigh: (v) => v.length });
+  lru.set("a", "x".repeat(40));
+  lru.set("b", "x".repeat(40));
+  lru.set("c", "x".repeat(40));
+  lru.set("d", "x".repeat(40));
+  assertEquals(lru.get("a"), undefined, "a was retired once 160 characters were held");
+  assertEquals(lru.get("d")?.length, 40);
+  assertEquals(lru.size <= 3, true);
+});

@@ -15,6 +15,7 @@ import {
   parsedRequest,
   type Segment,
   str,
+  tagMessage,
 } from "./segment.ts";
 import { sseJson } from "./sse.ts";
 import { emptySummary, openaiUsage, type ParsedResponse } from "./usage.ts";
@@ -150,8 +151,9 @@ export function parseChatRequest(body: unknown, encoding: string): ParsedRequest
   const toolNames = new Map<string, string>();
   const overhead = (tokens: number): Segment => ({ component: "formatting overhead", tokens });
 
-  for (const message of messages) {
+  for (const [index, message] of messages.entries()) {
     if (!isObject(message)) continue;
+    const from = segments.length;
     const role = str(message.role);
     let component = roleComponent(role);
     if (component === null) {
@@ -197,6 +199,7 @@ export function parseChatRequest(body: unknown, encoding: string): ParsedRequest
         text: jsonText(fn.arguments ?? fn.input ?? ""),
       });
     }
+    tagMessage(segments, from, index);
   }
   if (messages.length > 0) segments.push(overhead(rules.replyPriming));
 

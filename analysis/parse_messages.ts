@@ -13,6 +13,7 @@ import {
   parsedRequest,
   type Segment,
   str,
+  tagMessage,
 } from "./segment.ts";
 import { sseJson } from "./sse.ts";
 import { anthropicUsage, emptySummary, type ParsedResponse, tokens } from "./usage.ts";
@@ -111,8 +112,9 @@ export function parseMessagesRequest(body: unknown): ParsedRequest {
   for (const block of system) {
     segments.push(...blockSegments(block, "system prompt", toolNames, notes));
   }
-  for (const message of Array.isArray(body.messages) ? body.messages : []) {
+  for (const [index, message] of (Array.isArray(body.messages) ? body.messages : []).entries()) {
     if (!isObject(message)) continue;
+    const from = segments.length;
     const role = str(message.role);
     const component: ComponentName = role === "assistant"
       ? "history (assistant)"
@@ -128,6 +130,7 @@ export function parseMessagesRequest(body: unknown): ParsedRequest {
     for (const block of Array.isArray(content) ? content : []) {
       segments.push(...blockSegments(block, component, toolNames, notes));
     }
+    tagMessage(segments, from, index);
   }
   for (const tool of Array.isArray(body.tools) ? body.tools : []) {
     if (!isObject(tool)) continue;

@@ -12,6 +12,7 @@ import {
   parsedRequest,
   type Segment,
   str,
+  tagMessage,
 } from "./segment.ts";
 import { sseJson } from "./sse.ts";
 import { emptySummary, openaiUsage, type ParsedResponse } from "./usage.ts";
@@ -33,8 +34,9 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
     ? [{ role: "user", content: body.input }]
     : body.input;
   const toolNames = new Map<string, string>();
-  for (const item of Array.isArray(input) ? input : []) {
+  for (const [index, item] of (Array.isArray(input) ? input : []).entries()) {
     if (!isObject(item)) continue;
+    const from = segments.length;
     const type = str(item.type) || "message";
     if (type === "message" || (item.role !== undefined && item.type === undefined)) {
       const role = str(item.role);
@@ -103,6 +105,7 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
       notes.push(`unknown input item "${type}" counted as history`);
       segments.push({ component: "history (assistant)", text: jsonText(item) });
     }
+    tagMessage(segments, from, index);
   }
   const tools = (Array.isArray(body.tools) ? body.tools : []).filter(isObject);
   for (const tool of tools) {

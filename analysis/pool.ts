@@ -2,7 +2,7 @@ import type { CapturedCall } from "../proxy/mod.ts";
 import type { CaptureQueue } from "../proxy/mod.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import type { Analysis } from "./analyze.ts";
-import { baseRecord, joinErrors } from "./base_record.ts";
+import { bareAnalysis, baseRecord, joinErrors } from "./base_record.ts";
 import type { WorkerInit } from "./worker.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
@@ -135,13 +135,7 @@ export class AnalysisPool {
         Object.assign(slot, this.#spawn());
         this.#failed++;
         const error = joinErrors(call.error, reason);
-        resolve({
-          record: baseRecord(call, error),
-          request: null,
-          previousResponseId: null,
-          chain: [],
-          sessionHeader: null,
-        });
+        resolve(bareAnalysis(baseRecord(call, error)));
       };
       const timer = setTimeout(
         () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),

@@ -81,12 +81,30 @@ export interface SessionRef {
   fork: boolean;
 }
 
+/** Where a turn's prompt first differed from the previous turn's (cache-break diagnosis). */
+export interface PromptChange {
+  component: ComponentName;
+  /** Index of the message or input item; null for the system field and tool schemas. */
+  message: number | null;
+  /** The tool, for a tool schema, call or result. */
+  label: string | null;
+  /** Character offset of the first difference within that block. */
+  offset: number;
+  /** A short excerpt around the difference, before and after. */
+  before: string;
+  after: string;
+}
+
 /** A saving or warning found in a call. */
 export interface Finding {
   kind: "duplicated_content" | "uncached_prefix" | "unused_tools" | "cache_break" | "advisory";
+  /** Tokens per call the finding is about. */
   tokens: number;
+  /** Dollars per call it would save, at the call's own cache-aware rates; null for advisories. */
   usd: number | null;
   detail: string;
+  /** For a cache break: where the prompt changed. */
+  change?: PromptChange;
 }
 
 /** What the response said, for display. */

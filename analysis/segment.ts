@@ -10,6 +10,8 @@ export interface Segment {
   label?: string;
   text?: string;
   tokens?: number;
+  /** Index of the message (or input item) it came from; absent for system fields and tools. */
+  message?: number;
 }
 
 /** What a request parser found: the prompt's segments, the model, and notes on estimates. */
@@ -72,4 +74,9 @@ export function jsonText(value: unknown): string {
   } catch {
     return "[unserialisable]";
   }
+}
+
+/** Marks the segments pushed since `from` as coming from message `index`. */
+export function tagMessage(segments: Segment[], from: number, index: number): void {
+  for (let i = from; i < segments.length; i++) segments[i].message = index;
 }

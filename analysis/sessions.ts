@@ -24,6 +24,7 @@ export class SessionChainer {
   readonly #store: ChainLookup;
   readonly #log: (line: string) => void;
   readonly #byHash: Lru<string, ChainNode>;
+  readonly #byLoose: Lru<string, ChainNode>;
   readonly #byResponse: Lru<string, ChainNode>;
   readonly #turns: Lru<string, number>;
   readonly #children: Lru<string, number>;
@@ -38,6 +39,7 @@ export class SessionChainer {
     this.#store = store;
     this.#log = options.log ?? ((line) => console.error(line));
     this.#byHash = new Lru(size);
+    this.#byLoose = new Lru(size);
     this.#byResponse = new Lru(size);
     this.#turns = new Lru(size);
     this.#children = new Lru(size);
@@ -70,6 +72,7 @@ export class SessionChainer {
 
   async #assign(request: ChainRequest): Promise<SessionRef> {
     const byHash = new Map<string, ChainNode>();
+    const byLoose = new Map<string, ChainNode>();
     let headerTurns = 0;
     let byResponse: ChainNode | null = null;
     if (request.sessionHeader) {
@@ -79,16 +82,12 @@ export class SessionChainer {
       byResponse = this.#byResponse.get(request.previousResponseId) ??
         await this.#ask(() => this.#store.callByResponseId(request.previousResponseId!), null);
     }
-    if (!request.sessionHeader && !byResponse && request.prefixes.length > 0) {
-      for (const row of await this.#ask(() => this.#store.chainCandidates(request.prefixes), [])) {
-        if (row.endHash) byHash.set(row.endHash, row);
-      }
-      for (const hash of request.prefixes) {
-        const recent = this.#byHash.get(hash);
-        if (recent) byHash.set(hash, recent);
-      }
+    if (!request.sessionHeader && !byResponse) {
+      await this.#candidates(request.prefixes, byHash, { loose: false });
+      // The loose keys are asked only when the exact ones found nothing.
+      if (byHash.size === 0) await this.#candidates(request.loose, byLoose, { loose: true });
     }
-    const facts = { byHash, byResponse, headerTurns, children: () => 0 };
+    const facts = { byHash, byLoose, byResponse, headerTurns, children: () => 0 };
     let session = decideSession(request, facts);
     if (session.parent_id) {
       // Only the chosen parent's other continuations decide whether this turn is a fork.
@@ -104,10 +103,28 @@ export class SessionChainer {
     return session;
   }
 
+  /** Earlier calls whose own hash is one of `prefixes`, from the store and from memory. */
+  async #candidates(
+    prefixes: readonly string[],
+    into: Map<string, ChainNode>,
+    options: { loose: boolean },
+  ): Promise<void> {
+    if (prefixes.length === 0) return;
+    const rows = await this.#ask(() => this.#store.chainCandidates(prefixes, options), []);
+    for (const row of rows) if (row.endHash) into.set(row.endHash, row);
+    const recent = options.loose ? this.#byLoose : this.#byHash;
+    for (const hash of prefixes) {
+      const node = recent.get(hash);
+      if (node) into.set(hash, node);
+    }
+  }
+
   #remember(request: ChainRequest, session: SessionRef): void {
     const node: ChainNode = { callId: request.callId, sessionId: session.id, turn: session.turn };
     const own = request.prefixes.at(-1);
     if (own) this.#byHash.set(own, node);
+    const loose = request.loose.at(-1);
+    if (loose) this.#byLoose.set(loose, node);
     if (request.responseId) this.#byResponse.set(request.responseId, node);
     this.#turns.set(session.id, Math.max(this.#turns.get(session.id) ?? 0, session.turn));
     if (session.parent_id) {

@@ -35,16 +35,8 @@ export interface LayoutPart {
   tokens: number;
 }
 
-/**
- * Each component's share of the input cost. The prompt is walked in layout order: the
- * cached prefix at the cache-read rate, then 1-hour and 5-minute cache writes, then the
- * rest at the input rate. The shares add up to the call's input cost.
- */
-export function componentCosts(
-  layout: readonly LayoutPart[],
-  usage: Usage,
-  rates: AppliedRates,
-): Map<string, number> {
+/** Where each rate ends along the prompt: cache reads first, then 1-hour and 5-minute writes, then the rest. */
+function rateZones(usage: Usage, rates: AppliedRates): Array<[end: number, rate: number]> {
   const write1h = Math.min(usage.cache_write_1h_tokens, usage.cache_write_tokens);
   const zones: Array<[end: number, rate: number]> = [];
   let edge = 0;
@@ -59,20 +51,49 @@ export function componentCosts(
     edge += tokens;
     zones.push([edge, rate]);
   }
+  return zones;
+}
+
+function zonedCost(zones: ReadonlyArray<[number, number]>, from: number, to: number): number {
+  let usd = 0;
+  let start = from;
+  for (const [zoneEnd, rate] of zones) {
+    if (start >= to) break;
+    if (start >= zoneEnd) continue;
+    const upto = Math.min(to, zoneEnd);
+    usd += ((upto - start) * rate) / 1e6;
+    start = upto;
+  }
+  return usd;
+}
+
+/**
+ * What a call paid for the prompt's tokens from `from` to `to` (in layout order): the
+ * cached prefix at the cache-read rate, then cache writes, then the input rate.
+ */
+export function rangeCost(
+  range: { from: number; to: number },
+  usage: Usage,
+  rates: AppliedRates,
+): number {
+  return zonedCost(rateZones(usage, rates), range.from, range.to);
+}
+
+/**
+ * Each component's share of the input cost, walking the prompt in layout order (see
+ * {@linkcode rangeCost}). The shares add up to the call's input cost.
+ */
+export function componentCosts(
+  layout: readonly LayoutPart[],
+  usage: Usage,
+  rates: AppliedRates,
+): Map<string, number> {
+  const zones = rateZones(usage, rates);
   const costs = new Map<string, number>();
   let at = 0;
   for (const part of layout) {
-    let start = at;
     const end = at + part.tokens;
-    let usd = 0;
-    for (const [zoneEnd, rate] of zones) {
-      if (start >= end) break;
-      if (start >= zoneEnd) continue;
-      const upto = Math.min(end, zoneEnd);
-      usd += ((upto - start) * rate) / 1e6;
-      start = upto;
-    }
-    costs.set(part.component, (costs.get(part.component) ?? 0) + usd);
+    costs.set(part.component, (costs.get(part.component) ?? 0) + zonedCost(zones, at, end));
     at = end;
   }
   return costs;

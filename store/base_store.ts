@@ -6,6 +6,8 @@ export interface StoredCall {
   request: string | null;
   /** The hash of the call's whole conversation, which later turns look up. */
   endHash?: string | null;
+  /** The same with the loose context (a masked system prompt, tools as a set). */
+  looseHash?: string | null;
   /**
    * False for the proxy's record written as soon as the call ends, before analysis;
    * the analysed record replaces it. Default true.
@@ -18,6 +20,7 @@ export interface ChainRow {
   callId: string;
   sessionId: string;
   turn: number;
+  /** The hash it was found by. */
   endHash: string | null;
 }
 
@@ -124,8 +127,11 @@ export interface BaseStore {
   dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
   byModel(options: { since: string }): Promise<ModelSummary[]>;
   routes(options: { since: string }): Promise<RouteSummary[]>;
-  /** The most recent call with each of these conversation hashes that belongs to a run. */
-  chainCandidates(hashes: readonly string[]): Promise<ChainRow[]>;
+  /**
+   * The most recent call with each of these conversation hashes that belongs to a run;
+   * with `loose`, looked up by their loose hashes.
+   */
+  chainCandidates(hashes: readonly string[], options?: { loose?: boolean }): Promise<ChainRow[]>;
   /** The call whose response had this id. */
   callByResponseId(id: string): Promise<ChainRow | null>;
   /** The highest turn stored for a run (0 when none). */

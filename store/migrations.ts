@@ -78,5 +78,12 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
       version: 5,
       sql: [`ALTER TABLE calls ADD COLUMN analysed INTEGER NOT NULL DEFAULT 1`],
     },
+    {
+      version: 6,
+      sql: [
+        `ALTER TABLE calls ADD COLUMN loose_hash TEXT`,
+        `CREATE INDEX calls_by_loose_hash ON calls (loose_hash)`,
+      ],
+    },
   ];
 }

@@ -28,6 +28,7 @@ export const CALL_COLUMNS = [
   "parent_id",
   "response_id",
   "analysed",
+  "loose_hash",
 ] as const;
 
 /** A value a column holds. */
@@ -89,6 +90,7 @@ export function callRow(call: StoredCall): SqlValue[] {
     r.session?.parent_id ?? null,
     r.response?.id ?? null,
     call.analysed === false ? 0 : 1,
+    call.looseHash ?? null,
   ];
 }
 

@@ -294,13 +294,18 @@ export abstract class SqlStore implements BaseStore {
     }));
   }
 
-  async chainCandidates(hashes: readonly string[]): Promise<ChainRow[]> {
+  async chainCandidates(
+    hashes: readonly string[],
+    options: { loose?: boolean } = {},
+  ): Promise<ChainRow[]> {
+    // The column is one of two fixed names, never from input.
+    const column = options.loose ? "loose_hash" : "end_hash";
     const found = new Map<string, ChainRow>();
     for (let i = 0; i < hashes.length; i += 500) {
       const chunk = hashes.slice(i, i + 500);
       const rows = await this.db.all(
-        `SELECT id, session_id, turn, end_hash FROM calls
-         WHERE end_hash IN (${
+        `SELECT id, session_id, turn, ${column} AS end_hash FROM calls
+         WHERE ${column} IN (${
           chunk.map(() => "?").join(", ")
         }) AND session_id IS NOT NULL ORDER BY created_ms DESC`,
         [...chunk],

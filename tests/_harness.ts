@@ -2,7 +2,7 @@ import type { Config } from "../cli/config.ts";
 import type { Analysis } from "../analysis/mod.ts";
 import type { CapturedCall } from "../proxy/mod.ts";
 import { type Llmprof, startLlmprof, type StartOptions } from "../server.ts";
-import { type FakeUpstream, startFakeUpstream } from "./fake_upstream.ts";
+import { type FakeOptions, type FakeUpstream, startFakeUpstream } from "./fake_upstream.ts";
 
 /** A config for tests: a free port, both upstreams pointing at `upstream`. */
 export function testConfig(upstream: string, overrides: Partial<Config> = {}): Config {
@@ -37,8 +37,9 @@ export interface Rig {
 export async function withRig(
   fn: (rig: Rig) => Promise<void>,
   overrides: (fakeUrl: string) => RigOverrides = () => ({}),
+  fakeOptions: FakeOptions = {},
 ): Promise<void> {
-  const fake = startFakeUpstream();
+  const fake = startFakeUpstream(fakeOptions);
   const logs: string[] = [];
   const { captureCap, analyse = false, ...config } = overrides(fake.url);
   const records: Analysis[] = [];

@@ -14,6 +14,19 @@ export function assertEquals<T>(actual: T, expected: T, message?: string): void 
   nodeAssert.deepStrictEqual(actual, expected, message);
 }
 
+/** Fails unless `actual` is within `tolerance` of `expected`. */
+export function assertAlmostEquals(
+  actual: number,
+  expected: number,
+  tolerance = 1e-9,
+  message?: string,
+): void {
+  nodeAssert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    message ?? `expected ${actual} to be within ${tolerance} of ${expected}`,
+  );
+}
+
 /** Fails unless `actual` matches `pattern`. */
 export function assertMatch(actual: string, pattern: RegExp, message?: string): void {
   nodeAssert.match(actual, pattern, message);

@@ -27,19 +27,25 @@ export async function chainRun(
   for (const [i, request] of longRun(turns).entries()) {
     if (options.restartEvery && i % options.restartEvery === 0) chainer = new SessionChainer(store);
     let start = performance.now();
-    const prefixes = chainKeys("chat.completions", request).prefixes;
+    const { prefixes, loose } = chainKeys("chat.completions", request);
     const hashMs = performance.now() - start;
     const record = sampleRecord({ id: `call-${i}` });
     start = performance.now();
     record.session = await chainer.assign({
       callId: record.id,
       prefixes,
+      loose,
       sessionHeader: null,
       previousResponseId: null,
       responseId: null,
     });
     const assignMs = performance.now() - start;
-    await store.writeBatch([{ record, request: null, endHash: prefixes.at(-1) }]);
+    await store.writeBatch([{
+      record,
+      request: null,
+      endHash: prefixes.at(-1),
+      looseHash: loose.at(-1),
+    }]);
     out.push({ session: record.session, hashMs, assignMs });
   }
   return out;

@@ -4,8 +4,10 @@
  * with the `x-fake-behavior` request header:
  * `slow` (10 SSE chunks 50 ms apart), `endless` (SSE until the client leaves),
  * `gzip` (gzip-encoded JSON), `hang` (never answers), `status-<code>` (provider error).
+ * `x-fake-tool: <name>` picks the tool to call; `promptCache` simulates prompt caching.
  */
 import { gzipSync } from "node:zlib";
+import { type CacheUse, FakePromptCache } from "./fake_cache.ts";
 
 /** One request the fake upstream received. */
 export interface SeenRequest {
@@ -51,12 +53,21 @@ function promptTokens(body: Uint8Array): number {
 interface Turn {
   /** The tool to call, or null to answer in text. */
   tool: string | null;
+  /** The whole prompt, cache reads and writes included. */
   inputTokens: number;
   outputTokens: number;
+  cache: CacheUse;
 }
 
-/** Calls the first tool while the conversation's last item is not a tool result; else answers. */
-function decide(request: Json, raw: Uint8Array): Turn {
+/**
+ * Calls a tool (the one named by `x-fake-tool`, else the first) while the conversation's
+ * last item is not a tool result; else answers.
+ */
+function decide(
+  request: Json,
+  raw: Uint8Array,
+  options: { tool: string | null; cache: CacheUse },
+): Turn {
   const tools = (request.tools as Json[] | undefined) ?? [];
   const items = (request.messages ?? request.input) as Json[] | string | undefined;
   const last = Array.isArray(items) ? items[items.length - 1] : undefined;
@@ -67,11 +78,12 @@ function decide(request: Json, raw: Uint8Array): Turn {
   const first = tools[0];
   const name = first === undefined
     ? null
-    : ((first.function as Json | undefined)?.name ?? first.name) as string;
+    : options.tool ?? ((first.function as Json | undefined)?.name ?? first.name) as string;
   return {
     tool: name && !lastIsResult ? name : null,
-    inputTokens: promptTokens(raw),
+    inputTokens: Math.max(promptTokens(raw), options.cache.read + options.cache.write),
     outputTokens: 12,
+    cache: options.cache,
   };
 }
 
@@ -85,7 +97,7 @@ function chatCompletions(request: Json, turn: Turn, stream: boolean): string | J
     prompt_tokens: turn.inputTokens,
     completion_tokens: turn.outputTokens,
     total_tokens: turn.inputTokens + turn.outputTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: turn.cache.read, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,
@@ -171,7 +183,7 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
   const id = `resp_fake${Math.random().toString(36).slice(2, 10)}`;
   const usage = {
     input_tokens: turn.inputTokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: turn.cache.read },
     output_tokens: turn.outputTokens,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: turn.inputTokens + turn.outputTokens,
@@ -299,9 +311,9 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
 function messages(request: Json, turn: Turn, stream: boolean): string | Json {
   const thinking = (request.thinking as Json | undefined)?.type === "enabled";
   const usage = {
-    input_tokens: turn.inputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    input_tokens: turn.inputTokens - turn.cache.read - turn.cache.write,
+    cache_creation_input_tokens: turn.cache.write,
+    cache_read_input_tokens: turn.cache.read,
     output_tokens: turn.outputTokens,
   };
   const content: Json[] = [];
@@ -419,11 +431,14 @@ export interface FakeOptions {
   port?: number;
   /** Keep every request for inspection (default true; benchmarks turn it off). */
   record?: boolean;
+  /** Simulate the providers' prompt caches and report cache reads and writes (default off). */
+  promptCache?: boolean;
 }
 
 /** Starts a fake upstream on a loopback port. */
 export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
   const requests: SeenRequest[] = [];
+  const cache = options.promptCache ? new FakePromptCache() : null;
   let cancels = 0;
   const cancelWaiters: Array<(n: number) => void> = [];
   const onCancel = () => {
@@ -522,7 +537,11 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
       } catch {
         return providerError(url.pathname, 400);
       }
-      const out = kind(request, decide(request, body), request.stream === true);
+      const turn = decide(request, body, {
+        tool: req.headers.get("x-fake-tool"),
+        cache: cache?.use(url.pathname, request) ?? { read: 0, write: 0 },
+      });
+      const out = kind(request, turn, request.stream === true);
       if (typeof out === "string") {
         const events = out.split(/(?<=\n\n)/);
         return behavior === "slow-events" ? streamed(events, 50) : streamed(events, 0);
