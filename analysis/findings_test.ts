@@ -2,6 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "../tests/assert.ts";
 import { capturedCall } from "../tests/captured.ts";
 import { agentRun, agentTools } from "../tests/agent_run.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
+import { capClaims } from "./findings.ts";
 
 const doc = "Quarterly report. Revenue grew in every region, led by the north. ".repeat(40);
 
@@ -67,4 +68,17 @@ Deno.test("tool schemas that dominate a context get an advisory with no dollar c
   const advisory = record.findings.find((f) => f.kind === "advisory");
   assertStringIncludes(advisory?.detail ?? "", "tool schemas are");
   assertEquals(advisory?.usd, null);
+});
+
+Deno.test("findings together never claim more than the call paid", () => {
+  const finding = (usd: number | null) => ({
+    kind: "advisory" as const,
+    tokens: 1,
+    usd,
+    detail: "",
+  });
+  const capped = capClaims([finding(0.6), finding(null), finding(0.3), finding(0.4)], 1);
+  const rounded = capped.map((f) => f.usd === null ? null : Math.round(f.usd * 1e9) / 1e9);
+  assertEquals(rounded, [0.6, null, 0.3, 0.1]);
+  assertEquals(capClaims([finding(2)], null)[0].usd, 2, "an unpriced call is not capped");
 });

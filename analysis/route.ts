@@ -1,3 +1,4 @@
+import { maskVolatile } from "./chain_keys.ts";
 import { hash64 } from "./hash.ts";
 import type { Segment } from "./segment.ts";
 
@@ -5,8 +6,8 @@ import type { Segment } from "./segment.ts";
 const ROUTE_PREFIX = 200;
 
 /**
- * A call's route: its reusable shape, the start of its system prompt plus its set of
- * tools. Calls of one route share a prompt prefix, so they are what caching and the
+ * A call's route: its reusable shape, the start of its system prompt (words with digits
+ * masked) plus its set of tools. Calls of one route share a prompt prefix, so they are what caching and the
  * leaderboard group by.
  */
 export function routeOf(segments: readonly Segment[], api: string): { id: string; label: string } {
@@ -16,7 +17,8 @@ export function routeOf(segments: readonly Segment[], api: string): { id: string
   const tools = [
     ...new Set(segments.filter((s) => s.component === "tool schemas").map((s) => s.label ?? "")),
   ].sort();
-  const start = system.slice(0, ROUTE_PREFIX);
+  // A timestamp or id near the top of the system prompt must not make every call a new route.
+  const start = maskVolatile(system.slice(0, ROUTE_PREFIX));
   const id = hash64(`${api}\u0000${start}\u0000${tools.join("\u0000")}`);
   const words = start.replace(/\s+/g, " ").trim();
   const head = words.length > 60 ? `${words.slice(0, 60)}…` : words || "(no system prompt)";

@@ -73,6 +73,74 @@ async function noInjection(page: Page): Promise<void> {
 
 Deno.test({
   name:
+    "a cache break is shown in the call view as before and after text, and counts as reclaimable",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const fake = startFakeUpstream({ record: false, promptCache: true });
+    const llmprof = await startLlmprof(
+      testConfig(fake.url, { db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
+      { log: () => {}, workers: 1, flushMs: 20 },
+    );
+    const browser = await launch();
+    try {
+      const anthropic = new Anthropic({
+        apiKey: "sk-ant-test",
+        baseURL: llmprof.url,
+        maxRetries: 0,
+      });
+      const system = (time: string) => [{
+        type: "text" as const,
+        text: `Now: ${time} ${XSS_IMG}\n${"Follow the house rules. ".repeat(200)}`,
+        cache_control: { type: "ephemeral" as const },
+      }];
+      const question = { role: "user" as const, content: "Fix the build." };
+      const first = await anthropic.messages.create({
+        model: "claude-sonnet-4-6",
+        max_tokens: 100,
+        system: system("10:00:01"),
+        messages: [question],
+      });
+      await anthropic.messages.create({
+        model: "claude-sonnet-4-6",
+        max_tokens: 100,
+        system: system("10:01:07"),
+        messages: [question, { role: "assistant", content: first.content }, {
+          role: "user",
+          content: [{ type: "text", text: "Go on.", cache_control: { type: "ephemeral" } }],
+        }],
+      });
+      let id = "";
+      await eventually(async () => {
+        const { calls } = await (await fetch(`${llmprof.url}/_llmprof/api/calls`)).json();
+        id = calls.find((c: { turn: number | null }) => c.turn === 2)?.id ?? "";
+        return calls.length === 2 && calls.every((c: { analysed: boolean }) => c.analysed) && id;
+      }, "the two turns were never stored as one run");
+
+      const view = await open(browser, `${llmprof.url}/_llmprof/calls/${id}`, "cache-break");
+      const finding = view.page.locator(".finding.cache_break");
+      assertStringIncludes(await finding.innerText(), "Cache break");
+      assertStringIncludes(await finding.locator("pre.was").innerText(), "10:00:01");
+      assertStringIncludes(await finding.locator("pre.now").innerText(), "10:01:07");
+      assertStringIncludes(await finding.locator(".change .muted").innerText(), "system prompt");
+      await noInjection(view.page);
+      assertEquals(view.errors, []);
+
+      const trends = await open(browser, `${llmprof.url}/_llmprof/trends`, "trends-reclaimable");
+      const banner = await trends.page.innerText("[data-reclaimable]");
+      assert(!banner.startsWith("$0.00"), banner);
+      assertEquals(trends.errors, []);
+    } finally {
+      await browser.close();
+      await llmprof.shutdown();
+      await fake.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "the dashboard's pages work in a real browser over recorded calls, and nothing from a prompt executes",
   ignore: !haveChromium,
   sanitizeResources: false,

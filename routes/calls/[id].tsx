@@ -1,4 +1,4 @@
-import type { CallRecord } from "../../analysis/record.ts";
+import type { CallRecord, Finding } from "../../analysis/record.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
 import { ms, percent, tokens, usd } from "../../islands/format.ts";
 import type { AppContext } from "../context.ts";
@@ -67,6 +67,38 @@ export function requestMessages(request: string | null): ShownMessage[] {
     out.push({ role: String(m.role ?? m.type ?? "item"), parts });
   }
   return out;
+}
+
+const KINDS: Record<Finding["kind"], string> = {
+  duplicated_content: "Duplicated content",
+  uncached_prefix: "Uncached prefix",
+  unused_tools: "Unused tools",
+  cache_break: "Cache break",
+  advisory: "Advice",
+};
+
+function FindingItem({ finding: f }: { finding: Finding }) {
+  const change = f.change;
+  return (
+    <li class={`finding ${f.kind}`}>
+      <strong>{KINDS[f.kind]}</strong> · {tokens(f.tokens)} tokens
+      {f.usd === null ? null : <>{" "}· {usd(f.usd)} a call</>}
+      <div>{f.detail}</div>
+      {change
+        ? (
+          <div class="change">
+            <div class="muted">
+              {change.message === null ? "" : `message ${change.message} · `}
+              {change.component}
+              {change.label ? ` (${change.label})` : ""} · character {change.offset}
+            </div>
+            <pre class="was">{change.before}</pre>
+            <pre class="now">{change.after}</pre>
+          </div>
+        )
+        : null}
+    </li>
+  );
 }
 
 function Card(props: { label: string; value: string; children?: unknown }) {
@@ -162,9 +194,7 @@ export async function callPage(id: string, ctx: AppContext) {
         ? <p class="muted">Nothing to cut in this call.</p>
         : (
           <ul class="findings">
-            {r.findings.map((f) => (
-              <li>{f.kind}: {f.detail} ({tokens(f.tokens)} tokens, {usd(f.usd)})</li>
-            ))}
+            {r.findings.map((f) => <FindingItem finding={f} />)}
           </ul>
         )}
       <h2>Request ({messages.length} messages)</h2>
