@@ -194,7 +194,7 @@ export async function callPage(id: string, ctx: AppContext) {
         ? <p class="muted">Nothing to cut in this call.</p>
         : (
           <ul class="findings">
-            {r.findings.map((f) => <FindingItem finding={f} />)}
+            {r.findings.map((f, i) => <FindingItem key={i} finding={f} />)}
           </ul>
         )}
       <h2>Request ({messages.length} messages)</h2>
