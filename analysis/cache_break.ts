@@ -20,6 +20,8 @@ const EXCERPT = 32;
 /** OpenAI caches prompts of at least this many tokens, in steps of 128. */
 const AUTO_CACHE_MIN = 1_024;
 const AUTO_CACHE_STEP = 128;
+/** How long providers keep a prefix cached by default. */
+const CACHE_TTL_MS = 5 * 60_000;
 /** A shortfall smaller than this is rounding, not a break. */
 const MIN_SHORTFALL = 128;
 
@@ -131,15 +133,24 @@ export function diagnoseCacheBreak(previous: TurnFacts, turn: TurnFacts): Findin
   const change = firstChange(previous.outline, turn.outline);
   if (change === null || change.tokens >= expected - MIN_SHORTFALL) {
     const seconds = Math.round((turn.at - previous.at) / 1000);
+    const why = turn.at - previous.at > CACHE_TTL_MS
+      ? `the cache had likely expired (${
+        seconds.toLocaleString("en")
+      } s between the turns; caches live about 5 minutes)`
+      : turn.provider === "openai"
+      ? `the provider did not serve it from cache ${
+        seconds.toLocaleString("en")
+      } s later (a prompt_cache_key keeps a run's calls on one cache)`
+      : `the provider did not serve it from cache ${seconds.toLocaleString("en")} s later`;
     return {
       kind: "advisory",
       tokens: shortfall,
       usd: null,
-      detail:
-        `this turn read ${usage.cache_read_tokens.toLocaleString("en")} cached tokens of the ${
-          expected.toLocaleString("en")
-        } the previous turn left in cache, though that prefix did not change: the cache had expired or ` +
-        `was evicted (${seconds.toLocaleString("en")} s between the turns)`,
+      detail: `this turn read ${
+        usage.cache_read_tokens.toLocaleString("en")
+      } cached tokens of the ${
+        expected.toLocaleString("en")
+      } the previous turn left in cache, though that prefix did not change: ${why}`,
     };
   }
   const lost = rangeCost({ from: usage.cache_read_tokens, to: expected }, usage, rates) -

@@ -4,6 +4,7 @@
  * a 100-turn run counted incrementally against from scratch; peak memory.
  */
 import { analyzeCall, newCounters, TokenCounter } from "../analysis/mod.ts";
+import { CrossCallFindings } from "../analysis/cross_call.ts";
 import { attribute } from "../analysis/attribute.ts";
 import { parseChatRequest } from "../analysis/parse_chat.ts";
 import type { CapturedCall } from "../proxy/mod.ts";
@@ -44,6 +45,52 @@ function rate(call: CapturedCall, seconds: number, fresh: boolean) {
     perSecond: calls / elapsed,
     mbPerSecond: (calls * call.requestBytes) / elapsed / 1e6,
     tokens,
+  };
+}
+
+/**
+ * The main thread's share of findings across calls: each analysed turn of a run is placed
+ * after the previous one and handed to CrossCallFindings; also the cost of cloning the
+ * outline from the worker, against cloning the record and request text it already sent.
+ */
+function crossCallCost(run: CapturedCall[]) {
+  const counters = newCounters();
+  const analyses = run.map((call) => analyzeCall(call, { counters }));
+  const times: number[] = [];
+  let cloneMs = 0;
+  let recordCloneMs = 0;
+  for (let round = 0; round < 5; round++) {
+    const findings = new CrossCallFindings();
+    let previous: string | null = null;
+    for (const [i, analysis] of analyses.entries()) {
+      let start = performance.now();
+      structuredClone(analysis.facts);
+      cloneMs += performance.now() - start;
+      start = performance.now();
+      structuredClone({ record: analysis.record, request: analysis.request });
+      recordCloneMs += performance.now() - start;
+      const record = { ...analysis.record, id: `turn-${round}-${i}`, findings: [] };
+      record.session = {
+        id: "run",
+        turn: i + 1,
+        source: previous ? "chain" : "new",
+        parent_id: previous,
+        retry_of: null,
+        fork: false,
+      };
+      start = performance.now();
+      findings.add(record, analysis.facts);
+      times.push(performance.now() - start);
+      previous = record.id;
+    }
+  }
+  times.sort((a, b) => a - b);
+  const calls = analyses.length * 5;
+  return {
+    addMs: times.reduce((a, b) => a + b, 0) / times.length,
+    addP99Ms: times[Math.floor(times.length * 0.99)],
+    cloneMs: cloneMs / calls,
+    recordCloneMs: recordCloneMs / calls,
   };
 }
 
@@ -125,6 +172,8 @@ export function runAnalysis(options: { seconds?: number } = {}): Promise<string>
     countScratch.push(performance.now() - start);
   }
 
+  const across = crossCallCost(run);
+
   const hostile = capturedCall("chat.completions", {
     model: "gpt-4o",
     messages: [{ role: "user", content: "_".repeat(200_000) }],
@@ -161,6 +210,14 @@ export function runAnalysis(options: { seconds?: number } = {}): Promise<string>
     } | |`,
     ``,
     `What the memo cannot save is parsing: each turn's whole body is decoded and parsed as JSON (10.9 MB over the 100 turns), which bounds the incremental run.`,
+    ``,
+    `Findings across calls, on the main thread, over the same 100 turns chained into one run: ${
+      across.addMs.toFixed(3)
+    } ms per call to compare a turn with the one before and update its route (p99 ${
+      across.addP99Ms.toFixed(3)
+    } ms); handing the prompt's outline over from the worker adds ${
+      across.cloneMs.toFixed(3)
+    } ms per call of structured cloning to the record's ${across.recordCloneMs.toFixed(3)} ms.`,
     ``,
     `200,000 repeated characters: ${hostileMs.toFixed(0)} ms. Peak RSS during the benchmark: ${
       (peakRss / 2 ** 20).toFixed(0)
