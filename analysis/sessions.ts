@@ -83,9 +83,14 @@ export class SessionChainer {
         await this.#ask(() => this.#store.callByResponseId(request.previousResponseId!), null);
     }
     if (!request.sessionHeader && !byResponse) {
-      await this.#candidates(request.prefixes, byHash, { loose: false });
-      // The loose keys are asked only when the exact ones found nothing.
-      if (byHash.size === 0) await this.#candidates(request.loose, byLoose, { loose: true });
+      // One lookup for the exact and the loose hashes: the loose ones count only if no exact one matched.
+      const hashes = [...request.prefixes, ...request.loose];
+      const rows = hashes.length === 0
+        ? []
+        : await this.#ask(() => this.#store.chainCandidates(hashes), []);
+      const found = new Map(rows.map((row) => [row.endHash, row]));
+      collect(request.prefixes, found, this.#byHash, byHash);
+      collect(request.loose, found, this.#byLoose, byLoose);
     }
     const facts = { byHash, byLoose, byResponse, headerTurns, children: () => 0 };
     let session = decideSession(request, facts);
@@ -103,22 +108,6 @@ export class SessionChainer {
     return session;
   }
 
-  /** Earlier calls whose own hash is one of `prefixes`, from the store and from memory. */
-  async #candidates(
-    prefixes: readonly string[],
-    into: Map<string, ChainNode>,
-    options: { loose: boolean },
-  ): Promise<void> {
-    if (prefixes.length === 0) return;
-    const rows = await this.#ask(() => this.#store.chainCandidates(prefixes, options), []);
-    for (const row of rows) if (row.endHash) into.set(row.endHash, row);
-    const recent = options.loose ? this.#byLoose : this.#byHash;
-    for (const hash of prefixes) {
-      const node = recent.get(hash);
-      if (node) into.set(hash, node);
-    }
-  }
-
   #remember(request: ChainRequest, session: SessionRef): void {
     const node: ChainNode = { callId: request.callId, sessionId: session.id, turn: session.turn };
     const own = request.prefixes.at(-1);
@@ -130,5 +119,18 @@ export class SessionChainer {
     if (session.parent_id) {
       this.#children.set(session.parent_id, (this.#children.get(session.parent_id) ?? 0) + 1);
     }
+  }
+}
+
+/** Earlier calls whose own hash is one of `prefixes`: from the store, then from memory (which is newer). */
+function collect(
+  prefixes: readonly string[],
+  stored: ReadonlyMap<string | null, ChainNode>,
+  recent: Lru<string, ChainNode>,
+  into: Map<string, ChainNode>,
+): void {
+  for (const hash of prefixes) {
+    const node = recent.get(hash) ?? stored.get(hash);
+    if (node) into.set(hash, node);
   }
 }

@@ -127,11 +127,8 @@ export interface BaseStore {
   dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
   byModel(options: { since: string }): Promise<ModelSummary[]>;
   routes(options: { since: string }): Promise<RouteSummary[]>;
-  /**
-   * The most recent call with each of these conversation hashes that belongs to a run;
-   * with `loose`, looked up by their loose hashes.
-   */
-  chainCandidates(hashes: readonly string[], options?: { loose?: boolean }): Promise<ChainRow[]>;
+  /** The most recent call with each of these conversation hashes (exact or loose) that belongs to a run. */
+  chainCandidates(hashes: readonly string[]): Promise<ChainRow[]>;
   /** The call whose response had this id. */
   callByResponseId(id: string): Promise<ChainRow | null>;
   /** The highest turn stored for a run (0 when none). */

@@ -85,5 +85,28 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `CREATE INDEX calls_by_loose_hash ON calls (loose_hash)`,
       ],
     },
+    {
+      // The latest call per conversation hash, exact and loose: chaining looks up a call's
+      // prefixes here, one row each, however many calls repeated the same conversation.
+      version: 7,
+      sql: [
+        `CREATE TABLE chain_heads (
+          hash TEXT PRIMARY KEY,
+          call_id TEXT NOT NULL,
+          session_id TEXT NOT NULL,
+          turn INTEGER NOT NULL,
+          created_ms ${d.bigint} NOT NULL
+        )`,
+        ...["end_hash", "loose_hash"].map((column) =>
+          `INSERT INTO chain_heads (hash, call_id, session_id, turn, created_ms)
+           SELECT ${column}, id, session_id, turn, created_ms FROM calls c
+           WHERE ${column} IS NOT NULL AND session_id IS NOT NULL
+             AND created_ms = (SELECT max(created_ms) FROM calls WHERE ${column} = c.${column})
+           ON CONFLICT (hash) DO NOTHING`
+        ),
+        `DROP INDEX calls_by_end_hash`,
+        `DROP INDEX calls_by_loose_hash`,
+      ],
+    },
   ];
 }

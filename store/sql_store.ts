@@ -133,6 +133,20 @@ export abstract class SqlStore implements BaseStore {
     await this.transaction(async (q) => {
       const inserted = await q.insertCalls(unique.map(callRow));
       const fresh = unique.map((c) => c.record).filter((r) => inserted.has(r.id));
+      for (const call of unique) {
+        const { record } = call;
+        if (!inserted.has(record.id) || record.session === null) continue;
+        for (const hash of [call.endHash, call.looseHash]) {
+          if (!hash) continue;
+          await q.all(HEAD_UPSERT, [
+            hash,
+            record.id,
+            record.session.id,
+            record.session.turn,
+            Date.parse(record.created_at),
+          ]);
+        }
+      }
       for (const s of sessionDeltas(fresh)) {
         await q.all(SESSION_UPSERT, [
           s.id,
@@ -294,28 +308,18 @@ export abstract class SqlStore implements BaseStore {
     }));
   }
 
-  async chainCandidates(
-    hashes: readonly string[],
-    options: { loose?: boolean } = {},
-  ): Promise<ChainRow[]> {
-    // The column is one of two fixed names, never from input.
-    const column = options.loose ? "loose_hash" : "end_hash";
-    const found = new Map<string, ChainRow>();
+  async chainCandidates(hashes: readonly string[]): Promise<ChainRow[]> {
+    const found: ChainRow[] = [];
     for (let i = 0; i < hashes.length; i += 500) {
       const chunk = hashes.slice(i, i + 500);
       const rows = await this.db.all(
-        `SELECT id, session_id, turn, ${column} AS end_hash FROM calls
-         WHERE ${column} IN (${
-          chunk.map(() => "?").join(", ")
-        }) AND session_id IS NOT NULL ORDER BY created_ms DESC`,
+        `SELECT call_id AS id, session_id, turn, hash AS end_hash FROM chain_heads
+         WHERE hash IN (${chunk.map(() => "?").join(", ")})`,
         [...chunk],
       );
-      for (const r of rows) {
-        const hash = String(r.end_hash);
-        if (!found.has(hash)) found.set(hash, chainRow(r));
-      }
+      found.push(...rows.map(chainRow));
     }
-    return [...found.values()];
+    return found;
   }
 
   async callByResponseId(id: string): Promise<ChainRow | null> {
@@ -368,6 +372,13 @@ export abstract class SqlStore implements BaseStore {
     }
   }
 }
+
+/** Keeps the latest call per conversation hash. */
+const HEAD_UPSERT = `INSERT INTO chain_heads (hash, call_id, session_id, turn, created_ms)
+  VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (hash) DO UPDATE SET call_id = excluded.call_id, session_id = excluded.session_id,
+    turn = excluded.turn, created_ms = excluded.created_ms
+  WHERE excluded.created_ms >= chain_heads.created_ms`;
 
 function chainRow(r: Row): ChainRow {
   return {

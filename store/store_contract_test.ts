@@ -285,15 +285,16 @@ contract(
       {
         ...sampleCall({ id: "t2-retry", created_at: at(1), session: run(2, null) }),
         endHash: "h2",
+        looseHash: "l2",
       },
       { ...sampleCall({ id: "lonely", created_at: at(1) }), endHash: "h9" },
     ]);
-    const found = await store.chainCandidates(["h0", "h1", "h2", "h9"]);
-    assertEquals(found.map((r) => [r.endHash, r.callId, r.turn]).sort(), [["h1", "t1", 1], [
-      "h2",
-      "t2-retry",
-      2,
-    ]]);
+    const found = await store.chainCandidates(["h0", "h1", "h2", "h9", "l2"]);
+    assertEquals(found.map((r) => [r.endHash, r.callId, r.turn]).sort(), [
+      ["h1", "t1", 1],
+      ["h2", "t2-retry", 2],
+      ["l2", "t2-retry", 2],
+    ]);
     assertEquals((await store.callByResponseId("resp_2"))?.callId, "t2");
     assertEquals(await store.callByResponseId("resp_none"), null);
     assertEquals(await store.sessionTurns("run"), 2);

@@ -1,0 +1,41 @@
+import { DatabaseSync } from "node:sqlite";
+import { assertEquals } from "../tests/assert.ts";
+import { migrations } from "./migrations.ts";
+import { SqliteStore } from "./sqlite_store.ts";
+
+Deno.test("migration 7 keeps the latest call per conversation hash from a database written before it", async () => {
+  const path = `${await Deno.makeTempDir()}/old.db`;
+  const db = new DatabaseSync(path);
+  db.exec(
+    "CREATE TABLE llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+  );
+  for (const m of migrations({ bigint: "INTEGER", real: "REAL", descNullsLast: "DESC" })) {
+    if (m.version > 6) break;
+    for (const sql of m.sql) db.exec(sql);
+    db.prepare("INSERT INTO llmprof_migrations VALUES (?, ?)").run(m.version, "2026-11-01");
+  }
+  const insert = db.prepare(
+    `INSERT INTO calls (id, created_at, created_ms, provider, api, status, session_id, turn, record, end_hash, loose_hash)
+     VALUES (?, '2026-11-01T00:00:00Z', ?, 'openai', 'chat.completions', 200, ?, ?, '{}', ?, ?)`,
+  );
+  insert.run("old", 1_000, "run-a", 1, "h1", "l1");
+  insert.run("newer", 2_000, "run-b", 3, "h1", "l1");
+  insert.run("other", 1_500, "run-a", 2, "h2", null);
+  insert.run("unchained", 3_000, null, null, "h3", null);
+  db.close();
+
+  const store = await SqliteStore.open(path);
+  try {
+    const rows = await store.chainCandidates(["h1", "h2", "h3", "l1", "missing"]);
+    const byHash = Object.fromEntries(
+      rows.map((r) => [r.endHash, [r.callId, r.sessionId, r.turn]]),
+    );
+    assertEquals(byHash, {
+      h1: ["newer", "run-b", 3],
+      h2: ["other", "run-a", 2],
+      l1: ["newer", "run-b", 3],
+    });
+  } finally {
+    await store.close();
+  }
+});
