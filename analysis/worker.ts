@@ -4,6 +4,10 @@
 import type { CapturedCall } from "../proxy/mod.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
+import { lowerThreadPriority } from "../background.ts";
+
+// Analysis never competes with the proxy for the CPU: it takes what is left over.
+lowerThreadPriority();
 
 /** The first message a worker gets: what every analysis needs. */
 export interface WorkerInit {

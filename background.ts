@@ -1,0 +1,21 @@
+import { setPriority } from "node:os";
+
+/** The niceness of llmprof's analysis and storage threads: behind the proxy, still making progress. */
+export const BACKGROUND_NICE = 10;
+
+/**
+ * Lowers the calling thread's scheduling priority (Linux), so analysis and storage take
+ * the CPU the proxy and the profiled app leave over. Returns false where it cannot (another
+ * OS, or without --allow-sys and read access to /proc/thread-self): the thread then runs
+ * at normal priority, which is only slower under load.
+ */
+export function lowerThreadPriority(nice = BACKGROUND_NICE): boolean {
+  try {
+    const tid = Number(Deno.readLinkSync("/proc/thread-self").split("/").pop());
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    setPriority(tid, nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
