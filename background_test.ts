@@ -1,5 +1,5 @@
 import { assertEquals } from "./tests/assert.ts";
-import { BACKGROUND_NICE, lowerThreadPriority } from "./background.ts";
+import { BACKGROUND_NICE } from "./background.ts";
 
 Deno.test({
   name: "a background thread runs at lower priority and the main thread keeps its own",
