@@ -82,22 +82,19 @@ export class SessionChainer {
       byResponse = this.#byResponse.get(request.previousResponseId) ??
         await this.#ask(() => this.#store.callByResponseId(request.previousResponseId!), null);
     }
+    let fromMemory = new Set<string>();
     if (!request.sessionHeader && !byResponse) {
-      // One lookup for the exact and the loose hashes: the loose ones count only if no exact one matched.
-      const hashes = [...request.prefixes, ...request.loose];
-      const rows = hashes.length === 0
-        ? []
-        : await this.#ask(() => this.#store.chainCandidates(hashes), []);
-      const found = new Map(rows.map((row) => [row.endHash, row]));
-      collect(request.prefixes, found, this.#byHash, byHash);
-      collect(request.loose, found, this.#byLoose, byLoose);
+      fromMemory = await this.#candidates(request, byHash, byLoose);
     }
     const facts = { byHash, byLoose, byResponse, headerTurns, children: () => 0 };
     let session = decideSession(request, facts);
     if (session.parent_id) {
-      // Only the chosen parent's other continuations decide whether this turn is a fork.
+      // Only the chosen parent's other continuations decide whether this turn is a fork. A
+      // parent this instance remembers has had its continuations seen here too.
       const parent = session.parent_id;
-      const stored = await this.#ask(() => this.#store.childCount(parent), 0);
+      const stored = fromMemory.has(parent)
+        ? 0
+        : await this.#ask(() => this.#store.childCount(parent), 0);
       const children = Math.max(stored, this.#children.get(parent) ?? 0);
       session = decideSession(request, {
         ...facts,
@@ -106,6 +103,43 @@ export class SessionChainer {
     }
     this.#remember(request, session);
     return session;
+  }
+
+  /**
+   * Fills `byHash` and `byLoose` with the earlier calls this call may continue: recent ones
+   * from memory, then from the store only what memory cannot settle: exact prefixes longer
+   * than memory's longest match (none when memory holds the whole conversation), and the
+   * loose ones only when no exact prefix matched. Returns the ids memory supplied.
+   */
+  async #candidates(
+    request: ChainRequest,
+    byHash: Map<string, ChainNode>,
+    byLoose: Map<string, ChainNode>,
+  ): Promise<Set<string>> {
+    const { prefixes, loose } = request;
+    let longest = -1;
+    prefixes.forEach((hash, k) => {
+      const node = this.#byHash.get(hash);
+      if (node) byHash.set(hash, node), longest = k;
+    });
+    if (longest < 0) {
+      for (const hash of loose) {
+        const node = this.#byLoose.get(hash);
+        if (node) byLoose.set(hash, node);
+      }
+    }
+    const remembered = new Set([...byHash.values(), ...byLoose.values()].map((n) => n.callId));
+    const wanted = [...prefixes.slice(longest + 1), ...(longest < 0 ? loose : [])];
+    if (wanted.length === 0) return remembered;
+    // One lookup for the exact and the loose hashes: the loose ones count only if no exact one matched.
+    const rows = await this.#ask(() => this.#store.chainCandidates(wanted), []);
+    const exact = new Set(prefixes);
+    for (const row of rows) {
+      if (!row.endHash) continue;
+      const into = exact.has(row.endHash) ? byHash : byLoose;
+      if (!into.has(row.endHash)) into.set(row.endHash, row);
+    }
+    return remembered;
   }
 
   #remember(request: ChainRequest, session: SessionRef): void {
@@ -119,18 +153,5 @@ export class SessionChainer {
     if (session.parent_id) {
       this.#children.set(session.parent_id, (this.#children.get(session.parent_id) ?? 0) + 1);
     }
-  }
-}
-
-/** Earlier calls whose own hash is one of `prefixes`: from the store, then from memory (which is newer). */
-function collect(
-  prefixes: readonly string[],
-  stored: ReadonlyMap<string | null, ChainNode>,
-  recent: Lru<string, ChainNode>,
-  into: Map<string, ChainNode>,
-): void {
-  for (const hash of prefixes) {
-    const node = recent.get(hash) ?? stored.get(hash);
-    if (node) into.set(hash, node);
   }
 }

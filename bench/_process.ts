@@ -3,6 +3,8 @@ export interface ServerProcess {
   url: string;
   /** Resident memory in MiB, from /proc. */
   rssMiB(): number;
+  /** CPU time used so far by all its threads, in milliseconds, from /proc. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,12 @@ export async function spawnServer(
     rssMiB() {
       const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    cpuMs() {
+      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime and stime, in clock ticks of 1/100 s.
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       child.kill("SIGTERM");

@@ -18,6 +18,28 @@ const STREAM_BODY = JSON.stringify({
   stream_options: { include_usage: true },
 });
 
+/** What llmprof's health says of its analysis and store. */
+interface Health {
+  queue: { pending: number; dropped: number };
+  analysis: { analysed: number; busy: number };
+  store: { written: number; dropped: number; backlog: number };
+}
+
+/** llmprof's health once its analysis queue and store backlog are empty (or after 60 s). */
+async function drained(url: string): Promise<Health | null> {
+  const deadline = Date.now() + 60_000;
+  let health: Health | null = null;
+  while (Date.now() < deadline) {
+    health = await fetch(`${url}/_llmprof/health`).then((r) => r.json()).catch(() => null);
+    if (
+      health && health.queue.pending === 0 && health.analysis.busy === 0 &&
+      health.store.backlog === 0
+    ) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return health;
+}
+
 /** Runs the overhead benchmark and returns its RESULTS.md section. */
 export async function runOverhead(
   options: { seconds?: number; rounds?: number } = {},
@@ -47,6 +69,11 @@ export async function runOverhead(
   ] as const;
   const rows: string[] = [];
   const results = new Map<string, LoadResult>();
+  const servers = [fake, floor, tapFloor, llmprof];
+  const llmprofStart = llmprof.cpuMs();
+  let health: Health | null = null;
+  let llmprofCpu = NaN;
+  let llmprofCalls = 0;
   try {
     for (const [kind, body] of [["JSON", BODY], ["SSE", STREAM_BODY]] as const) {
       for (const concurrency of [1, 16]) {
@@ -59,22 +86,30 @@ export async function runOverhead(
         );
         for (const make of makers) await load(make, { concurrency, seconds: 0.5 }); // warm-up
         const samples: Samples[][] = targets.map(() => []);
+        const cpu = targets.map(() => 0);
         for (let round = 0; round < rounds; round++) {
           for (const [i, make] of makers.entries()) {
+            const before = servers[i].cpuMs();
             samples[i].push(await load(make, { concurrency, seconds }));
+            cpu[i] += servers[i].cpuMs() - before;
           }
         }
         for (const [i, [name]] of targets.entries()) {
           const result = summarise(samples[i]);
           results.set(`${name} ${kind} ${concurrency}`, result);
+          if (name === "llmprof") llmprofCalls += result.requests;
           rows.push(
             `| ${kind} | ${concurrency} | ${name} | ${result.perSecond.toFixed(0)} | ${
               result.p50.toFixed(2)
-            } | ${result.p99.toFixed(2)} | ${result.ttfbP50.toFixed(2)} | ${result.errors} |`,
+            } | ${result.p99.toFixed(2)} | ${result.ttfbP50.toFixed(2)} | ${
+              (cpu[i] / result.requests).toFixed(3)
+            } | ${result.errors} |`,
           );
         }
       }
     }
+    health = await drained(llmprof.url);
+    llmprofCpu = llmprof.cpuMs() - llmprofStart;
   } finally {
     await Promise.all([llmprof.stop(), floor.stop(), tapFloor.stop(), fake.stop()]);
   }
@@ -99,8 +134,8 @@ export async function runOverhead(
     ``,
     `Chat completions against the fake upstream. Each cell: a 0.5 s warm-up per target, then ${rounds} interleaved rounds of ${seconds} s per target (direct, pass-through, llmprof, direct, …), pooled. Each server runs in its own process, the load from a third. Latency is the whole response; TTFB is the first body byte.`,
     ``,
-    `| body | concurrency | target | req/s | p50 ms | p99 ms | TTFB p50 ms | errors |`,
-    `|---|---|---|---|---|---|---|---|`,
+    `| body | concurrency | target | req/s | p50 ms | p99 ms | TTFB p50 ms | server CPU ms per request | errors |`,
+    `|---|---|---|---|---|---|---|---|---|`,
     ...rows,
     ``,
     `llmprof against the floor (target: at least 80% of the pass-through's req/s, under 1 ms added TTFB p50):`,
@@ -113,5 +148,17 @@ export async function runOverhead(
     `handed straight to Deno.serve stays in Rust, while one that passes through a JS stream (a tap, tee or`,
     `TransformStream, all measured alike) costs about 40% of req/s when the upstream streams at full speed.`,
     `llmprof sends JSON bodies of known length as bytes (no JS stream) and taps only SSE and bodies of unknown length.`,
+    ``,
+    `"Server CPU" is the CPU time of the server's process (all its threads) during the load, per request. On this machine the load generator, the upstream and the proxy share two cores, so req/s at concurrency 16 follows total CPU per request. llmprof's analysis and storage threads run at nice 10, so under load they take what the proxy leaves and catch up afterwards. Over the whole benchmark llmprof used ${
+      (llmprofCpu / llmprofCalls).toFixed(3)
+    } ms of CPU per call, catching up included: ${
+      health
+        ? `${health.analysis.analysed.toLocaleString("en")} calls analysed, ${
+          health.queue.dropped.toLocaleString("en")
+        } shed from the analysis queue (each still stored as the proxy saw it), ${
+          health.store.written.toLocaleString("en")
+        } records written, ${health.store.dropped.toLocaleString("en")} shed by the store`
+        : "its health could not be read"
+    }.`,
   ].join("\n");
 }
