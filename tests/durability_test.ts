@@ -1,7 +1,7 @@
 // Nothing lost: a killed process, a database that goes away, two instances on one database.
 import { assert, assertEquals } from "./assert.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
-import { chatLoad, sleep } from "./load.ts";
+import { chatLoad, type SentCall, sleep } from "./load.ts";
 import { freshDatabase, pgBinDir, startPostgres, testPostgresUrl } from "./postgres.ts";
 import { testConfig } from "./_harness.ts";
 import { startLlmprof } from "../server.ts";
@@ -38,8 +38,11 @@ Deno.test("after kill -9 under load, only calls of the last second are missing",
   reader.releaseLock();
 
   const stop = new AbortController();
-  const load = chatLoad([base], stop.signal);
-  await sleep(2_500);
+  const progress: SentCall[] = [];
+  const load = chatLoad([base], { signal: stop.signal, sent: progress });
+  // Wait for real load (a busy machine answers slower), then for a second of settled calls.
+  for (let i = 0; i < 150 && progress.length < 300; i++) await sleep(100);
+  await sleep(1_500);
   child.kill("SIGKILL");
   const killedAt = performance.now();
   stop.abort();
@@ -80,11 +83,12 @@ Deno.test({
     const llmprof = await startLlmprof(testConfig(fake.url, { db }), {
       log: (l) => logs.push(l),
       flushMs: 50,
+      drainMs: 30_000,
     });
     try {
       const stop = new AbortController();
       // About 1,000 calls a second: a busy agent fleet, within the writer's backlog bound.
-      const load = chatLoad([llmprof.url], stop.signal, 2, 2);
+      const load = chatLoad([llmprof.url], { signal: stop.signal, concurrency: 2, pauseMs: 2 });
       await sleep(800);
       await pg.stop("immediate");
       await sleep(1_500);
@@ -134,12 +138,20 @@ Deno.test({
     const server = await testPostgresUrl();
     const db = await freshDatabase(server!);
     const fake = startFakeUpstream({ record: false });
+    const logs: string[] = [];
     const [one, two] = await Promise.all(
-      [0, 1].map(() => startLlmprof(testConfig(fake.url, { db }), { log: () => {}, flushMs: 50 })),
+      // A generous drain: on a machine busy with other tests, shutdown must still write everything.
+      [0, 1].map(() =>
+        startLlmprof(testConfig(fake.url, { db }), {
+          log: (l) => logs.push(l),
+          flushMs: 50,
+          drainMs: 30_000,
+        })
+      ),
     );
     try {
       const stop = new AbortController();
-      const load = chatLoad([one.url, two.url], stop.signal, 3);
+      const load = chatLoad([one.url, two.url], { signal: stop.signal, concurrency: 3 });
       await sleep(2_000);
       stop.abort();
       const sent = (await load).filter((c) => c.status === 200);
@@ -149,6 +161,7 @@ Deno.test({
       const { total } = await store.listCalls();
       await store.close();
       console.log(`two instances: ${sent.length} calls answered, ${total} rows stored`);
+      assertEquals(logs.filter((l) => l.includes("could not be written")), []);
       assertEquals(total, sent.length, "no call stored twice or lost");
       assertEquals(sent.filter((c) => !stored.has(c.id)).length, 0);
     } finally {

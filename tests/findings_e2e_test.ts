@@ -37,7 +37,7 @@ async function anthropicAgent(
       return { role: m.role, content: blocks } as Anthropic.MessageParam;
     });
     const message = await client.messages.create({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       max_tokens: 1024,
       system: [{ type: "text", text: options.system(turn), cache_control: { type: "ephemeral" } }],
       tools: anthropicTools,
@@ -124,14 +124,14 @@ Deno.test("a tool list reordered between turns is named as the cache break", () 
       }];
       const question: Anthropic.MessageParam = { role: "user", content: "Fix the build." };
       const first = await client.messages.create({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 1024,
         system,
         tools: anthropicTools,
         messages: [question],
       });
       await client.messages.create({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 1024,
         system,
         tools: [...anthropicTools].reverse(),

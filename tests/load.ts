@@ -6,14 +6,21 @@ export interface SentCall {
   doneAt: number;
 }
 
-/** Sends chat calls from `concurrency` loops to each base URL until `signal` aborts, each pausing `pauseMs` between calls. */
-export async function chatLoad(
-  bases: string[],
-  signal: AbortSignal,
-  concurrency = 4,
-  pauseMs = 0,
-): Promise<SentCall[]> {
-  const sent: SentCall[] = [];
+/** Options for {@linkcode chatLoad}. */
+export interface ChatLoadOptions {
+  /** Stops the load. */
+  signal: AbortSignal;
+  /** Loops per base URL. Default 4. */
+  concurrency?: number;
+  /** Milliseconds each loop pauses between calls. Default 0. */
+  pauseMs?: number;
+  /** Receives each call as it is answered, so a test can watch the load's progress. */
+  sent?: SentCall[];
+}
+
+/** Sends chat calls from `concurrency` loops to each base URL until `signal` aborts. */
+export async function chatLoad(bases: string[], options: ChatLoadOptions): Promise<SentCall[]> {
+  const { signal, concurrency = 4, pauseMs = 0, sent = [] } = options;
   let n = 0;
   const loop = async (base: string) => {
     while (!signal.aborted) {
