@@ -7,7 +7,7 @@ import type { WorkerInit } from "./worker.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
 export interface PoolOptions {
-  /** Receives every analysed call, failed ones included; the next waits for it to settle. */
+  /** Receives every analysed call, failed ones included, in the order analysed; calls start in order and may overlap. */
   onResult(analysis: Analysis): void | Promise<void>;
   /** Number of workers. Default: one per core less one, at least one. */
   workers?: number;
@@ -26,6 +26,9 @@ export interface PoolStats {
   failed: number;
   busy: number;
 }
+
+/** Handovers in flight per worker before it waits for one to settle. */
+const MAX_HANDOVERS = 64;
 
 interface Slot {
   worker: Worker;
@@ -107,22 +110,34 @@ export class AnalysisPool {
   }
 
   async #run(slot: Slot): Promise<void> {
+    // The worker goes on to the next call while the last one is handed over (chained and
+    // stored), which may wait on the store; handovers start in order and are bounded.
+    const handing = new Set<Promise<void>>();
     for (;;) {
       const call = await this.#queue.take();
-      if (call === null) return;
+      if (call === null) break;
       this.#busy++;
       await slot.ready;
       const analysis = await this.#analyse(slot, call);
       this.#busy--;
-      try {
-        await this.#options.onResult(analysis);
-      } catch (error) {
-        console.error(
-          `llmprof: could not hand over the analysis of call ${call.id}: ${
-            (error as Error).message
-          }`,
-        );
-      }
+      const handover: Promise<void> = this.#handOver(analysis).finally(() =>
+        handing.delete(handover)
+      );
+      handing.add(handover);
+      if (handing.size >= MAX_HANDOVERS) await Promise.race(handing);
+    }
+    await Promise.all(handing);
+  }
+
+  async #handOver(analysis: Analysis): Promise<void> {
+    try {
+      await this.#options.onResult(analysis);
+    } catch (error) {
+      console.error(
+        `llmprof: could not hand over the analysis of call ${analysis.record.id}: ${
+          (error as Error).message
+        }`,
+      );
     }
   }
 

@@ -2,9 +2,12 @@ import type { CapturedCall, CaptureSink } from "./call.ts";
 
 /** Limits for {@linkcode CaptureQueue}. */
 export interface QueueOptions {
-  /** Most calls waiting at once. */
+  /**
+   * Most calls waiting at once. Default 20,000: analysis runs behind the proxy, so a burst
+   * waits here (about ten seconds at 2,000 calls/s) and is analysed once the burst is over.
+   */
   maxCalls?: number;
-  /** Most captured body bytes waiting at once. */
+  /** Most captured body bytes waiting at once. Default 512 MiB. */
   maxBytes?: number;
 }
 
@@ -35,7 +38,7 @@ export class CaptureQueue implements CaptureSink {
   #waiters: Array<(call: CapturedCall | null) => void> = [];
 
   constructor(options: QueueOptions = {}) {
-    this.#maxCalls = options.maxCalls ?? 2_000;
+    this.#maxCalls = options.maxCalls ?? 20_000;
     this.#maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
   }
 
