@@ -29,6 +29,8 @@ export interface PoolStats {
 
 /** Handovers in flight per worker before it waits for one to settle. */
 const MAX_HANDOVERS = 64;
+/** Most calls, and captured bytes, sent to a worker in one message. */
+const BATCH = { maxCalls: 32, maxBytes: 1024 * 1024 };
 
 interface Slot {
   worker: Worker;
@@ -110,23 +112,41 @@ export class AnalysisPool {
   }
 
   async #run(slot: Slot): Promise<void> {
-    // The worker goes on to the next call while the last one is handed over (chained and
+    // The worker goes on to the next calls while the last ones are handed over (chained and
     // stored), which may wait on the store; handovers start in order and are bounded.
     const handing = new Set<Promise<void>>();
     for (;;) {
-      const call = await this.#queue.take();
-      if (call === null) break;
-      this.#busy++;
-      await slot.ready;
-      const analysis = await this.#analyse(slot, call);
-      this.#busy--;
-      const handover: Promise<void> = this.#handOver(analysis).finally(() =>
-        handing.delete(handover)
-      );
-      handing.add(handover);
-      if (handing.size >= MAX_HANDOVERS) await Promise.race(handing);
+      const calls = await this.#queue.takeBatch(BATCH);
+      if (calls === null) break;
+      this.#busy += calls.length;
+      const analyses = await this.#analyseBatch(slot, calls);
+      this.#busy -= calls.length;
+      for (const analysis of analyses) {
+        const handover: Promise<void> = this.#handOver(analysis).finally(() =>
+          handing.delete(handover)
+        );
+        handing.add(handover);
+      }
+      while (handing.size >= MAX_HANDOVERS) await Promise.race(handing);
     }
     await Promise.all(handing);
+  }
+
+  /** Analyses a batch; when it fails, each call again on its own, so one bad call costs only its own analysis. */
+  async #analyseBatch(slot: Slot, calls: CapturedCall[]): Promise<Analysis[]> {
+    await slot.ready;
+    const analyses = await this.#analyse(slot, calls);
+    if (typeof analyses !== "string") {
+      this.#analysed += analyses.length;
+      return analyses;
+    }
+    if (calls.length > 1) {
+      const out: Analysis[] = [];
+      for (const call of calls) out.push(...await this.#analyseBatch(slot, [call]));
+      return out;
+    }
+    this.#failed++;
+    return [bareAnalysis(baseRecord(calls[0], joinErrors(calls[0].error, analyses)))];
   }
 
   async #handOver(analysis: Analysis): Promise<void> {
@@ -141,24 +161,22 @@ export class AnalysisPool {
     }
   }
 
-  #analyse(slot: Slot, call: CapturedCall): Promise<Analysis> {
+  /** The analyses of `calls`, or why the worker failed them (it is then replaced). */
+  #analyse(slot: Slot, calls: CapturedCall[]): Promise<Analysis[] | string> {
     return new Promise((resolve) => {
       const worker = slot.worker;
       const fail = (reason: string) => {
         clearTimeout(timer);
         worker.terminate();
         Object.assign(slot, this.#spawn());
-        this.#failed++;
-        const error = joinErrors(call.error, reason);
-        resolve(bareAnalysis(baseRecord(call, error)));
+        resolve(reason);
       };
       const timer = setTimeout(
         () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),
         this.#timeoutMs,
       );
-      worker.onmessage = (event: MessageEvent<Analysis>) => {
+      worker.onmessage = (event: MessageEvent<Analysis[]>) => {
         clearTimeout(timer);
-        this.#analysed++;
         resolve(event.data);
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -166,7 +184,7 @@ export class AnalysisPool {
         fail(`the analysis worker crashed: ${event.message}`);
       };
       worker.onmessageerror = () => fail("the analysis result could not be received");
-      worker.postMessage(call);
+      worker.postMessage(calls);
     });
   }
 }

@@ -61,3 +61,20 @@ Deno.test("pool stops a worker that overruns its time budget and goes on", async
   assertEquals(results[1].record.id, "next");
   assert(results[1].record.attribution !== null);
 });
+
+Deno.test("pool analyses queued calls in batches, and a bad call in a batch costs only its own analysis", async () => {
+  const queue = new CaptureQueue();
+  queue.submit(capturedCall("chat.completions", chat, null, { id: "first" }));
+  queue.submit(
+    capturedCall("chat.completions", chat, null, { id: "bad", path: "/crash/v1/chat/completions" }),
+  );
+  queue.submit(capturedCall("chat.completions", chat, null, { id: "last" }));
+  const { pool, results } = collect(queue, {
+    workerUrl: new URL("../tests/misbehaving_worker.ts", import.meta.url),
+  });
+  await pool.stop(10_000);
+  assertEquals(results.map((r) => r.record.id), ["first", "bad", "last"]);
+  assert(results[0].record.attribution !== null && results[2].record.attribution !== null);
+  assertStringIncludes(results[1].record.error ?? "", "the analysis worker crashed");
+  assertEquals(pool.stats(), { workers: 1, analysed: 2, failed: 1, busy: 0 });
+});

@@ -1,6 +1,6 @@
 /// <reference lib="deno.worker" />
-// An analysis worker: told the price overrides first, then receives captured calls and
-// answers with their analysis.
+// An analysis worker: told the price overrides first, then receives batches of captured
+// calls and answers with their analyses, in order.
 import type { CapturedCall } from "../proxy/mod.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
@@ -18,12 +18,14 @@ const counters = newCounters();
 let overrides: Overrides = {};
 let initialised = false;
 
-self.onmessage = (event: MessageEvent<CapturedCall | WorkerInit>) => {
+self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
   if (!initialised) {
     overrides = (event.data as WorkerInit).overrides;
     initialised = true;
     self.postMessage("ready");
     return;
   }
-  self.postMessage(analyzeCall(event.data as CapturedCall, { counters, overrides }));
+  // Calls come in batches when they queue up: one message each way for many calls.
+  const calls = event.data as CapturedCall[];
+  self.postMessage(calls.map((call) => analyzeCall(call, { counters, overrides })));
 };

@@ -63,18 +63,38 @@ export class CaptureQueue implements CaptureSink {
 
   /** The next call, waiting for one if none is queued; null once closed and empty. */
   take(): Promise<CapturedCall | null> {
-    if (this.pending > 0) {
-      const call = this.#items[this.#head];
-      this.#items[this.#head++] = undefined as unknown as CapturedCall;
-      this.#bytes -= sizeOf(call);
-      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve(call);
-    }
+    if (this.pending > 0) return Promise.resolve(this.#shift());
     if (this.#closed) return Promise.resolve(null);
     return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /**
+   * The next call, waiting for one, and after it as many already queued as fit in
+   * `maxCalls` and `maxBytes` of bodies (the first always comes); null once closed and empty.
+   */
+  async takeBatch(limits: { maxCalls: number; maxBytes: number }): Promise<CapturedCall[] | null> {
+    const first = await this.take();
+    if (first === null) return null;
+    const batch = [first];
+    let bytes = sizeOf(first);
+    while (this.pending > 0 && batch.length < limits.maxCalls) {
+      const next = this.#items[this.#head];
+      if (bytes + sizeOf(next) > limits.maxBytes) break;
+      bytes += sizeOf(next);
+      batch.push(this.#shift());
+    }
+    return batch;
+  }
+
+  #shift(): CapturedCall {
+    const call = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as unknown as CapturedCall;
+    this.#bytes -= sizeOf(call);
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return call;
   }
 
   /** Stops accepting calls; consumers drain what is left, then get null. */

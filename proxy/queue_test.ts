@@ -46,3 +46,16 @@ Deno.test("CaptureQueue drains after close, then yields null", async () => {
   assertEquals((await queue.take())?.id, "a");
   assertEquals(await queue.take(), null);
 });
+
+Deno.test("a batch takes what is queued, within its call and byte limits, the first call always", async () => {
+  const queue = new CaptureQueue();
+  for (const [id, bytes] of [["a", 10], ["b", 10], ["c", 5_000], ["d", 10]] as const) {
+    queue.submit(call(id, bytes));
+  }
+  const ids = (batch: CapturedCall[] | null) => batch?.map((c) => c.id);
+  assertEquals(ids(await queue.takeBatch({ maxCalls: 2, maxBytes: 1_000 })), ["a", "b"]);
+  assertEquals(ids(await queue.takeBatch({ maxCalls: 8, maxBytes: 1_000 })), ["c"]);
+  assertEquals(ids(await queue.takeBatch({ maxCalls: 8, maxBytes: 1_000 })), ["d"]);
+  queue.close();
+  assertEquals(await queue.takeBatch({ maxCalls: 8, maxBytes: 1_000 }), null);
+});

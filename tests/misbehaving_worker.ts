@@ -6,14 +6,14 @@ import { analyzeCall } from "../analysis/mod.ts";
 
 let initialised = false;
 
-self.onmessage = (event: MessageEvent<CapturedCall>) => {
+self.onmessage = (event: MessageEvent<CapturedCall[]>) => {
   if (!initialised) {
     initialised = true;
     self.postMessage("ready");
     return;
   }
-  const call = event.data;
-  if (call.path.includes("crash")) throw new Error("boom in the worker");
-  if (call.path.includes("hang")) { for (;;) { /* never answers */ } }
-  self.postMessage(analyzeCall(call));
+  const calls = event.data;
+  if (calls.some((call) => call.path.includes("crash"))) throw new Error("boom in the worker");
+  if (calls.some((call) => call.path.includes("hang"))) { for (;;) { /* never answers */ } }
+  self.postMessage(calls.map((call) => analyzeCall(call)));
 };
