@@ -183,7 +183,12 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     chain: keys.prefixes,
     looseChain: keys.loose,
     sessionHeader: call.requestHeaders["x-llmprof-session"] ?? null,
-    facts: { outline, stablePrefix: stablePrefix(outline), rates },
+    facts: {
+      outline,
+      stablePrefix: stablePrefix(outline),
+      rates,
+      stateful: parsed.previousResponseId !== null,
+    },
   };
 }
 

@@ -13,6 +13,8 @@ export interface TurnFacts {
   outline: readonly OutlineBlock[];
   /** The call's applied rates; null when its model has no price. */
   rates: AppliedRates | null;
+  /** It continues a stored response (previous_response_id), so its request lacks the earlier prompt. */
+  stateful?: boolean;
 }
 
 /** Characters of context shown either side of a change. */
@@ -126,6 +128,8 @@ function where(change: PromptChange): string {
 export function diagnoseCacheBreak(previous: TurnFacts, turn: TurnFacts): Finding | null {
   const { usage, rates } = turn;
   if (rates === null || rates.cacheRead >= rates.input) return null;
+  // A request that continues a stored response sends only what is new: no prefix to compare.
+  if (turn.stateful || previous.stateful) return null;
   const expected = Math.min(cachedAfter(previous), usage.input_tokens);
   const shortfall = expected - usage.cache_read_tokens;
   if (shortfall < Math.max(MIN_SHORTFALL, expected * 0.05)) return null;

@@ -130,3 +130,9 @@ Deno.test("OpenAI caches automatically, so a changed prefix after a long prompt 
   assertEquals(finding?.tokens, 4992);
   assertAlmostEquals(finding!.usd!, 4992 * 1.25 / 1e6, 1e-12);
 });
+
+Deno.test("a turn that continues a stored response is not compared with the one before", () => {
+  const previous = turn([...tools, system("a"), user], usage(0, 5000, 5010));
+  const next = { ...turn([user], usage(0, 0, 5020)), stateful: true };
+  assertEquals(diagnoseCacheBreak(previous, next), null);
+});

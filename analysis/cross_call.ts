@@ -12,6 +12,8 @@ export interface CallFacts {
   stablePrefix: StablePrefix | null;
   /** The rates the call was priced at; null when its model has no price. */
   rates: AppliedRates | null;
+  /** The call continues a stored response (previous_response_id): its prompt is not all in the request. */
+  stateful: boolean;
 }
 
 /** Options for {@linkcode CrossCallFindings}. */
@@ -52,6 +54,7 @@ export class CrossCallFindings {
       usage: record.usage,
       outline: facts.outline,
       rates: facts.rates,
+      stateful: facts.stateful,
     };
     const found = [];
     const session = record.session;

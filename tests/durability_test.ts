@@ -106,7 +106,7 @@ Deno.test({
       );
       for (
         let i = 0;
-        i < 100 && (llmprof.writer.stats().backlog > 0 || !llmprof.writer.stats().ok);
+        i < 600 && (llmprof.writer.stats().backlog > 0 || !llmprof.writer.stats().ok);
         i++
       ) await sleep(100);
       assertEquals(llmprof.writer.stats().backlog, 0);
