@@ -133,19 +133,10 @@ export abstract class SqlStore implements BaseStore {
     await this.transaction(async (q) => {
       const inserted = await q.insertCalls(unique.map(callRow));
       const fresh = unique.map((c) => c.record).filter((r) => inserted.has(r.id));
-      for (const call of unique) {
-        const { record } = call;
-        if (!inserted.has(record.id) || record.session === null) continue;
-        for (const hash of [call.endHash, call.looseHash]) {
-          if (!hash) continue;
-          await q.all(HEAD_UPSERT, [
-            hash,
-            record.id,
-            record.session.id,
-            record.session.turn,
-            Date.parse(record.created_at),
-          ]);
-        }
+      const heads = chainHeads(unique.filter((c) => inserted.has(c.record.id)));
+      for (let i = 0; i < heads.length; i += HEADS_PER_UPSERT) {
+        const chunk = heads.slice(i, i + HEADS_PER_UPSERT);
+        await q.all(headsUpsertSql(chunk.length), chunk.flat());
       }
       for (const s of sessionDeltas(fresh)) {
         await q.all(SESSION_UPSERT, [
@@ -373,12 +364,32 @@ export abstract class SqlStore implements BaseStore {
   }
 }
 
-/** Keeps the latest call per conversation hash. */
-const HEAD_UPSERT = `INSERT INTO chain_heads (hash, call_id, session_id, turn, created_ms)
-  VALUES (?, ?, ?, ?, ?)
+const HEADS_PER_UPSERT = 500;
+
+/** The chain-head rows a batch of calls gives: one per hash, the latest call's. */
+function chainHeads(calls: readonly StoredCall[]): SqlValue[][] {
+  const latest = new Map<string, SqlValue[]>();
+  for (const { record, endHash, looseHash } of calls) {
+    if (record.session === null) continue;
+    const at = Date.parse(record.created_at);
+    for (const hash of [endHash, looseHash]) {
+      if (!hash) continue;
+      const seen = latest.get(hash);
+      if (seen && (seen[4] as number) > at) continue;
+      latest.set(hash, [hash, record.id, record.session.id, record.session.turn, at]);
+    }
+  }
+  return [...latest.values()];
+}
+
+/** Upserts `count` chain heads, each kept only if it is newer than the stored one. */
+function headsUpsertSql(count: number): string {
+  return `INSERT INTO chain_heads (hash, call_id, session_id, turn, created_ms)
+  VALUES ${Array.from({ length: count }, () => "(?, ?, ?, ?, ?)").join(", ")}
   ON CONFLICT (hash) DO UPDATE SET call_id = excluded.call_id, session_id = excluded.session_id,
     turn = excluded.turn, created_ms = excluded.created_ms
   WHERE excluded.created_ms >= chain_heads.created_ms`;
+}
 
 function chainRow(r: Row): ChainRow {
   return {
