@@ -7,7 +7,7 @@ import { SessionChainer } from "./analysis/sessions.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./cli/config.ts";
 import { loadOverrides, type Overrides } from "./pricing/overrides.ts";
-import { type CapturedCall, CaptureQueue, type CaptureSink } from "./proxy/mod.ts";
+import { type CapturedCall, CaptureQueue, type CaptureSink, pointsAtSelf } from "./proxy/mod.ts";
 import { type BaseStore, openStore, StoreWriter } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -45,6 +45,11 @@ export interface StartOptions {
 /** The listening port is taken by someone else. */
 export class PortInUseError extends Error {
   override name = "PortInUseError";
+}
+
+/** An upstream points back at llmprof itself, which would loop every request. */
+export class UpstreamLoopError extends Error {
+  override name = "UpstreamLoopError";
 }
 
 /** Opens the store, then starts the proxy, pages and API on the configured address. */
@@ -120,8 +125,22 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     }
     throw error;
   }
-  if (options.analyse !== false) pool.start();
   const { port } = server.addr;
+  for (
+    const [flag, upstream] of [["--upstream", config.upstream], [
+      "--anthropic-upstream",
+      config.anthropicUpstream,
+    ]] as const
+  ) {
+    if (pointsAtSelf(upstream, { host: config.host, port })) {
+      await server.shutdown();
+      await store.close();
+      throw new UpstreamLoopError(
+        `The upstream ${upstream.href} is llmprof itself (${config.host}:${port}): point ${flag} at the provider.`,
+      );
+    }
+  }
+  if (options.analyse !== false) pool.start();
   const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const drainMs = options.drainMs ?? 5_000;
   return {

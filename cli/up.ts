@@ -1,5 +1,5 @@
 import { type Config, redactDbUrl } from "./config.ts";
-import { PortInUseError, startLlmprof } from "../server.ts";
+import { PortInUseError, startLlmprof, UpstreamLoopError } from "../server.ts";
 import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/overrides.ts";
 import { VERSION } from "../version.ts";
@@ -25,8 +25,8 @@ export async function up(config: Config): Promise<number> {
     llmprof = await startLlmprof(config);
   } catch (error) {
     if (
-      error instanceof PortInUseError || error instanceof StoreError ||
-      error instanceof PricingError
+      error instanceof PortInUseError || error instanceof UpstreamLoopError ||
+      error instanceof StoreError || error instanceof PricingError
     ) {
       console.error(error.message);
       return 2;

@@ -51,3 +51,18 @@ export function upstreamUrl(base: URL, pathname: string, search: string): URL {
   target.search = search;
   return target;
 }
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+/**
+ * Whether an upstream URL points back at llmprof's own listening address: requests sent
+ * there would come straight back and multiply until the process runs out of sockets.
+ */
+export function pointsAtSelf(upstream: URL, listen: { host: string; port: number }): boolean {
+  const port = Number(upstream.port || (upstream.protocol === "https:" ? 443 : 80));
+  if (port !== listen.port) return false;
+  const host = upstream.hostname.replace(/^\[|\]$/g, "");
+  const bound = listen.host.replace(/^\[|\]$/g, "");
+  const anyAddress = bound === "0.0.0.0" || bound === "::";
+  return host === bound || ((anyAddress || LOOPBACK.test(bound)) && LOOPBACK.test(host));
+}

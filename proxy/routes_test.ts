@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { matchRoute, upstreamUrl } from "./routes.ts";
+import { matchRoute, pointsAtSelf, upstreamUrl } from "./routes.ts";
 
 const none = new Headers();
 
@@ -47,4 +47,16 @@ Deno.test("upstreamUrl keeps the upstream's base path and the request's query", 
     upstreamUrl(new URL("http://localhost:11434/"), "/v1/models", "").href,
     "http://localhost:11434/v1/models",
   );
+});
+
+Deno.test("an upstream on llmprof's own address and port is recognised as a loop", () => {
+  const listen = { host: "127.0.0.1", port: 4000 };
+  for (const url of ["http://127.0.0.1:4000", "http://localhost:4000/v1", "http://[::1]:4000"]) {
+    assertEquals(pointsAtSelf(new URL(url), listen), true, url);
+  }
+  for (const url of ["http://127.0.0.1:4001", "https://api.openai.com", "http://10.0.0.2:4000"]) {
+    assertEquals(pointsAtSelf(new URL(url), listen), false, url);
+  }
+  assertEquals(pointsAtSelf(new URL("http://127.0.0.1:80"), { host: "0.0.0.0", port: 80 }), true);
+  assertEquals(pointsAtSelf(new URL("http://10.0.0.2:80"), { host: "10.0.0.2", port: 80 }), true);
 });

@@ -86,6 +86,19 @@ Deno.test("llmprof stops with status 2 and one sentence when the port is in use"
   }
 });
 
+Deno.test("llmprof stops with status 2 when an upstream is llmprof itself", async () => {
+  const port = freePort();
+  const own = `http://localhost:${port}`;
+  const { code, err } = await finish(
+    llmprof(["--port", String(port), "--anthropic-upstream", own]),
+  );
+  assertEquals(code, 2);
+  assertEquals(
+    err.trim(),
+    `The upstream ${own}/ is llmprof itself (127.0.0.1:${port}): point --anthropic-upstream at the provider.`,
+  );
+});
+
 Deno.test("llmprof stops with status 2 on a bad flag value or unknown flag", async () => {
   for (
     const [args, message] of [

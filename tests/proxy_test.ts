@@ -204,8 +204,9 @@ Deno.test("proxy passes upstream 4xx and 5xx responses through unchanged", () =>
   }));
 
 Deno.test("proxy answers 502 in OpenAI's error shape when the upstream is unreachable", async () => {
-  const closed = startFakeUpstream();
-  await closed.close();
+  // Port 9 (discard) is closed here and never handed out for port 0: a just-closed ephemeral
+  // port could be given to llmprof itself, which would then proxy to itself.
+  const closed = { url: "http://127.0.0.1:9" };
   const logs: string[] = [];
   const llmprof = await startLlmprof(testConfig(closed.url), {
     log: (l) => logs.push(l),
