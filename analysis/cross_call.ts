@@ -3,7 +3,7 @@ import { diagnoseCacheBreak, type TurnFacts } from "./cache_break.ts";
 import { capClaims } from "./findings.ts";
 import { Lru } from "./lru.ts";
 import type { OutlineBlock, StablePrefix } from "./outline.ts";
-import type { CallRecord } from "./record.ts";
+import type { CallRecord, Finding } from "./record.ts";
 import { RouteLedger, type RouteRules, routeTools } from "./route_findings.ts";
 
 /** What analysis hands on for findings across calls; not stored. */
@@ -56,7 +56,7 @@ export class CrossCallFindings {
       rates: facts.rates,
       stateful: facts.stateful,
     };
-    const found = [];
+    const found: Finding[] = [];
     const session = record.session;
     const previousId = session?.source === "header"
       ? this.#latest.get(session.id)
