@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { Finding } from "../analysis/record.ts";
+import type { CallRecord, Finding } from "../analysis/record.ts";
 import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
 import { withRig } from "./_harness.ts";
 
@@ -225,3 +225,62 @@ Deno.test("tools never called across a route's calls are claimed after twenty ca
       assertAlmostEquals(found.usd!, (tokens * rate.cost_usd!) / rate.tokens, 1e-12);
     }
   }, withAnalysis));
+
+/** Three chat turns whose system message carries each of `times`; their records, in order. */
+async function openaiRun(
+  base: string,
+  times: string[],
+  nextRecord: () => Promise<{ record: CallRecord }>,
+): Promise<CallRecord[]> {
+  const client = new OpenAI({ apiKey: "sk-test", baseURL: `${base}/v1`, maxRetries: 0 });
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{
+    role: "user",
+    content: "Summarise the build log.",
+  }];
+  for (const time of times) {
+    const completion = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "system", content: `Time: ${time}.\n${INSTRUCTIONS}` }, ...messages],
+    });
+    messages.push(completion.choices[0].message, { role: "user", content: "And then?" });
+  }
+  const records = [];
+  for (const _ of times) records.push((await nextRecord()).record);
+  return records;
+}
+
+Deno.test("OpenAI's automatic cache: a timestamp in the system message is a cache break too", () =>
+  withRig(
+    async ({ llmprof, nextRecord }) => {
+      const records = await openaiRun(
+        llmprof.url,
+        ["10:00:01", "10:01:07", "10:02:13"],
+        nextRecord,
+      );
+      assertEquals(new Set(records.map((r) => r.session?.id)).size, 1, "one run");
+      for (const record of records.slice(1)) {
+        const [found] = record.findings.filter((f) => f.kind === "cache_break");
+        assert(found, JSON.stringify(record.findings));
+        assertEquals([found.change?.component, found.change?.message, found.change?.offset], [
+          "system prompt",
+          0,
+          "Time: 10:0".length,
+        ]);
+        // Cached tokens would have cost $1.25 instead of $2.50 per million.
+        assertAlmostEquals(found.usd!, (found.tokens * 1.25) / 1e6, 1e-9);
+      }
+    },
+    withAnalysis,
+    withCache,
+  ));
+
+Deno.test("OpenAI's automatic cache: a steady system message reads the cache and breaks nothing", () =>
+  withRig(
+    async ({ llmprof, nextRecord }) => {
+      const records = await openaiRun(llmprof.url, ["10:00", "10:00", "10:00"], nextRecord);
+      assert(records.slice(1).every((r) => r.usage!.cache_read_tokens >= 1_024), "the cache works");
+      for (const record of records) assertEquals(dollars(record.findings), []);
+    },
+    withAnalysis,
+    withCache,
+  ));
