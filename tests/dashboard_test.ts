@@ -5,8 +5,8 @@ import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { eventually, testConfig } from "./_harness.ts";
-import { startFakeUpstream } from "./fake_upstream.ts";
-import { startLlmprof } from "../server.ts";
+import { type FakeOptions, startFakeUpstream } from "./fake_upstream.ts";
+import { type Llmprof, startLlmprof } from "../server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
@@ -41,6 +41,26 @@ async function launch(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** A browser, a fake upstream and an llmprof on a SQLite file, torn down after `fn`. */
+async function withDashboard(
+  fakeOptions: FakeOptions,
+  fn: (rig: { browser: Browser; llmprof: Llmprof }) => Promise<void>,
+): Promise<void> {
+  const fake = startFakeUpstream({ record: false, ...fakeOptions });
+  const llmprof = await startLlmprof(
+    testConfig(fake.url, { db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
+    { log: () => {}, workers: 1, flushMs: 20 },
+  );
+  const browser = await launch();
+  try {
+    await fn({ browser, llmprof });
+  } finally {
+    await browser.close();
+    await llmprof.shutdown();
+    await fake.close();
+  }
 }
 
 /** Opens a page, failing the test on any console error or page error. */
@@ -78,13 +98,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const fake = startFakeUpstream({ record: false, promptCache: true });
-    const llmprof = await startLlmprof(
-      testConfig(fake.url, { db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
-      { log: () => {}, workers: 1, flushMs: 20 },
-    );
-    const browser = await launch();
-    try {
+    await withDashboard({ promptCache: true }, async ({ browser, llmprof }) => {
       const anthropic = new Anthropic({
         apiKey: "sk-ant-test",
         baseURL: llmprof.url,
@@ -131,11 +145,7 @@ Deno.test({
       const banner = await trends.page.innerText("[data-reclaimable]");
       assert(!banner.startsWith("$0.00"), banner);
       assertEquals(trends.errors, []);
-    } finally {
-      await browser.close();
-      await llmprof.shutdown();
-      await fake.close();
-    }
+    });
   },
 });
 
@@ -146,17 +156,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const fake = startFakeUpstream({ record: false });
-    const llmprof = await startLlmprof(
-      testConfig(fake.url, { db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
-      {
-        log: () => {},
-        workers: 1,
-        flushMs: 20,
-      },
-    );
-    const browser = await launch();
-    try {
+    await withDashboard({}, async ({ browser, llmprof }) => {
       // An agent's tool loop: one run of several turns, three tools.
       const openai = new OpenAI({ apiKey: "sk-test", baseURL: `${llmprof.url}/v1`, maxRetries: 0 });
       const tools = TOOLS.map((name) => ({
@@ -272,11 +272,7 @@ Deno.test({
       );
       await noInjection(trends.page);
       assertEquals(trends.errors, []);
-    } finally {
-      await browser.close();
-      await llmprof.shutdown();
-      await fake.close();
-    }
+    });
   },
 });
 
