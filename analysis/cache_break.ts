@@ -1,7 +1,8 @@
 import type { Provider } from "../proxy/mod.ts";
-import { rangeCost } from "../pricing/cost.ts";
+import { cacheSaving } from "../pricing/cost.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import type { OutlineBlock } from "./outline.ts";
+import { PROMPT_CACHE } from "./prompt_cache.ts";
 import type { Finding, PromptChange, Usage } from "./record.ts";
 
 /** What cache diagnosis knows of one turn. */
@@ -19,11 +20,6 @@ export interface TurnFacts {
 
 /** Characters of context shown either side of a change. */
 const EXCERPT = 32;
-/** OpenAI caches prompts of at least this many tokens, in steps of 128. */
-const AUTO_CACHE_MIN = 1_024;
-const AUTO_CACHE_STEP = 128;
-/** How long providers keep a prefix cached by default. */
-const CACHE_TTL_MS = 5 * 60_000;
 /** A shortfall smaller than this is rounding, not a break. */
 const MIN_SHORTFALL = 128;
 
@@ -109,8 +105,8 @@ export function firstChange(
 function cachedAfter(turn: TurnFacts): number {
   const { usage } = turn;
   if (usage.cache_write_tokens > 0) return usage.cache_read_tokens + usage.cache_write_tokens;
-  if (turn.provider === "openai" && usage.input_tokens >= AUTO_CACHE_MIN) {
-    return Math.floor(usage.input_tokens / AUTO_CACHE_STEP) * AUTO_CACHE_STEP;
+  if (turn.provider === "openai" && usage.input_tokens >= PROMPT_CACHE.minTokens) {
+    return Math.floor(usage.input_tokens / PROMPT_CACHE.stepTokens) * PROMPT_CACHE.stepTokens;
   }
   return usage.cache_read_tokens;
 }
@@ -137,7 +133,7 @@ export function diagnoseCacheBreak(previous: TurnFacts, turn: TurnFacts): Findin
   const change = firstChange(previous.outline, turn.outline);
   if (change === null || change.tokens >= expected - MIN_SHORTFALL) {
     const seconds = Math.round((turn.at - previous.at) / 1000);
-    const why = turn.at - previous.at > CACHE_TTL_MS
+    const why = turn.at - previous.at > PROMPT_CACHE.ttlMs
       ? `the cache had likely expired (${
         seconds.toLocaleString("en")
       } s between the turns; caches live about 5 minutes)`
@@ -157,8 +153,7 @@ export function diagnoseCacheBreak(previous: TurnFacts, turn: TurnFacts): Findin
       } the previous turn left in cache, though that prefix did not change: ${why}`,
     };
   }
-  const lost = rangeCost({ from: usage.cache_read_tokens, to: expected }, usage, rates) -
-    (shortfall * rates.cacheRead) / 1e6;
+  const lost = cacheSaving({ from: usage.cache_read_tokens, to: expected }, usage, rates);
   const cause = change.reordered
     ? "the tool list was reordered"
     : change.after === "(removed)"
@@ -168,7 +163,7 @@ export function diagnoseCacheBreak(previous: TurnFacts, turn: TurnFacts): Findin
   return {
     kind: "cache_break",
     tokens: shortfall,
-    usd: Math.max(0, lost),
+    usd: lost,
     detail:
       `cache break at ${where(change)}, character ${
         change.offset.toLocaleString("en")

@@ -1,8 +1,9 @@
 import type { Provider } from "../proxy/mod.ts";
-import { rangeCost } from "../pricing/cost.ts";
+import { cacheSaving } from "../pricing/cost.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import { Lru } from "./lru.ts";
 import type { StablePrefix } from "./outline.ts";
+import { PROMPT_CACHE } from "./prompt_cache.ts";
 import type { CallRecord, Finding, Usage } from "./record.ts";
 
 /** What route findings need of one call. */
@@ -35,9 +36,7 @@ export interface RouteRules {
   cacheTtlMs: number;
 }
 
-const DEFAULT_RULES: RouteRules = { minCalls: 20, cacheTtlMs: 5 * 60_000 };
-/** The smallest prefix providers cache (OpenAI and most Anthropic models). */
-const MIN_CACHEABLE = 1_024;
+const DEFAULT_RULES: RouteRules = { minCalls: 20, cacheTtlMs: PROMPT_CACHE.ttlMs };
 /** Stable prefixes remembered per route. */
 const PREFIXES_PER_ROUTE = 16;
 
@@ -98,10 +97,10 @@ export function uncachedPrefix(
   const { stablePrefix, usage, rates } = call;
   if (!stablePrefix || !rates || rates.cacheRead >= rates.input) return null;
   if (lastSentAt === undefined || call.at - lastSentAt > options.cacheTtlMs) return null;
-  if (stablePrefix.tokens < MIN_CACHEABLE || usage.cache_read_tokens > 0) return null;
+  if (stablePrefix.tokens < PROMPT_CACHE.minTokens || usage.cache_read_tokens > 0) return null;
   const tokens = Math.max(0, stablePrefix.tokens - (options.claimed ?? 0));
   if (tokens === 0) return null;
-  const usd = rangeCost({ from: 0, to: tokens }, usage, rates) - (tokens * rates.cacheRead) / 1e6;
+  const usd = cacheSaving({ from: 0, to: tokens }, usage, rates);
   const how = call.provider === "anthropic"
     ? "put a cache_control breakpoint after the system prompt"
     : "keep it byte-identical at the start of the prompt (OpenAI caches 1,024+ token prefixes automatically; prompt_cache_key helps)";
@@ -109,7 +108,7 @@ export function uncachedPrefix(
   return {
     kind: "uncached_prefix",
     tokens,
-    usd: Math.max(0, usd),
+    usd,
     detail: `the same ${
       stablePrefix.tokens.toLocaleString("en")
     }-token system prompt and tool schemas were sent ${

@@ -68,20 +68,23 @@ function zonedCost(zones: ReadonlyArray<[number, number]>, from: number, to: num
 }
 
 /**
- * What a call paid for the prompt's tokens from `from` to `to` (in layout order): the
- * cached prefix at the cache-read rate, then cache writes, then the input rate.
+ * What a call paid for the prompt's tokens from `from` to `to` (in layout order), above
+ * what they would have cost read from cache: the saving had they been cached. The prompt
+ * is priced as the call was (cached prefix, then cache writes, then the input rate).
  */
-export function rangeCost(
+export function cacheSaving(
   range: { from: number; to: number },
   usage: Usage,
   rates: AppliedRates,
 ): number {
-  return zonedCost(rateZones(usage, rates), range.from, range.to);
+  const paid = zonedCost(rateZones(usage, rates), range.from, range.to);
+  return Math.max(0, paid - ((range.to - range.from) * rates.cacheRead) / 1e6);
 }
 
 /**
- * Each component's share of the input cost, walking the prompt in layout order (see
- * {@linkcode rangeCost}). The shares add up to the call's input cost.
+ * Each component's share of the input cost, walking the prompt in layout order: the cached
+ * prefix at the cache-read rate, then 1-hour and 5-minute cache writes, then the rest at the
+ * input rate. The shares add up to the call's input cost.
  */
 export function componentCosts(
   layout: readonly LayoutPart[],

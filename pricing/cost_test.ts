@@ -1,7 +1,7 @@
 // Expected costs are computed by hand from the providers' published prices per million tokens.
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import type { Usage } from "../analysis/record.ts";
-import { callCost, componentCosts } from "./cost.ts";
+import { cacheSaving, callCost, componentCosts } from "./cost.ts";
 import { parseOverrides, PricingError } from "./overrides.ts";
 import { rateAt } from "./price_table.ts";
 import { modelCandidates, resolvePrice } from "./resolve.ts";
@@ -169,4 +169,13 @@ Deno.test("component costs follow the layout: the cached prefix at the read rate
     callCost(u, { input_mtok: 3, output_mtok: 15, cache_read_mtok: 0.3, cache_write_mtok: 3.75 })
       .input_usd,
   );
+});
+
+Deno.test("cacheSaving is what a stretch of the prompt was paid above the cache-read rate", () => {
+  const rates = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, cacheWrite1h: 6 };
+  // 1,000 read, 4,000 written (5 minutes), 1,000 uncached.
+  const u = usage({ input_tokens: 6_000, cache_read_tokens: 1_000, cache_write_tokens: 4_000 });
+  assertEquals(cacheSaving({ from: 0, to: 1_000 }, u, rates), 0, "already read from cache");
+  const saving = cacheSaving({ from: 1_000, to: 6_000 }, u, rates);
+  assert(Math.abs(saving - (4_000 * (3.75 - 0.3) + 1_000 * (3 - 0.3)) / 1e6) < 1e-12);
 });
