@@ -29,8 +29,11 @@ export interface PoolStats {
 
 /** Handovers in flight per worker before it waits for one to settle. */
 const MAX_HANDOVERS = 64;
-/** Most calls, and captured bytes, sent to a worker in one message. */
-const BATCH = { maxCalls: 32, maxBytes: 1024 * 1024 };
+/**
+ * Most calls, and captured bytes, sent to a worker in one message; a batch waits up to
+ * 25 ms to fill, so calls that trickle in cost a message each way per batch, not per call.
+ */
+const BATCH = { maxCalls: 32, maxBytes: 1024 * 1024, gatherMs: 25 };
 
 interface Slot {
   worker: Worker;

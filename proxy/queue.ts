@@ -11,6 +11,16 @@ export interface QueueOptions {
   maxBytes?: number;
 }
 
+/** How much {@linkcode CaptureQueue.takeBatch} takes at once. */
+export interface BatchLimits {
+  /** Most calls in one batch. */
+  maxCalls: number;
+  /** Most captured body bytes in one batch (the first call always comes). */
+  maxBytes: number;
+  /** Milliseconds to wait for a batch to fill once its first call is there. Default 0. */
+  gatherMs?: number;
+}
+
 /** Counters a queue reports in health. */
 export interface QueueStats {
   pending: number;
@@ -36,6 +46,8 @@ export class CaptureQueue implements CaptureSink {
   #accepted = 0;
   #closed = false;
   #waiters: Array<(call: CapturedCall | null) => void> = [];
+  /** A batch being gathered: woken when this many calls wait, or on close. */
+  #gathering: { count: number; wake: () => void } | null = null;
 
   constructor(options: QueueOptions = {}) {
     this.#maxCalls = options.maxCalls ?? 20_000;
@@ -58,6 +70,7 @@ export class CaptureQueue implements CaptureSink {
     this.#items.push(call);
     this.#bytes += size;
     this.#accepted++;
+    if (this.#gathering && this.pending >= this.#gathering.count) this.#gathering.wake();
     return true;
   }
 
@@ -69,12 +82,15 @@ export class CaptureQueue implements CaptureSink {
   }
 
   /**
-   * The next call, waiting for one, and after it as many already queued as fit in
-   * `maxCalls` and `maxBytes` of bodies (the first always comes); null once closed and empty.
+   * The next call, waiting for one, and after it as many queued as fit in `maxCalls` and
+   * `maxBytes` of bodies (the first always comes); null once closed and empty. With
+   * `gatherMs`, a batch that is not yet full waits up to that long for more calls, so a
+   * trickle of calls travels in a few messages instead of one each.
    */
-  async takeBatch(limits: { maxCalls: number; maxBytes: number }): Promise<CapturedCall[] | null> {
+  async takeBatch(limits: BatchLimits): Promise<CapturedCall[] | null> {
     const first = await this.take();
     if (first === null) return null;
+    if (limits.gatherMs) await this.#gather(limits.maxCalls - 1, limits.gatherMs);
     const batch = [first];
     let bytes = sizeOf(first);
     while (this.pending > 0 && batch.length < limits.maxCalls) {
@@ -84,6 +100,20 @@ export class CaptureQueue implements CaptureSink {
       batch.push(this.#shift());
     }
     return batch;
+  }
+
+  /** Waits until `count` calls are queued, the queue closes, or `ms` pass. */
+  #gather(count: number, ms: number): Promise<void> {
+    if (this.#closed || this.pending >= count || this.#gathering) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#gathering = null;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#gathering = { count, wake };
+    });
   }
 
   #shift(): CapturedCall {
@@ -100,6 +130,7 @@ export class CaptureQueue implements CaptureSink {
   /** Stops accepting calls; consumers drain what is left, then get null. */
   close(): void {
     this.#closed = true;
+    this.#gathering?.wake();
     for (const waiter of this.#waiters.splice(0)) waiter(null);
   }
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../tests/assert.ts";
 import type { CapturedCall } from "./call.ts";
 import { CaptureQueue } from "./queue.ts";
 import { capturedCall } from "../tests/captured.ts";
@@ -58,4 +58,37 @@ Deno.test("a batch takes what is queued, within its call and byte limits, the fi
   assertEquals(ids(await queue.takeBatch({ maxCalls: 8, maxBytes: 1_000 })), ["d"]);
   queue.close();
   assertEquals(await queue.takeBatch({ maxCalls: 8, maxBytes: 1_000 }), null);
+});
+
+Deno.test("a gathering batch waits for calls that trickle in and leaves once it is full", async () => {
+  const queue = new CaptureQueue();
+  queue.submit(call("a"));
+  const started = Date.now();
+  const batch = queue.takeBatch({ maxCalls: 3, maxBytes: 1_000, gatherMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 10));
+  queue.submit(call("b"));
+  await new Promise((r) => setTimeout(r, 10));
+  queue.submit(call("c"));
+  queue.submit(call("d"));
+  assertEquals((await batch)?.map((c) => c.id), ["a", "b", "c"]);
+  // Woken by the third call, not by the minute-long gather timer (which the sanitizer would flag).
+  assert(Date.now() - started < 30_000);
+  assertEquals((await queue.takeBatch({ maxCalls: 3, maxBytes: 1_000 }))?.map((c) => c.id), ["d"]);
+});
+
+Deno.test("a gathering batch that does not fill leaves with what came", async () => {
+  const queue = new CaptureQueue();
+  queue.submit(call("a"));
+  const batch = queue.takeBatch({ maxCalls: 32, maxBytes: 1_000, gatherMs: 20 });
+  queue.submit(call("b"));
+  assertEquals((await batch)?.map((c) => c.id), ["a", "b"]);
+});
+
+Deno.test("closing the queue wakes a gathering batch at once", async () => {
+  const queue = new CaptureQueue();
+  queue.submit(call("a"));
+  const batch = queue.takeBatch({ maxCalls: 32, maxBytes: 1_000, gatherMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 10));
+  queue.close();
+  assertEquals((await batch)?.map((c) => c.id), ["a"]);
 });
