@@ -61,6 +61,23 @@ Deno.test("redactHeaders hides every key-bearing header", () => {
   }
 });
 
+Deno.test("forwarded headers keep every Set-Cookie and all other repeated values", () => {
+  const upstream = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"], ["vary", "x"]]);
+  upstream.append("vary", "y");
+  assertEquals(responseHeadersForClient(upstream), [
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
+    ["vary", "x, y"],
+  ]);
+});
+
+Deno.test("redactHeaders takes header pairs as well as Headers", () => {
+  assertEquals(redactHeaders([["x-api-key", "sk-1"], ["accept", "*/*"]]), {
+    "x-api-key": "[redacted]",
+    accept: "*/*",
+  });
+});
+
 Deno.test("redactQuery and redactUrl hide key parameters and credentials", () => {
   assertEquals(redactQuery(""), "");
   assertEquals(redactQuery("?key=abc&alt=sse"), "?key=%5Bredacted%5D&alt=sse");

@@ -2,6 +2,7 @@ import type { CapturedCall, CaptureSink } from "./call.ts";
 import { tapStream } from "./capture.ts";
 import { newCallId } from "./call_id.ts";
 import {
+  type HeaderPairs,
   redactHeaders,
   redactQuery,
   redactUrl,
@@ -38,6 +39,11 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
   const cap = options.captureCap ?? DEFAULT_CAP;
   const timeoutMs = options.timeoutMs ?? 600_000;
   const log = options.log ?? ((line: string) => console.error(line));
+  // Upstreams as records show them, worked out once.
+  const shownUpstream = {
+    openai: redactUrl(options.upstream),
+    anthropic: redactUrl(options.anthropicUpstream),
+  };
 
   return async function proxy(request: Request): Promise<Response> {
     const startedAt = Date.now();
@@ -61,7 +67,7 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
         query: redactQuery(url.search),
         api: route.api,
         provider: route.provider,
-        upstream: redactUrl(base),
+        upstream: shownUpstream[route.upstream],
         requestHeaders: redactHeaders(request.headers),
         requestBody: null,
         requestBytes: 0,
@@ -118,7 +124,7 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     clearTimeout(timer);
 
     const headers = responseHeadersForClient(upstream.headers);
-    if (route.recognised) headers.set(CALL_ID_HEADER, id);
+    if (route.recognised) headers.push([CALL_ID_HEADER, id]);
     const finish = async (
       body: { bytes: Uint8Array | null; total: number },
       firstChunkAt: number | null,
@@ -162,8 +168,8 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
       );
       return new Response(upstream.body, init);
     }
-    const length = Number(headers.get("content-length") ?? NaN);
-    if (Number.isFinite(length) && length <= cap && !isEventStream(headers)) {
+    const length = Number(valueOf(headers, "content-length") ?? NaN);
+    if (Number.isFinite(length) && length <= cap && !isEventStream(upstream.headers)) {
       // A JSON body of known size: read it whole and send the same bytes. The client cannot use
       // half a JSON document, and a byte body keeps Deno's fast path (a JS stream halves req/s).
       let bytes: Uint8Array<ArrayBuffer>;
@@ -192,6 +198,10 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     });
     return new Response(body, init);
   };
+}
+
+function valueOf(headers: HeaderPairs, name: string): string | undefined {
+  return headers.find(([key]) => key === name)?.[1];
 }
 
 function isEventStream(headers: Headers): boolean {
