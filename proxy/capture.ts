@@ -6,9 +6,13 @@ export interface CapturedBody {
   total: number;
 }
 
-/** Collects chunks up to a cap without copying until the end. */
+/**
+ * Collects the bytes that pass, up to a cap, into one compact buffer. Chunks are copied as
+ * they pass: a chunk from fetch is a view on a 64 KiB buffer, and keeping the view would
+ * keep the whole buffer (and clone it whole when the call is handed to analysis).
+ */
 export class BodyRecorder {
-  #chunks: Uint8Array[] = [];
+  #buffer = new Uint8Array(0);
   #total = 0;
   #over = false;
   readonly #cap: number;
@@ -19,32 +23,29 @@ export class BodyRecorder {
 
   /** Notes a chunk that passed. */
   add(chunk: Uint8Array): void {
+    const start = this.#total;
     this.#total += chunk.byteLength;
     if (this.#over) return;
     if (this.#total > this.#cap) {
       this.#over = true;
-      this.#chunks = [];
+      this.#buffer = new Uint8Array(0);
       return;
     }
-    this.#chunks.push(chunk);
+    if (this.#total > this.#buffer.byteLength) {
+      const grown = new Uint8Array(
+        Math.min(this.#cap, Math.max(this.#total, 2 * this.#buffer.byteLength, 4096)),
+      );
+      grown.set(this.#buffer.subarray(0, start));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, start);
   }
 
-  /** The body as recorded so far. */
+  /** The body as recorded so far, in a buffer of its own exact size. */
   result(): CapturedBody {
     if (this.#over) return { bytes: null, total: this.#total };
-    return { bytes: concat(this.#chunks, this.#total), total: this.#total };
+    return { bytes: this.#buffer.slice(0, this.#total), total: this.#total };
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /** How a tapped stream ended. */

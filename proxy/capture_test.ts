@@ -14,6 +14,22 @@ Deno.test("BodyRecorder keeps bytes up to its cap, then only counts", () => {
   assertEquals(over.result(), { bytes: null, total: 3 });
 });
 
+Deno.test("BodyRecorder keeps a compact copy, not the 64 KiB buffers fetch reads into", () => {
+  const recorder = new BodyRecorder(1 << 20);
+  const expected: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    // Like a chunk from fetch: a few bytes at the start of a 64 KiB buffer.
+    const chunk = new Uint8Array(new ArrayBuffer(65_536), 0, 13).fill(i % 251);
+    recorder.add(chunk);
+    expected.push(...chunk);
+    chunk.fill(0); // the chunk's buffer is not kept: changing it changes nothing recorded
+  }
+  const { bytes: kept, total } = recorder.result();
+  assertEquals(total, 6_500);
+  assertEquals(kept?.buffer.byteLength, 6_500);
+  assertEquals(kept, new Uint8Array(expected));
+});
+
 Deno.test("tapStream passes chunks through unchanged and reports the end once", async () => {
   const ends: TapEnd[] = [];
   const source = ReadableStream.from([bytes(1), bytes(2, 3)]);
