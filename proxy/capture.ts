@@ -75,7 +75,7 @@ export function tapStream(
   source: ReadableStream<Uint8Array>,
   options: TapOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+  const read = chunkReader(source);
   const recorder = new BodyRecorder(options.cap);
   let firstChunkAt: number | null = null;
   let ended = false;
@@ -88,7 +88,7 @@ export function tapStream(
     async pull(controller) {
       let next: ReadableStreamReadResult<Uint8Array>;
       try {
-        next = await reader.read();
+        next = await read.next();
       } catch (error) {
         end(false, error);
         controller.error(error);
@@ -105,7 +105,41 @@ export function tapStream(
     },
     async cancel(reason) {
       end(true, null);
-      await reader.cancel(reason).catch(() => {});
+      await read.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+}
+
+/** Reads a stream chunk by chunk; see {@linkcode chunkReader}. */
+interface ChunkReader {
+  next(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason: unknown): Promise<void>;
+}
+
+/** Bytes read at most at once from a byte stream, as fetch's own reads. */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Reads chunks of a stream. A byte stream (a fetch body) is read into one reused buffer and
+ * each chunk handed on as an exact-size copy: fetch's own reads allocate and zero 64 KiB
+ * per chunk, which for a stream of small SSE events is most of the proxy's work.
+ */
+function chunkReader(source: ReadableStream<Uint8Array>): ChunkReader {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = source.getReader({ mode: "byob" });
+  } catch {
+    const reader = source.getReader();
+    return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
+  }
+  let scratch = new Uint8Array(READ_SIZE);
+  return {
+    async next() {
+      const { done, value } = await byob.read(scratch);
+      if (value) scratch = new Uint8Array(value.buffer);
+      if (done) return { done: true, value: undefined };
+      return { done: false, value: value.slice() };
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
 }

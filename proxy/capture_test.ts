@@ -42,6 +42,24 @@ Deno.test("tapStream passes chunks through unchanged and reports the end once", 
   assert(ends[0].firstChunkAt !== null);
 });
 
+Deno.test("tapStream reads a byte stream into one buffer and hands on exact-size chunks", async () => {
+  const sent = [bytes(1, 2, 3), bytes(4), bytes(5, 6)];
+  let i = 0;
+  const source = new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      if (i < sent.length) return controller.enqueue(sent[i++].slice());
+      controller.close();
+      controller.byobRequest?.respond(0); // a byte source settles the pending read itself
+    },
+  });
+  let end: TapEnd | undefined;
+  const seen = await Array.fromAsync(tapStream(source, { cap: 100, onEnd: (e) => end = e }));
+  assertEquals(seen, sent);
+  for (const chunk of seen) assertEquals(chunk.buffer.byteLength, chunk.byteLength);
+  assertEquals(end?.body, { bytes: bytes(1, 2, 3, 4, 5, 6), total: 6 });
+});
+
 Deno.test("tapStream reports a cancelled reader and cancels its source", async () => {
   let sourceCancelled = false;
   const source = new ReadableStream<Uint8Array>({
