@@ -138,6 +138,9 @@ export class PostgresStore extends SqlStore {
   ): Promise<T> {
     return this.#guard(async (sql) =>
       await sql.begin(async (tx) => {
+        // Transactions write batches: a 500-row insert has 14,000 parameters, and planning it
+        // afresh for every batch took as long as running it. A generic plan is made once.
+        await tx`SET LOCAL plan_cache_mode = force_generic_plan`;
         if (options.lock) await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
         return await fn(querier(tx));
       }) as T
