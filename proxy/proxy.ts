@@ -123,8 +123,12 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     }
     clearTimeout(timer);
 
-    const headers = responseHeadersForClient(upstream.headers);
-    if (route.recognised) headers.push([CALL_ID_HEADER, id]);
+    let headers = responseHeadersForClient(upstream.headers);
+    if (route.recognised) {
+      // Ours replaces any the upstream sent (another llmprof in front of the provider).
+      headers = headers.filter(([name]) => name !== CALL_ID_HEADER);
+      headers.push([CALL_ID_HEADER, id]);
+    }
     const finish = async (
       body: { bytes: Uint8Array | null; total: number },
       firstChunkAt: number | null,

@@ -400,3 +400,22 @@ Deno.test("GET / redirects to the dashboard", () =>
     assertEquals(response.status, 302);
     assertEquals(new URL(response.headers.get("location")!).pathname, "/_llmprof/");
   }));
+
+Deno.test("llmprof in front of another llmprof answers with its own call id only", () =>
+  withRig(async ({ llmprof: inner, nextCall }) => {
+    const outer = await startLlmprof(testConfig(inner.url), { log: () => {}, analyse: false });
+    try {
+      const response = await fetch(`${outer.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: json,
+        body: chatBody(),
+      });
+      await response.body?.cancel();
+      const innerId = (await nextCall()).id;
+      const outerId = response.headers.get("x-llmprof-call-id");
+      assertMatch(outerId ?? "", /^[0-9A-Z]{26}$/);
+      assert(outerId !== innerId, "the outer llmprof's id replaces the inner one's");
+    } finally {
+      await outer.shutdown();
+    }
+  }));
