@@ -86,7 +86,7 @@ export async function runOverhead(
   let llmprofCalls = 0;
   const catchUp = { ms: 0, calls: 0 };
   /** Each cell's samples per target, per round, for paired comparisons. */
-  const rounds_ = new Map<string, Samples[][]>();
+  const perRound = new Map<string, Samples[][]>();
   try {
     for (const [kind, body] of [["JSON", BODY], ["SSE", STREAM_BODY]] as const) {
       for (const concurrency of [1, 16]) {
@@ -115,7 +115,7 @@ export async function runOverhead(
             }
           }
         }
-        rounds_.set(`${kind} ${concurrency}`, samples);
+        perRound.set(`${kind} ${concurrency}`, samples);
         for (const [i, [name]] of targets.entries()) {
           const result = summarise(samples[i]);
           results.set(`${name} ${kind} ${concurrency}`, result);
@@ -144,7 +144,7 @@ export async function runOverhead(
       const direct = results.get(`direct ${kind} ${concurrency}`)!;
       const pathOnly = results.get(`llmprof request path only ${kind} ${concurrency}`)!;
       // The machine's speed drifts between rounds: compare each round with its own neighbours.
-      const samples = rounds_.get(`${kind} ${concurrency}`)!;
+      const samples = perRound.get(`${kind} ${concurrency}`)!;
       const ratio = (name: string, to: string) =>
         `${(100 * medianRatio(samples[index(name)], samples[index(to)])).toFixed(0)}%`;
       verdicts.push(

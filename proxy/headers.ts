@@ -32,17 +32,25 @@ export const REDACTED = "[redacted]";
 export type HeaderPairs = [name: string, value: string][];
 
 /**
- * The headers less hop-by-hop ones, those the Connection header names, and `also`.
- * Headers are read with forEach: iterating a Headers object with for…of costs about ten
- * times as much in Deno, and fetch and Response take pairs without iterating again.
+ * The headers less hop-by-hop ones, those the Connection header names, and `also`; then
+ * `set`, which replaces any header of its name. Headers are read with forEach: iterating
+ * a Headers object with for…of costs about ten times as much in Deno, and fetch and
+ * Response take pairs without iterating again.
  */
-function forwardable(source: Headers, also: ReadonlySet<string>): HeaderPairs {
+function forwardable(
+  source: Headers,
+  also: ReadonlySet<string>,
+  set?: [name: string, value: string],
+): HeaderPairs {
   const listed = source.get("connection");
   const named = listed ? new Set(listed.split(",").map((n) => n.trim().toLowerCase())) : null;
   const out: HeaderPairs = [];
   source.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && !also.has(name) && !named?.has(name)) out.push([name, value]);
+    if (!HOP_BY_HOP.has(name) && !also.has(name) && !named?.has(name) && name !== set?.[0]) {
+      out.push([name, value]);
+    }
   });
+  if (set) out.push(set);
   return out;
 }
 
@@ -57,11 +65,16 @@ export function requestHeadersForUpstream(incoming: Headers): HeaderPairs {
 
 /**
  * Headers to send the client: the upstream's, less hop-by-hop headers, and less the
- * encoding headers of a body that fetch has already decoded.
+ * encoding headers of a body that fetch has already decoded; `set` (a lower-case name and
+ * its value) is added, replacing any the upstream sent.
  */
-export function responseHeadersForClient(upstream: Headers): HeaderPairs {
+export function responseHeadersForClient(
+  upstream: Headers,
+  set?: [name: string, value: string],
+): HeaderPairs {
   const encoding = upstream.get("content-encoding")?.trim().toLowerCase();
-  return forwardable(upstream, encoding && DECODED_BY_FETCH.has(encoding) ? DECODED_BODY : NOTHING);
+  const decoded = encoding && DECODED_BY_FETCH.has(encoding);
+  return forwardable(upstream, decoded ? DECODED_BODY : NOTHING, set);
 }
 
 /** A plain-object copy of headers with every secret value replaced, safe to record or show. */

@@ -71,6 +71,14 @@ Deno.test("forwarded headers keep every Set-Cookie and all other repeated values
   ]);
 });
 
+Deno.test("responseHeadersForClient sets a header in place of the upstream's own", () => {
+  const upstream = new Headers({ "x-llmprof-call-id": "theirs", "x-request-id": "r" });
+  assertEquals(responseHeadersForClient(upstream, ["x-llmprof-call-id", "ours"]), [
+    ["x-request-id", "r"],
+    ["x-llmprof-call-id", "ours"],
+  ]);
+});
+
 Deno.test("redactHeaders takes header pairs as well as Headers", () => {
   assertEquals(redactHeaders([["x-api-key", "sk-1"], ["accept", "*/*"]]), {
     "x-api-key": "[redacted]",

@@ -123,12 +123,11 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     }
     clearTimeout(timer);
 
-    let headers = responseHeadersForClient(upstream.headers);
-    if (route.recognised) {
-      // Ours replaces any the upstream sent (another llmprof in front of the provider).
-      headers = headers.filter(([name]) => name !== CALL_ID_HEADER);
-      headers.push([CALL_ID_HEADER, id]);
-    }
+    // Ours replaces any call id the upstream sent (another llmprof in front of the provider).
+    const headers = responseHeadersForClient(
+      upstream.headers,
+      route.recognised ? [CALL_ID_HEADER, id] : undefined,
+    );
     const finish = async (
       body: { bytes: Uint8Array | null; total: number },
       firstChunkAt: number | null,
