@@ -17,6 +17,6 @@ export function createApp(options: AppOptions): (request: Request) => Promise<Re
     if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
       return Response.redirect(new URL(LOCAL_PREFIX + "/", url), 302);
     }
-    return proxy(request);
+    return proxy(request, url);
   };
 }

@@ -10,5 +10,8 @@ const proxy = createProxy({
   sink: { submit: () => true },
   log: () => {},
 });
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, proxy);
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
+  (request) => proxy(request),
+);
 console.log(`http://127.0.0.1:${server.addr.port}`);

@@ -1,6 +1,7 @@
 import type { CapturedCall, CaptureSink } from "./call.ts";
 import { tapStream } from "./capture.ts";
 import { newCallId } from "./call_id.ts";
+import { Deadlines } from "./deadlines.ts";
 import {
   type HeaderPairs,
   redactHeaders,
@@ -34,8 +35,11 @@ export const CALL_ID_HEADER = "x-llmprof-call-id";
 
 const DEFAULT_CAP = 32 * 1024 * 1024;
 
+/** Forwards a request upstream and captures the exchange; `url` is the request's, when already parsed. */
+export type ProxyHandler = (request: Request, url?: URL) => Promise<Response>;
+
 /** A fetch-style handler that forwards a request upstream and captures the exchange. */
-export function createProxy(options: ProxyOptions): (request: Request) => Promise<Response> {
+export function createProxy(options: ProxyOptions): ProxyHandler {
   const cap = options.captureCap ?? DEFAULT_CAP;
   const timeoutMs = options.timeoutMs ?? 600_000;
   const log = options.log ?? ((line: string) => console.error(line));
@@ -44,19 +48,23 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     openai: redactUrl(options.upstream),
     anthropic: redactUrl(options.anthropicUpstream),
   };
+  // One timer watches every call's wait for the upstream's headers; a timer per call costs more.
+  const deadlines = new Deadlines(timeoutMs);
 
-  return async function proxy(request: Request): Promise<Response> {
+  return async function proxy(request: Request, url = new URL(request.url)): Promise<Response> {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const url = new URL(request.url);
     const route = matchRoute(request.method, url.pathname, request.headers);
     const base = route.upstream === "anthropic" ? options.anthropicUpstream : options.upstream;
     const target = upstreamUrl(base, url.pathname, url.search);
     const id = newCallId(startedAt);
     // Only error paths need the redacted target; it is not worked out on the request path.
-    const where = () => redactUrl(target);
+    const where = () => redactUrl(new URL(target));
     // Runtime errors quote the URL they failed on, query and all: every message passes through here.
-    const scrub = (text: string) => text.replaceAll(target.href, where());
+    const scrub = (text: string) => {
+      const shown = where();
+      return text.replaceAll(new URL(target).href, shown).replaceAll(target, shown);
+    };
 
     const record = (fields: Partial<CapturedCall>): void => {
       options.sink.submit({
@@ -86,9 +94,8 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     const aborter = new AbortController();
     const onClientGone = () => aborter.abort(new DOMException("client disconnected", "AbortError"));
     request.signal.addEventListener("abort", onClientGone, { once: true });
-    const timer = setTimeout(
-      () => aborter.abort(new DOMException("upstream timed out", "TimeoutError")),
-      timeoutMs,
+    const deadline = deadlines.start(() =>
+      aborter.abort(new DOMException("upstream timed out", "TimeoutError"))
     );
 
     const forwarded = await readRequestBody(request, cap);
@@ -102,7 +109,7 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
         signal: aborter.signal,
       });
     } catch (error) {
-      clearTimeout(timer);
+      deadline.cancel();
       const sent = await forwarded.captured;
       const clientAborted = request.signal.aborted;
       const reason = clientAborted
@@ -121,7 +128,7 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
         `llmprof could not reach the upstream ${where()}: ${reason}. Check --upstream / --anthropic-upstream and your network.`,
       );
     }
-    clearTimeout(timer);
+    deadline.cancel();
 
     // Ours replaces any call id the upstream sent (another llmprof in front of the provider).
     const headers = responseHeadersForClient(

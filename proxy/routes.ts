@@ -43,13 +43,14 @@ export function matchRoute(method: string, pathname: string, headers: Headers): 
   };
 }
 
-/** The upstream URL for a request: the upstream base (with its own path) plus the request's path and query. */
-export function upstreamUrl(base: URL, pathname: string, search: string): URL {
+/**
+ * The upstream URL for a request: the upstream base (with its own path) plus the request's
+ * path and query, both already URL-encoded. Built as a string: each URL setter is a call
+ * into the runtime, and fetch parses its URL again anyway.
+ */
+export function upstreamUrl(base: URL, pathname: string, search: string): string {
   const basePath = base.pathname.endsWith("/") ? base.pathname.slice(0, -1) : base.pathname;
-  const target = new URL(base.origin);
-  target.pathname = basePath + pathname;
-  target.search = search;
-  return target;
+  return base.origin + basePath + pathname + search;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
