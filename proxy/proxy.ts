@@ -1,7 +1,7 @@
 import type { CapturedCall, CaptureSink } from "./call.ts";
 import { tapStream } from "./capture.ts";
 import { newCallId } from "./call_id.ts";
-import { Deadlines } from "./deadlines.ts";
+import { Waits } from "./waits.ts";
 import {
   type HeaderPairs,
   redactHeaders,
@@ -48,8 +48,8 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     openai: redactUrl(options.upstream),
     anthropic: redactUrl(options.anthropicUpstream),
   };
-  // One timer watches every call's wait for the upstream's headers; a timer per call costs more.
-  const deadlines = new Deadlines(timeoutMs);
+  // One periodic check watches every call's wait for the upstream's headers (timeout, client gone).
+  const waits = new Waits(timeoutMs);
 
   return async function proxy(request: Request, url = new URL(request.url)): Promise<Response> {
     const startedAt = Date.now();
@@ -92,11 +92,12 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     };
 
     const aborter = new AbortController();
-    const onClientGone = () => aborter.abort(new DOMException("client disconnected", "AbortError"));
-    request.signal.addEventListener("abort", onClientGone, { once: true });
-    const deadline = deadlines.start(() =>
-      aborter.abort(new DOMException("upstream timed out", "TimeoutError"))
-    );
+    const wait = waits.watch(request.signal, (why) =>
+      aborter.abort(
+        why === "timeout"
+          ? new DOMException("upstream timed out", "TimeoutError")
+          : new DOMException("client disconnected", "AbortError"),
+      ));
 
     const forwarded = await readRequestBody(request, cap);
     let upstream: Response;
@@ -109,7 +110,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         signal: aborter.signal,
       });
     } catch (error) {
-      deadline.cancel();
+      wait.done();
       const sent = await forwarded.captured;
       const clientAborted = request.signal.aborted;
       const reason = clientAborted
@@ -128,7 +129,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         `llmprof could not reach the upstream ${where()}: ${reason}. Check --upstream / --anthropic-upstream and your network.`,
       );
     }
-    deadline.cancel();
+    wait.done();
 
     // Ours replaces any call id the upstream sent (another llmprof in front of the provider).
     const headers = responseHeadersForClient(
@@ -163,13 +164,11 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
 
     if (upstream.body === null) {
       queueMicrotask(() => finish({ bytes: new Uint8Array(0), total: 0 }, null, false, null));
-      return new Response(null, {
-        status: upstream.status,
-        statusText: upstream.statusText,
-        headers,
-      });
+      return new Response(null, { status: upstream.status, headers });
     }
-    const init = { status: upstream.status, statusText: upstream.statusText, headers };
+    // No statusText: Deno.serve sends the standard reason phrase whatever it is given, and
+    // passing one costs a slower response path.
+    const init = { status: upstream.status, headers };
     if (!route.recognised) {
       // Not analysed: hand the upstream body straight to the client (Deno's native fast path).
       const length = Number(upstream.headers.get("content-length") ?? 0);
@@ -193,15 +192,14 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
           `llmprof lost the upstream response from ${where()}: ${scrub(errorMessage(error))}.`,
         );
       }
-      request.signal.removeEventListener("abort", onClientGone);
       const arrived = performance.now();
-      queueMicrotask(() => finish({ bytes, total: bytes.byteLength }, arrived, false, null));
+      const gone = request.signal.aborted;
+      queueMicrotask(() => finish({ bytes, total: bytes.byteLength }, arrived, gone, null));
       return new Response(bytes, init);
     }
     const body = tapStream(upstream.body, {
       cap,
       onEnd: (end) => {
-        request.signal.removeEventListener("abort", onClientGone);
         if (end.cancelled) aborter.abort();
         finish(end.body, end.firstChunkAt, end.cancelled, end.error);
       },

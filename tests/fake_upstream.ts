@@ -485,6 +485,7 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
       if (status) return providerError(url.pathname, Number(status[1]));
       if (behavior === "hang") {
         await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+        onCancel();
         return new Response(null, { status: 204 });
       }
       if (behavior === "slow" || behavior === "endless") {

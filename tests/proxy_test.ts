@@ -264,6 +264,33 @@ Deno.test("proxy answers 502 when the upstream does not answer in time", () =>
     assertEquals((await nextCall()).status, 502);
   }, () => ({ timeoutMs: 300 })));
 
+Deno.test("proxy aborts the upstream within a second when the client leaves before it answers", () =>
+  withRig(async ({ fake, llmprof, nextCall }) => {
+    const cancelled = fake.nextCancel();
+    const client = new AbortController();
+    const sent = fetch(`${llmprof.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...json, "x-fake-behavior": "hang" },
+      body: chatBody(),
+      signal: client.signal,
+    }).catch((error: Error) => error.name);
+    await new Promise((r) => setTimeout(r, 100));
+    client.abort();
+    assertEquals(await sent, "AbortError");
+    const leftAt = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      cancelled,
+      new Promise((_, reject) =>
+        timer = setTimeout(() => reject(new Error("upstream never saw the abort")), 1_000)
+      ),
+    ]).finally(() => clearTimeout(timer));
+    assert(performance.now() - leftAt < 1_000);
+    const call = await nextCall();
+    assertEquals([call.status, call.clientAborted], [499, true]);
+    assertStringIncludes(call.error ?? "", "client disconnected");
+  }));
+
 Deno.test("proxy aborts the upstream within a second when the client disconnects mid-stream", () =>
   withRig(async ({ fake, llmprof, nextCall }) => {
     const cancelled = fake.nextCancel();

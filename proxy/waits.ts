@@ -1,0 +1,94 @@
+/** Why a watched wait was ended. */
+export type WaitEnd = "timeout" | "client-gone";
+
+/** A wait being watched; call `done` once it is over. */
+export interface Wait {
+  done(): void;
+}
+
+interface Entry {
+  at: number;
+  client: AbortSignal | null;
+  /** Null once the wait is over, so a finished wait holds on to nothing of its call. */
+  onEnd: ((why: WaitEnd) => void) | null;
+}
+
+/** Options for {@linkcode Waits}. */
+export interface WaitsOptions {
+  /** Milliseconds between checks; a wait is ended at most this late. Default 100 (less for short timeouts). */
+  tickMs?: number;
+  /** The clock, in milliseconds. Default performance.now. */
+  now?: () => number;
+}
+
+/**
+ * Watches the calls waiting on the upstream's response headers, and ends a wait that runs
+ * past the timeout or whose client has gone. One periodic check serves every call: a timer
+ * and an abort listener per call cost about 0.05 ms each in Deno, a sixth of a proxied call,
+ * while reading a request's `signal.aborted` costs next to nothing.
+ */
+export class Waits {
+  readonly #timeoutMs: number;
+  readonly #tickMs: number;
+  readonly #now: () => number;
+  #entries: Entry[] = [];
+  #live = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(timeoutMs: number, options: WaitsOptions = {}) {
+    this.#timeoutMs = timeoutMs;
+    this.#tickMs = options.tickMs ?? Math.min(100, Math.max(5, Math.floor(timeoutMs / 10)));
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Calls `onEnd` once, if the wait lasts past the timeout or `client` aborts before `done`. */
+  watch(client: AbortSignal | null, onEnd: (why: WaitEnd) => void): Wait {
+    const entry: Entry = { at: this.#now() + this.#timeoutMs, client, onEnd };
+    this.#entries.push(entry);
+    this.#live++;
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.check(), this.#tickMs);
+      // Watching alone must not keep the process alive: the fetch being waited on does.
+      Deno.unrefTimer(this.#timer);
+    }
+    return {
+      done: () => {
+        if (entry.onEnd === null) return;
+        entry.onEnd = null;
+        this.#live--;
+      },
+    };
+  }
+
+  /** Waits being watched. */
+  get pending(): number {
+    return this.#live;
+  }
+
+  /** Ends every wait past its time or whose client has gone; the timer calls it. */
+  check(): void {
+    const now = this.#now();
+    const kept: Entry[] = [];
+    for (const entry of this.#entries) {
+      const onEnd = entry.onEnd;
+      if (onEnd === null) continue;
+      const why: WaitEnd | null = entry.client?.aborted
+        ? "client-gone"
+        : entry.at <= now
+        ? "timeout"
+        : null;
+      if (why === null) {
+        kept.push(entry);
+        continue;
+      }
+      entry.onEnd = null;
+      this.#live--;
+      onEnd(why);
+    }
+    this.#entries = kept;
+    if (kept.length === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}
