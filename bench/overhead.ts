@@ -3,7 +3,7 @@
  * minimal Deno pass-through proxy (the floor for this runtime) and through llmprof.
  */
 import { load, type LoadResult, type Samples, summarise } from "./_load.ts";
-import { spawnServer } from "./_process.ts";
+import { type ServerProcess, spawnServer } from "./_process.ts";
 
 const BODY = JSON.stringify({
   model: "gpt-4o",
@@ -48,41 +48,43 @@ function medianRatio(a: Samples[], b: Samples[]): number {
   return ratios[Math.floor(ratios.length / 2)];
 }
 
+/** The servers under test, besides the upstream itself (direct). */
+const TARGETS = [
+  "direct",
+  "pass-through",
+  "pass-through + JS tap",
+  "llmprof request path only",
+  "llmprof",
+] as const;
+
+/** Starts a fresh process for every target but the upstream; llmprof gets an empty home. */
+async function startTargets(fake: ServerProcess): Promise<ServerProcess[]> {
+  const home = await Deno.makeTempDir({ prefix: "llmprof-bench-" });
+  const started = await Promise.all([
+    spawnServer("./_serve_passthrough.ts", [fake.url]),
+    spawnServer("./_serve_passthrough.ts", [fake.url, "--tap"]),
+    spawnServer("./_serve_proxy_path.ts", [fake.url]),
+    spawnServer("../main.ts", ["up", "--port", "0", "--upstream", fake.url, "--home", home], {
+      ready: /profiling on (http:\/\/\S+)/,
+    }),
+  ]);
+  return [fake, ...started];
+}
+
 /** Runs the overhead benchmark and returns its RESULTS.md section. */
 export async function runOverhead(
-  options: { seconds?: number; rounds?: number } = {},
+  options: { seconds?: number; rounds?: number; epochs?: number } = {},
 ): Promise<string> {
   const seconds = options.seconds ?? 0.6;
-  const rounds = options.rounds ?? 9;
+  const epochs = options.epochs ?? 3;
+  const roundsPerEpoch = Math.ceil((options.rounds ?? 9) / epochs);
+  const rounds = roundsPerEpoch * epochs;
   const fake = await spawnServer("./_serve_fake.ts", []);
-  const floor = await spawnServer("./_serve_passthrough.ts", [fake.url]);
-  const tapFloor = await spawnServer("./_serve_passthrough.ts", [fake.url, "--tap"]);
-  const path = await spawnServer("./_serve_proxy_path.ts", [fake.url]);
-  const home = await Deno.makeTempDir({ prefix: "llmprof-bench-" });
-  const llmprof = await spawnServer("../main.ts", [
-    "up",
-    "--port",
-    "0",
-    "--upstream",
-    fake.url,
-    "--home",
-    home,
-  ], {
-    ready: /profiling on (http:\/\/\S+)/,
-  });
-  const targets = [
-    ["direct", fake.url],
-    ["pass-through", floor.url],
-    ["pass-through + JS tap", tapFloor.url],
-    ["llmprof request path only", path.url],
-    ["llmprof", llmprof.url],
-  ] as const;
+  const llmprofAt = TARGETS.indexOf("llmprof");
   const rows: string[] = [];
   const results = new Map<string, LoadResult>();
-  const servers = [fake, floor, tapFloor, path, llmprof];
-  const llmprofStart = llmprof.cpuMs();
-  let health: Health | null = null;
-  let llmprofCpu = NaN;
+  const totals = { analysed: 0, shed: 0, written: 0, storeShed: 0, healthRead: true };
+  let llmprofCpu = 0;
   let llmprofCalls = 0;
   const catchUp = { ms: 0, calls: 0 };
   /** Each cell's samples per target, per round, for paired comparisons. */
@@ -90,33 +92,54 @@ export async function runOverhead(
   try {
     for (const [kind, body] of [["JSON", BODY], ["SSE", STREAM_BODY]] as const) {
       for (const concurrency of [1, 16]) {
-        const makers = targets.map(([, url]) => () =>
-          new Request(`${url}/v1/chat/completions`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: "Bearer sk-bench" },
-            body,
-          })
-        );
-        for (const make of makers) await load(make, { concurrency, seconds: 0.5 }); // warm-up
-        await drained(llmprof.url);
-        const samples: Samples[][] = targets.map(() => []);
-        const cpu = targets.map(() => 0);
-        for (let round = 0; round < rounds; round++) {
-          for (const [i, make] of makers.entries()) {
-            const before = servers[i].cpuMs();
-            samples[i].push(await load(make, { concurrency, seconds }));
-            cpu[i] += servers[i].cpuMs() - before;
-            if (targets[i][0] === "llmprof") {
-              // llmprof catches up before the next target runs, so its analysis never slows another's round.
-              const started = performance.now();
-              await drained(llmprof.url);
-              catchUp.ms += performance.now() - started;
-              catchUp.calls += samples[i].at(-1)!.latencies.length;
+        const samples: Samples[][] = TARGETS.map(() => []);
+        const cpu = TARGETS.map(() => 0);
+        // Each epoch starts the servers afresh: a process keeps the place the scheduler gave it
+        // next to the load generator, which alone moves its req/s by up to 15%.
+        for (let epoch = 0; epoch < epochs; epoch++) {
+          const servers = await startTargets(fake);
+          try {
+            const llmprof = servers[llmprofAt];
+            const makers = servers.map(({ url }) => () =>
+              new Request(`${url}/v1/chat/completions`, {
+                method: "POST",
+                headers: { "content-type": "application/json", authorization: "Bearer sk-bench" },
+                body,
+              })
+            );
+            for (const make of makers) await load(make, { concurrency, seconds: 0.5 }); // warm-up
+            await drained(llmprof.url);
+            const llmprofBefore = llmprof.cpuMs();
+            for (let round = 0; round < roundsPerEpoch; round++) {
+              // Every other round runs the targets in reverse, so none always follows the same one.
+              const order = round % 2 === 0 ? [...makers.keys()] : [...makers.keys()].reverse();
+              for (const i of order) {
+                const before = servers[i].cpuMs();
+                samples[i].push(await load(makers[i], { concurrency, seconds }));
+                cpu[i] += servers[i].cpuMs() - before;
+                if (i === llmprofAt) {
+                  // llmprof catches up before the next target runs, so its analysis never slows another's round.
+                  const started = performance.now();
+                  await drained(llmprof.url);
+                  catchUp.ms += performance.now() - started;
+                  catchUp.calls += samples[i].at(-1)!.latencies.length;
+                }
+              }
             }
+            const health = await drained(llmprof.url);
+            llmprofCpu += llmprof.cpuMs() - llmprofBefore;
+            if (health) {
+              totals.analysed += health.analysis.analysed;
+              totals.shed += health.queue.dropped;
+              totals.written += health.store.written;
+              totals.storeShed += health.store.dropped;
+            } else totals.healthRead = false;
+          } finally {
+            await Promise.all(servers.slice(1).map((server) => server.stop()));
           }
         }
         perRound.set(`${kind} ${concurrency}`, samples);
-        for (const [i, [name]] of targets.entries()) {
+        for (const [i, name] of TARGETS.entries()) {
           const result = summarise(samples[i]);
           results.set(`${name} ${kind} ${concurrency}`, result);
           if (name === "llmprof") llmprofCalls += result.requests;
@@ -130,13 +153,11 @@ export async function runOverhead(
         }
       }
     }
-    health = await drained(llmprof.url);
-    llmprofCpu = llmprof.cpuMs() - llmprofStart;
   } finally {
-    await Promise.all([llmprof.stop(), path.stop(), floor.stop(), tapFloor.stop(), fake.stop()]);
+    await fake.stop();
   }
   const verdicts: string[] = [];
-  const index = (name: string) => targets.findIndex(([n]) => n === name);
+  const index = (name: (typeof TARGETS)[number]) => TARGETS.indexOf(name);
   for (const kind of ["JSON", "SSE"]) {
     for (const concurrency of [1, 16]) {
       const own = results.get(`llmprof ${kind} ${concurrency}`)!;
@@ -145,7 +166,7 @@ export async function runOverhead(
       const pathOnly = results.get(`llmprof request path only ${kind} ${concurrency}`)!;
       // The machine's speed drifts between rounds: compare each round with its own neighbours.
       const samples = perRound.get(`${kind} ${concurrency}`)!;
-      const ratio = (name: string, to: string) =>
+      const ratio = (name: (typeof TARGETS)[number], to: (typeof TARGETS)[number]) =>
         `${(100 * medianRatio(samples[index(name)], samples[index(to)])).toFixed(0)}%`;
       verdicts.push(
         `| ${kind} | ${concurrency} | ${ratio("llmprof", "pass-through")} | ${
@@ -161,7 +182,7 @@ export async function runOverhead(
   return [
     `## Proxy overhead (bench/overhead.ts)`,
     ``,
-    `Chat completions against the fake upstream. Each cell: a 0.5 s warm-up per target, then ${rounds} interleaved rounds of ${seconds} s per target (direct, pass-through, llmprof, direct, …), pooled. Each server runs in its own process, the load from a third. Latency is the whole response; TTFB is the first body byte.`,
+    `Chat completions against the fake upstream. Each cell: ${rounds} interleaved rounds of ${seconds} s per target (direct, pass-through, llmprof, direct, …, every other round in reverse), pooled. Each server runs in its own process, the load from another; every ${roundsPerEpoch} rounds the servers are started afresh and warmed up for 0.5 s each, so no target keeps a lucky or unlucky place on the cores. Latency is the whole response; TTFB is the first body byte.`,
     ``,
     `| body | concurrency | target | req/s | p50 ms | p99 ms | TTFB p50 ms | server CPU ms per request | errors |`,
     `|---|---|---|---|---|---|---|---|---|`,
@@ -182,12 +203,12 @@ export async function runOverhead(
     } ms per 1,000 calls of the round), so its catching up never slows another target. Over the whole benchmark llmprof used ${
       (llmprofCpu / llmprofCalls).toFixed(3)
     } ms of CPU per call, catching up included: ${
-      health
-        ? `${health.analysis.analysed.toLocaleString("en")} calls analysed, ${
-          health.queue.dropped.toLocaleString("en")
+      totals.healthRead
+        ? `${totals.analysed.toLocaleString("en")} calls analysed, ${
+          totals.shed.toLocaleString("en")
         } shed from the analysis queue (each still stored as the proxy saw it), ${
-          health.store.written.toLocaleString("en")
-        } records written, ${health.store.dropped.toLocaleString("en")} shed by the store`
+          totals.written.toLocaleString("en")
+        } records written, ${totals.storeShed.toLocaleString("en")} shed by the store`
         : "its health could not be read"
     }.`,
   ].join("\n");
