@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
-import { canonicalJson, chainKeys } from "./chain_keys.ts";
+import { canonicalJson, chainKeys, maskVolatile } from "./chain_keys.ts";
 
 const system = [{ type: "text", text: "You are an agent.", cache_control: { type: "ephemeral" } }];
 const turn1 = [{ role: "user", content: "Fix the bug." }];
@@ -119,4 +119,15 @@ Deno.test("chat's loose keys hold the system message in the context, not among t
   assertEquals(a.prefixes.length, 2);
   assertEquals(a.loose.length, 1);
   assertEquals(keys("Monday 2026-11-28").loose, a.loose);
+});
+
+Deno.test("maskVolatile masks each word that holds a digit and keeps everything else", () => {
+  assertEquals(
+    maskVolatile("Today is 2026-11-27,\tat 12:00 (v2)\nbe kind"),
+    "Today is #\tat # #\nbe kind",
+  );
+  assertEquals(maskVolatile("no digits here"), "no digits here");
+  assertEquals(maskVolatile("7"), "#");
+  assertEquals(maskVolatile(""), "");
+  assertEquals(maskVolatile("_".repeat(100_000) + " x1"), "_".repeat(100_000) + " #");
 });

@@ -43,6 +43,25 @@ Deno.test("200,000 repeated characters are counted in bounded time", async () =>
   }
 });
 
+Deno.test("a 200,000-character system prompt without a space is analysed in bounded time", async () => {
+  for (const word of ["_".repeat(200_000), "ab".repeat(100_000) + "1"]) {
+    const request = {
+      model: "gpt-4o",
+      messages: [{ role: "system", content: `Reference: ${word}` }, {
+        role: "user",
+        content: "hi",
+      }],
+    };
+    const { analysis, ms, failed } = await analyseInWorker(
+      capturedCall("chat.completions", request),
+    );
+    assertEquals(failed, 0);
+    assert(analysis.looseChain.length > 0, "the call is chained");
+    // Masking its digits was quadratic in a word's length: this took about 20 s.
+    assert(ms < 5_000, `took ${ms.toFixed(0)} ms`);
+  }
+});
+
 Deno.test("a 20 MB base64 image is sized from its header without crashing the worker", async () => {
   const url = "data:image/jpeg;base64," + "/9j/".padEnd(20_000_000, "A");
   const request = chatWith([{ type: "image_url", image_url: { url } }]);
