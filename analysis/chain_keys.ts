@@ -89,7 +89,7 @@ function canonicalItem(item: Json): string {
 }
 
 /** Canonical hashes of messages seen before, by their raw JSON: an agent resends every earlier message each turn. */
-const itemHashes = new Lru<string, string>(50_000);
+const itemHashes = new Lru<string, string>(32_000_000, { weigh: (_, raw) => raw.length + 64 });
 
 function itemHash(item: Json, canonical: (item: Json) => string): string {
   const raw = JSON.stringify(item);
@@ -107,6 +107,17 @@ function contextHash(api: string, raw: Json, shape: (raw: Json) => unknown): str
   let hash = itemHashes.get(key);
   if (hash === undefined) {
     hash = hash64(`${api}\u0000${canonicalJson(shape(raw))}`);
+    itemHashes.set(key, hash);
+  }
+  return hash;
+}
+
+/** The seed of a call's loose hashes, memoised by its system prompt and tool names like messages. */
+function looseHash(api: string, system: string, tools: string[]): string {
+  const key = `${api}\u0000loose\u0000${system}\u0000${tools.join("\u0000")}`;
+  let hash = itemHashes.get(key);
+  if (hash === undefined) {
+    hash = hash64(`${api}\u0000loose\u0000${maskVolatile(system)}\u0000${tools.join("\u0000")}`);
     itemHashes.set(key, hash);
   }
   return hash;
@@ -188,10 +199,6 @@ export function chainKeys(api: string, body: unknown): ChainKeys {
     skip = leadingSystem(messages);
     system = messages.slice(0, skip).map((m) => textOf(m.content)).join("\n");
   }
-  const loose = hash64(
-    `${api}\u0000loose\u0000${maskVolatile(system)}\u0000${
-      toolNames(body.tools ?? body.functions).join("\u0000")
-    }`,
-  );
+  const loose = looseHash(api, system, toolNames(body.tools ?? body.functions));
   return { prefixes: chained(context, items), loose: chained(loose, items.slice(skip)) };
 }

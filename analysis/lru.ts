@@ -8,13 +8,13 @@ export class Lru<K, V> {
   #old = new Map<K, V>();
   #youngWeight = 0;
   readonly #generation: number;
-  readonly #weigh: (value: V) => number;
+  readonly #weigh: (value: V, key: K) => number;
 
   /**
    * Keeps at least `max / 2` and at most `max` entries, or, with `weigh`, entries of that
-   * total weight (e.g. bytes).
+   * total weight (e.g. the characters of their keys and values).
    */
-  constructor(max: number, options: { weigh?: (value: V) => number } = {}) {
+  constructor(max: number, options: { weigh?: (value: V, key: K) => number } = {}) {
     this.#generation = Math.max(1, Math.floor(max / 2));
     this.#weigh = options.weigh ?? (() => 1);
   }
@@ -30,9 +30,9 @@ export class Lru<K, V> {
 
   /** Stores a value, retiring the oldest generation when the young one is full. */
   set(key: K, value: V): void {
-    const weight = this.#weigh(value);
+    const weight = this.#weigh(value, key);
     const replaced = this.#young.get(key);
-    if (replaced !== undefined) this.#youngWeight -= this.#weigh(replaced);
+    if (replaced !== undefined) this.#youngWeight -= this.#weigh(replaced, key);
     if (this.#young.size > 0 && this.#youngWeight + weight > this.#generation) {
       this.#old = this.#young;
       this.#young = new Map();

@@ -22,3 +22,12 @@ Deno.test("Lru with a weight keeps entries up to that total weight", () => {
   assertEquals(lru.get("d")?.length, 40);
   assertEquals(lru.size <= 3, true);
 });
+
+Deno.test("Lru can weigh entries by their keys", () => {
+  const lru = new Lru<string, number>(100, { weigh: (_, key) => key.length });
+  for (const key of ["a".repeat(40), "b".repeat(40), "c".repeat(40), "d".repeat(40)]) {
+    lru.set(key, 1);
+  }
+  assertEquals(lru.get("a".repeat(40)), undefined, "retired once 160 characters of keys were held");
+  assertEquals(lru.get("d".repeat(40)), 1);
+});

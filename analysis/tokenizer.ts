@@ -62,10 +62,12 @@ export class TokenCounter {
   /** Characters actually tokenized (not served from the memo). */
   tokenizedChars = 0;
 
-  constructor(encoding: EncodingName, options: { memoEntries?: number } = {}) {
+  /** `memoChars`: most characters of text the memo keeps (default 32 million, 32 to 64 MB). */
+  constructor(encoding: EncodingName, options: { memoChars?: number } = {}) {
     this.encoding = encoding;
     this.#count = encoding === "cl100k_base" ? countCl100k : countO200k;
-    this.#memo = new Lru(options.memoEntries ?? 50_000);
+    // Weighed by text, not counted by entry: 50,000 tool results of 20 KB would be a gigabyte.
+    this.#memo = new Lru(options.memoChars ?? 32_000_000, { weigh: (_, text) => text.length + 64 });
   }
 
   /** Tokens in `text`. */

@@ -19,3 +19,15 @@ Deno.test("TokenCounter counts ordinary text exactly and memoises repeats", () =
   assertEquals(counter.count(text), first);
   assertEquals(counter.tokenizedChars, before, "the second count came from the memo");
 });
+
+Deno.test("TokenCounter's memo keeps at most its characters of text, not a count of texts", () => {
+  const counter = new TokenCounter("o200k_base", { memoChars: 100_000 });
+  const block = (i: number) => `result ${i} ` + "lorem ipsum dolor sit amet ".repeat(370);
+  for (let i = 0; i < 100; i++) counter.count(block(i)); // 1 MB of distinct 10 KB texts
+  let before = counter.tokenizedChars;
+  counter.count(block(99));
+  assertEquals(counter.tokenizedChars, before, "the latest text is still memoised");
+  before = counter.tokenizedChars;
+  counter.count(block(0));
+  assertEquals(counter.tokenizedChars > before, true, "the oldest was let go");
+});
