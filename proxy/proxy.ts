@@ -11,7 +11,7 @@ import {
   responseHeadersForClient,
 } from "./headers.ts";
 import { readRequestBody } from "./request_body.ts";
-import { matchRoute, upstreamUrl } from "./routes.ts";
+import { matchRoute, upstreamPrefix } from "./routes.ts";
 import { upstreamErrorResponse } from "./upstream_error.ts";
 
 /** Where and how the proxy forwards. */
@@ -43,7 +43,11 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const cap = options.captureCap ?? DEFAULT_CAP;
   const timeoutMs = options.timeoutMs ?? 600_000;
   const log = options.log ?? ((line: string) => console.error(line));
-  // Upstreams as records show them, worked out once.
+  // Upstreams as requests go to them and as records show them, worked out once.
+  const upstreamPrefixes = {
+    openai: upstreamPrefix(options.upstream),
+    anthropic: upstreamPrefix(options.anthropicUpstream),
+  };
   const shownUpstream = {
     openai: redactUrl(options.upstream),
     anthropic: redactUrl(options.anthropicUpstream),
@@ -55,16 +59,13 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     const startedAt = Date.now();
     const t0 = performance.now();
     const route = matchRoute(request.method, url.pathname, request.headers);
-    const base = route.upstream === "anthropic" ? options.anthropicUpstream : options.upstream;
-    const target = upstreamUrl(base, url.pathname, url.search);
+    const target = upstreamPrefixes[route.upstream] + url.pathname + url.search;
     const id = newCallId(startedAt);
     // Only error paths need the redacted target; it is not worked out on the request path.
     const where = () => redactUrl(new URL(target));
     // Runtime errors quote the URL they failed on, query and all: every message passes through here.
-    const scrub = (text: string) => {
-      const shown = where();
-      return text.replaceAll(new URL(target).href, shown).replaceAll(target, shown);
-    };
+    const scrub = (text: string) =>
+      text.replaceAll(new URL(target).href, target).replaceAll(target, where());
 
     const record = (fields: Partial<CapturedCall>): void => {
       options.sink.submit({

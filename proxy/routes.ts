@@ -44,13 +44,14 @@ export function matchRoute(method: string, pathname: string, headers: Headers): 
 }
 
 /**
- * The upstream URL for a request: the upstream base (with its own path) plus the request's
- * path and query, both already URL-encoded. Built as a string: each URL setter is a call
- * into the runtime, and fetch parses its URL again anyway.
+ * What every upstream URL of `base` starts with: its origin and path, without a trailing
+ * slash. A request's upstream URL is this plus its path and query, both already URL-encoded:
+ * built as a string, since each URL setter is a call into the runtime and fetch parses its
+ * URL again anyway.
  */
-export function upstreamUrl(base: URL, pathname: string, search: string): string {
+export function upstreamPrefix(base: URL): string {
   const basePath = base.pathname.endsWith("/") ? base.pathname.slice(0, -1) : base.pathname;
-  return base.origin + basePath + pathname + search;
+  return base.origin + basePath;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;

@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { matchRoute, pointsAtSelf, upstreamUrl } from "./routes.ts";
+import { matchRoute, pointsAtSelf, upstreamPrefix } from "./routes.ts";
 
 const none = new Headers();
 
@@ -38,13 +38,13 @@ Deno.test("matchRoute sends Anthropic-keyed passthrough to the Anthropic upstrea
   );
 });
 
-Deno.test("upstreamUrl keeps the upstream's base path and the request's query", () => {
+Deno.test("upstream URLs keep the upstream's base path and the request's query", () => {
   assertEquals(
-    upstreamUrl(new URL("https://api.groq.com/openai"), "/v1/chat/completions", "?a=1"),
+    upstreamPrefix(new URL("https://api.groq.com/openai")) + "/v1/chat/completions" + "?a=1",
     "https://api.groq.com/openai/v1/chat/completions?a=1",
   );
   assertEquals(
-    upstreamUrl(new URL("http://localhost:11434/"), "/v1/models", ""),
+    upstreamPrefix(new URL("http://localhost:11434/")) + "/v1/models",
     "http://localhost:11434/v1/models",
   );
 });

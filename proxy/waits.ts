@@ -32,7 +32,6 @@ export class Waits {
   readonly #tickMs: number;
   readonly #now: () => number;
   #entries: Entry[] = [];
-  #live = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(timeoutMs: number, options: WaitsOptions = {}) {
@@ -45,7 +44,6 @@ export class Waits {
   watch(client: AbortSignal | null, onEnd: (why: WaitEnd) => void): Wait {
     const entry: Entry = { at: this.#now() + this.#timeoutMs, client, onEnd };
     this.#entries.push(entry);
-    this.#live++;
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.check(), this.#tickMs);
       // Watching alone must not keep the process alive: the fetch being waited on does.
@@ -53,16 +51,14 @@ export class Waits {
     }
     return {
       done: () => {
-        if (entry.onEnd === null) return;
         entry.onEnd = null;
-        this.#live--;
       },
     };
   }
 
   /** Waits being watched. */
   get pending(): number {
-    return this.#live;
+    return this.#entries.filter((entry) => entry.onEnd !== null).length;
   }
 
   /** Ends every wait past its time or whose client has gone; the timer calls it. */
@@ -82,7 +78,6 @@ export class Waits {
         continue;
       }
       entry.onEnd = null;
-      this.#live--;
       onEnd(why);
     }
     this.#entries = kept;
