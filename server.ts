@@ -1,15 +1,29 @@
 // The main thread imports no tokenizer and no price catalogue: those load in the workers.
-import type { Analysis } from "./analysis/analyze.ts";
-import { baseRecord, joinErrors } from "./analysis/base_record.ts";
-import { CrossCallFindings } from "./analysis/cross_call.ts";
-import { AnalysisPool } from "./analysis/pool.ts";
-import { SessionChainer } from "./analysis/sessions.ts";
+import type { Analysis } from "./analysis/analysis.ts";
 import { createApp } from "./app.ts";
-import type { Config } from "./cli/config.ts";
+import { VERSION } from "./core/version.ts";
+import { Ingest } from "./pipeline/ingest.ts";
+import type { AnalysisPool } from "./pipeline/pool.ts";
+import type { CaptureQueue } from "./pipeline/queue.ts";
 import { loadOverrides, type Overrides } from "./pricing/overrides.ts";
-import { type CapturedCall, CaptureQueue, type CaptureSink, pointsAtSelf } from "./proxy/mod.ts";
-import { type BaseStore, openStore, StoreWriter } from "./store/mod.ts";
-import { VERSION } from "./version.ts";
+import { pointsAtSelf } from "./proxy/mod.ts";
+import { type BaseStore, openStore, type StoreWriter } from "./store/mod.ts";
+
+/** What a server is started with; the CLI's configuration is one. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** OpenAI-compatible upstream base URL. */
+  upstream: URL;
+  /** Anthropic upstream base URL. */
+  anthropicUpstream: URL;
+  /** Store URL: `sqlite:<file>` or `postgres://…`. */
+  db: string;
+  /** Path of a price-override JSON file, or null. */
+  pricing: string | null;
+  /** Milliseconds to wait for an upstream's response headers. */
+  timeoutMs: number;
+}
 
 /** A running llmprof: its address, its parts and how to stop it. */
 export interface Llmprof {
@@ -53,55 +67,22 @@ export class UpstreamLoopError extends Error {
 }
 
 /** Opens the store, then starts the proxy, pages and API on the configured address. */
-export async function startLlmprof(config: Config, options: StartOptions = {}): Promise<Llmprof> {
+export async function startLlmprof(config: ServerConfig, options: StartOptions = {}): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   const store = await openStore(config.db);
-  const writer = new StoreWriter(store, { flushMs: options.flushMs, log });
-  const queue = new CaptureQueue();
-  const chainer = new SessionChainer(store, { log });
-  const crossCall = new CrossCallFindings();
-  const pool = new AnalysisPool(queue, {
-    workers: options.workers,
+  const ingest = new Ingest(store, {
+    log,
     overrides,
-    onResult: async (analysis) => {
-      const { record } = analysis;
-      if (analysis.chain.length > 0 || analysis.sessionHeader || analysis.previousResponseId) {
-        record.session = await chainer.assign({
-          callId: record.id,
-          prefixes: analysis.chain,
-          loose: analysis.looseChain,
-          sessionHeader: analysis.sessionHeader,
-          previousResponseId: analysis.previousResponseId,
-          responseId: record.response?.id ?? null,
-        });
-      }
-      crossCall.add(record, analysis.facts);
-      writer.write({
-        record,
-        request: analysis.request,
-        endHash: analysis.chain.at(-1) ?? null,
-        looseHash: analysis.looseChain.at(-1) ?? null,
-      });
-      options.onRecord?.(analysis);
-    },
+    workers: options.workers,
+    flushMs: options.flushMs,
+    onRecord: options.onRecord,
   });
-  // Every call is written as the proxy saw it the moment it ends, so a crash or a full
-  // analysis queue loses no call; its analysed record replaces that row later.
-  const sink: CaptureSink = {
-    submit(call: CapturedCall): boolean {
-      const queued = queue.submit(call);
-      const error = queued
-        ? call.error
-        : joinErrors(call.error, "not analysed: the analysis queue was full");
-      writer.write({ record: baseRecord(call, error), request: null, analysed: false });
-      return queued;
-    },
-  };
+  const { queue, pool, writer } = ingest;
   const handler = createApp({
     upstream: config.upstream,
     anthropicUpstream: config.anthropicUpstream,
-    sink,
+    sink: ingest,
     timeoutMs: config.timeoutMs,
     log,
     captureCap: options.captureCap,
@@ -140,7 +121,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
       );
     }
   }
-  if (options.analyse !== false) pool.start();
+  if (options.analyse !== false) ingest.start();
   const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const drainMs = options.drainMs ?? 5_000;
   return {
@@ -152,11 +133,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     writer,
     async shutdown() {
       await server.shutdown();
-      if (options.analyse === false) queue.close();
-      else if (!await pool.stop(drainMs)) {
-        log(`llmprof: stopped with ${queue.pending} calls not analysed.`);
-      }
-      await writer.close(drainMs);
+      await ingest.stop(drainMs, { analysed: options.analyse !== false });
     },
   };
 }

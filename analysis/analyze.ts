@@ -1,22 +1,22 @@
-import type { CapturedCall } from "../proxy/mod.ts";
+import type { CapturedCall } from "../core/call.ts";
 import { callCost, componentCosts, type Overrides, resolvePrice } from "../pricing/mod.ts";
 import { attribute, promptLayout } from "./attribute.ts";
 import { routeOf } from "./route.ts";
 import { callFindings } from "./findings.ts";
-import type { CallFacts } from "./cross_call.ts";
 import { promptOutline, stablePrefix } from "./outline.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
+import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
-import { elideBase64 } from "./elide.ts";
-import { parseChatRequest, parseChatResponse } from "./parse_chat.ts";
-import { parseMessagesRequest, parseMessagesResponse } from "./parse_messages.ts";
-import { parseResponsesRequest, parseResponsesResponse } from "./parse_responses.ts";
-import type { CallRecord, Cost, Usage } from "./record.ts";
-import { bareAnalysis, baseRecord, joinErrors } from "./base_record.ts";
-import { hasMedia, type ParsedRequest } from "./segment.ts";
-import { looksLikeSse } from "./sse.ts";
+import { elideBase64 } from "../formats/elide.ts";
+import { parseChatRequest, parseChatResponse } from "../formats/chat.ts";
+import { parseMessagesRequest, parseMessagesResponse } from "../formats/messages.ts";
+import { parseResponsesRequest, parseResponsesResponse } from "../formats/responses.ts";
+import type { Cost, Usage } from "../core/record.ts";
+import { baseRecord, joinErrors } from "../core/base_record.ts";
+import { hasMedia, type ParsedRequest } from "../formats/segment.ts";
+import { looksLikeSse } from "../formats/sse.ts";
 import { encodingForModel, type EncodingName, TokenCounter } from "./tokenizer.ts";
-import type { ParsedResponse } from "./usage.ts";
+import type { ParsedResponse } from "../formats/usage.ts";
 
 /** Token counters by encoding, shared across calls so repeated content is counted once. */
 export type Counters = Map<EncodingName, TokenCounter>;
@@ -27,23 +27,6 @@ export function newCounters(): Counters {
     ["o200k_base", new TokenCounter("o200k_base")],
     ["cl100k_base", new TokenCounter("cl100k_base")],
   ]);
-}
-
-/** What analysis adds beyond the record: the content the dashboard shows. */
-export interface Analysis {
-  record: CallRecord;
-  /** The request's text for display, base64 payloads elided; null when not captured or too large. */
-  request: string | null;
-  /** Responses API: the response id this call continues, for chaining. */
-  previousResponseId: string | null;
-  /** Hash per conversation prefix, for chaining the call into its run; empty when not parsed. */
-  chain: string[];
-  /** The same with a loose context (see chainKeys). */
-  looseChain: string[];
-  /** The x-llmprof-session header, which groups calls explicitly. */
-  sessionHeader: string | null;
-  /** What findings across calls need (the prompt's outline, its stable prefix, the rates); null when not parsed. */
-  facts: CallFacts | null;
 }
 
 /** Requests longer than this (after eliding base64) are not stored as text. */

@@ -1,7 +1,7 @@
-import { assert, assertEquals, assertStringIncludes } from "../tests/assert.ts";
-import { capturedCall } from "../tests/captured.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
+import { capturedCall } from "../testing/captured.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
-import type { CallRecord } from "./record.ts";
+import type { CallRecord } from "../core/record.ts";
 
 function tokensOf(record: CallRecord, name: string): number {
   return record.attribution!.components.find((c) => c.name === name)!.tokens;

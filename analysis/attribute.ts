@@ -1,6 +1,6 @@
 import { apportion } from "./apportion.ts";
-import { type Attribution, type ComponentName, COMPONENTS, type TreeNode } from "./record.ts";
-import type { Segment } from "./segment.ts";
+import { type Attribution, type ComponentName, COMPONENTS, type TreeNode } from "../core/record.ts";
+import type { Segment } from "../formats/segment.ts";
 import type { TokenCounter } from "./tokenizer.ts";
 
 /** Components whose children are named after tools. */

@@ -1,7 +1,7 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { apportion } from "./apportion.ts";
 import { attribute, countSegments, reconcile } from "./attribute.ts";
-import type { Segment } from "./segment.ts";
+import type { Segment } from "../formats/segment.ts";
 import { TokenCounter } from "./tokenizer.ts";
 
 const counter = new TokenCounter("o200k_base");

@@ -1,6 +1,6 @@
-import { hash64 } from "./hash.ts";
-import { Lru } from "./lru.ts";
-import { isObject, str } from "./segment.ts";
+import { hash64 } from "../core/hash.ts";
+import { Lru } from "../core/lru.ts";
+import { isObject, str } from "../formats/segment.ts";
 
 /** What chaining needs from one request: its context and a hash per message prefix. */
 export interface ChainKeys {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { canonicalJson, chainKeys, maskVolatile } from "./chain_keys.ts";
 
 const system = [{ type: "text", text: "You are an agent.", cache_control: { type: "ephemeral" } }];

@@ -1,5 +1,5 @@
-import type { Attribution, Cost, Finding, Usage } from "./record.ts";
-import type { Segment } from "./segment.ts";
+import type { Attribution, Cost, Finding, Usage } from "../core/record.ts";
+import type { Segment } from "../formats/segment.ts";
 import type { TokenCounter } from "./tokenizer.ts";
 
 /** Blocks shorter than this are not worth calling duplicates. */

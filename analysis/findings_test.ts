@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertStringIncludes } from "../tests/assert.ts";
-import { capturedCall } from "../tests/captured.ts";
-import { agentRun, agentTools } from "../tests/agent_run.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
+import { capturedCall } from "../testing/captured.ts";
+import { agentRun, agentTools } from "../testing/agent_run.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
 import { capClaims } from "./findings.ts";
 

@@ -1,7 +1,7 @@
-import { assert, assertEquals } from "../tests/assert.ts";
-import { capturedCall } from "../tests/captured.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
+import { capturedCall } from "../testing/captured.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
-import { agentRun } from "../tests/agent_run.ts";
+import { agentRun } from "../testing/agent_run.ts";
 
 Deno.test("a 100-turn run tokenizes close to its new content, not every turn again", () => {
   const turns = agentRun(100);

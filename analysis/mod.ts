@@ -1,10 +1,8 @@
 /**
- * Analysis: parsing per API format, attribution, token counting, off the request path.
+ * Analysis: the per-call work that runs in the analysis workers (attribution, token
+ * counting, per-call findings, the prompt's outline and chain keys), off the request path.
  * @module
  */
-export { type Analysis, analyzeCall, type Counters, newCounters } from "./analyze.ts";
-export { baseRecord } from "./base_record.ts";
-export { AnalysisPool, type PoolOptions, type PoolStats } from "./pool.ts";
-export * from "./record.ts";
+export { type Analysis, bareAnalysis, type CallFacts } from "./analysis.ts";
+export { analyzeCall, type AnalyzeOptions, type Counters, newCounters } from "./analyze.ts";
 export { encodingForModel, TokenCounter } from "./tokenizer.ts";
-export { type ChainLookup, type ChainRequest, SessionChainer } from "./sessions.ts";

@@ -1,8 +1,8 @@
 // Pins the prompt token counts that OpenAI's "How to count tokens with tiktoken" guide
 // publishes for its worked examples, as the OpenAI API itself reported them.
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { countSegments } from "./attribute.ts";
-import { parseChatRequest } from "./parse_chat.ts";
+import { parseChatRequest } from "../formats/chat.ts";
 import { encodingForModel, TokenCounter } from "./tokenizer.ts";
 
 const JARGON_MESSAGES = [

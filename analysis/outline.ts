@@ -1,6 +1,6 @@
 import type { LayoutSegment } from "./attribute.ts";
-import { hash64 } from "./hash.ts";
-import type { ComponentName } from "./record.ts";
+import { hash64 } from "../core/hash.ts";
+import type { ComponentName } from "../core/record.ts";
 
 /** A stretch of the prompt in the provider's layout, as cache diagnosis compares turns. */
 export interface OutlineBlock {

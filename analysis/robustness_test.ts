@@ -1,10 +1,10 @@
 // Hostile inputs, analysed by the real worker: each must finish and leave the worker alive.
-import { assert, assertEquals, assertStringIncludes } from "../tests/assert.ts";
-import { capturedCall } from "../tests/captured.ts";
-import { CaptureQueue } from "../proxy/mod.ts";
-import type { CapturedCall } from "../proxy/mod.ts";
-import type { Analysis } from "./analyze.ts";
-import { AnalysisPool } from "./pool.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
+import { capturedCall } from "../testing/captured.ts";
+import { CaptureQueue } from "../pipeline/queue.ts";
+import type { CapturedCall } from "../core/call.ts";
+import type { Analysis } from "./analysis.ts";
+import { AnalysisPool } from "../pipeline/pool.ts";
 
 async function analyseInWorker(
   call: CapturedCall,

@@ -1,6 +1,6 @@
 import { maskVolatile } from "./chain_keys.ts";
-import { hash64 } from "./hash.ts";
-import type { Segment } from "./segment.ts";
+import { hash64 } from "../core/hash.ts";
+import type { Segment } from "../formats/segment.ts";
 
 /** Characters of the system prompt that identify a route. */
 const ROUTE_PREFIX = 200;

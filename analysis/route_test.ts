@@ -1,6 +1,6 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { routeOf } from "./route.ts";
-import type { Segment } from "./segment.ts";
+import type { Segment } from "../formats/segment.ts";
 
 const call = (system: string, tools: string[]): Segment[] => [
   { component: "system prompt", text: system },

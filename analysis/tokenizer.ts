@@ -1,6 +1,6 @@
 import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
-import { Lru } from "./lru.ts";
+import { Lru } from "../core/lru.ts";
 
 /** The tiktoken encodings llmprof counts with. */
 export type EncodingName = "o200k_base" | "cl100k_base";

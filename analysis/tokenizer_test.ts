@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { longRuns, TokenCounter } from "./tokenizer.ts";
 
 Deno.test("longRuns finds runs of 1,000+ space or non-space characters in one pass", () => {

@@ -4,12 +4,12 @@
  * a 100-turn run counted incrementally against from scratch; peak memory.
  */
 import { analyzeCall, newCounters, TokenCounter } from "../analysis/mod.ts";
-import { CrossCallFindings } from "../analysis/cross_call.ts";
+import { CrossCallFindings } from "../correlate/cross_call.ts";
 import { attribute } from "../analysis/attribute.ts";
-import { parseChatRequest } from "../analysis/parse_chat.ts";
-import type { CapturedCall } from "../proxy/mod.ts";
-import { capturedCall } from "../tests/captured.ts";
-import { agentRun } from "../tests/agent_run.ts";
+import { parseChatRequest } from "../formats/chat.ts";
+import type { CapturedCall } from "../core/call.ts";
+import { capturedCall } from "../testing/captured.ts";
+import { agentRun } from "../testing/agent_run.ts";
 
 let peakRss = 0;
 function sampleRss(): void {

@@ -6,7 +6,7 @@ import { handlePage } from "../routes/pages.tsx";
 import type { AppContext } from "../routes/context.ts";
 import { openStore, StoreWriter } from "../store/mod.ts";
 import { syntheticCalls } from "./store.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../core/version.ts";
 
 /** Runs the page benchmark and returns its RESULTS.md section. */
 export async function runPages(options: { calls?: number } = {}): Promise<string> {

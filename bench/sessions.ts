@@ -4,7 +4,7 @@
  * the number of calls before it.
  */
 import { openStore } from "../store/mod.ts";
-import { chainRun } from "../tests/chain_run.ts";
+import { chainRun } from "../testing/chain_run.ts";
 
 /** Runs the chaining benchmark and returns its RESULTS.md section. */
 export async function runSessions(): Promise<string> {

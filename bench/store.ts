@@ -3,8 +3,8 @@
  * queries over 100,000 stored calls, for SQLite and a throwaway PostgreSQL side by side.
  */
 import { type BaseStore, openStore, type StoredCall } from "../store/mod.ts";
-import { sampleCall } from "../tests/records.ts";
-import { pgBinDir, startPostgres } from "../tests/postgres.ts";
+import { sampleCall } from "../testing/records.ts";
+import { pgBinDir, startPostgres } from "../testing/postgres.ts";
 import postgres from "postgres";
 
 const MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-5", "claude-sonnet-4-6", "claude-haiku-4-5"];

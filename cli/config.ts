@@ -1,19 +1,11 @@
+import { redactDbUrl } from "../core/redact.ts";
+import type { ServerConfig } from "../server.ts";
 import { parseArgs } from "node:util";
 
 /** Everything llmprof needs to start, resolved from flags, environment and defaults. */
-export interface Config {
-  host: string;
-  port: number;
-  upstream: URL;
-  anthropicUpstream: URL;
+export interface Config extends ServerConfig {
   /** Data directory. */
   home: string;
-  /** Store URL: `sqlite:<file>` or `postgres://…`. */
-  db: string;
-  /** Path of a price-override JSON file, or null. */
-  pricing: string | null;
-  /** Milliseconds to wait for an upstream's response headers. */
-  timeoutMs: number;
 }
 
 /** A flag or environment value that llmprof cannot start with; the message says which and what to do. */
@@ -166,9 +158,4 @@ function parseDbUrl(value: string, env: Record<string, string | undefined>): str
       redactDbUrl(value)
     }": use sqlite:<file> or postgres://user:password@host/database.`,
   );
-}
-
-/** A store URL safe to print: any password replaced. */
-export function redactDbUrl(value: string): string {
-  return value.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }

@@ -1,5 +1,5 @@
-import { assertEquals, assertThrows } from "../tests/assert.ts";
-import { ConfigError, parseConfig, redactDbUrl } from "./config.ts";
+import { assertEquals, assertThrows } from "../testing/assert.ts";
+import { ConfigError, parseConfig } from "./config.ts";
 
 const env = { HOME: "/home/ada" };
 
@@ -72,12 +72,4 @@ Deno.test("parseConfig rejects bad values with one sentence naming them", () => 
   );
   assertThrows(() => parseConfig(["--bogus"], env), ConfigError, "--bogus");
   assertThrows(() => parseConfig(["--timeout", "0"], env), ConfigError, 'Invalid timeout "0"');
-});
-
-Deno.test("redactDbUrl hides the password", () => {
-  assertEquals(
-    redactDbUrl("postgres://app:s3cret@db:5432/llmprof"),
-    "postgres://app:***@db:5432/llmprof",
-  );
-  assertEquals(redactDbUrl("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
 });

@@ -1,5 +1,5 @@
 import { SETTINGS } from "./config.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../core/version.ts";
 
 /** The text of `llmprof --help`. */
 export function helpText(): string {

@@ -10,7 +10,7 @@ import { reset } from "./reset.ts";
 import { traces } from "./traces.ts";
 import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/overrides.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../core/version.ts";
 
 /** Runs the command line and returns the exit status. */
 export async function runCli(args: string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { redactDbUrl } from "./config.ts";
+import { redactDbUrl } from "../core/redact.ts";
 import { openStore } from "../store/mod.ts";
 import { parseStoreArgs } from "./store_args.ts";
 

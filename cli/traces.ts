@@ -1,8 +1,9 @@
-import { time, tokens, usd } from "../islands/format.ts";
-import type { CallSummary } from "../store/base_store.ts";
+import { time, tokens, usd } from "../reports/format.ts";
+import type { CallSummary } from "../store/contract.ts";
 import { openStore } from "../store/mod.ts";
 import { ConfigError } from "./config.ts";
 import { parseStoreArgs } from "./store_args.ts";
+import { LOCAL_PREFIX } from "../core/paths.ts";
 
 /** Recent calls as an aligned text table. */
 export function tracesTable(calls: readonly CallSummary[]): string {
@@ -55,7 +56,7 @@ export async function traces(
       console.log(
         `\n${calls.length} of ${
           tokens(total)
-        } calls; more with --limit, all of them at http://127.0.0.1:4000/_llmprof/`,
+        } calls; more with --limit, all of them at http://127.0.0.1:4000${LOCAL_PREFIX}/`,
       );
     }
   } finally {

@@ -1,8 +1,10 @@
-import { type Config, redactDbUrl } from "./config.ts";
+import type { Config } from "./config.ts";
+import { redactDbUrl } from "../core/redact.ts";
 import { PortInUseError, startLlmprof, UpstreamLoopError } from "../server.ts";
 import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/overrides.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../core/version.ts";
+import { LOCAL_PREFIX } from "../core/paths.ts";
 
 /** The start-up banner: the exact base URLs to paste into clients. */
 export function banner(config: Config, url: string): string {
@@ -11,7 +13,7 @@ export function banner(config: Config, url: string): string {
     ``,
     `  OpenAI     base_url  ${url}/v1   → ${config.upstream.href.replace(/\/$/, "")}`,
     `  Anthropic  base_url  ${url}      → ${config.anthropicUpstream.href.replace(/\/$/, "")}`,
-    `  Dashboard            ${url}/_llmprof/`,
+    `  Dashboard            ${url}${LOCAL_PREFIX}/`,
     `  Store                ${redactDbUrl(config.db)}`,
     ``,
     `  Keep your API key as it is; llmprof passes it through and never stores it.`,

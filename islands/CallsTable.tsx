@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import type { CallQuery, CallSummary } from "../store/base_store.ts";
-import { ms, time, tokens, usd } from "./format.ts";
+import type { CallQuery, CallSummary } from "../store/contract.ts";
+import { ms, time, tokens, usd } from "../reports/format.ts";
+import { LOCAL_PREFIX } from "../core/paths.ts";
 
 /** What the calls table starts with: the server's first page and its query. */
 export interface CallsTableProps {
@@ -29,7 +30,7 @@ export default function CallsTable(props: CallsTableProps) {
     let stop = false;
     const load = async () => {
       try {
-        const response = await fetch(`/_llmprof/api/calls?${search(query)}`);
+        const response = await fetch(`${LOCAL_PREFIX}/api/calls?${search(query)}`);
         if (response.ok && !stop) setData(await response.json());
       } catch { /* the next poll tries again */ }
     };
@@ -95,14 +96,14 @@ export default function CallsTable(props: CallsTableProps) {
           {data.calls.map((c) => (
             <tr class={c.status >= 400 || c.error ? "bad" : undefined} data-call={c.id}>
               <td>
-                <a href={`/_llmprof/calls/${encodeURIComponent(c.id)}`}>{time(c.created_at)}</a>
+                <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(c.id)}`}>{time(c.created_at)}</a>
               </td>
               <td>{c.provider}</td>
               <td>{c.model ?? (c.analysed ? "—" : "analysing…")}</td>
               <td>
                 {c.session_id
                   ? (
-                    <a href={`/_llmprof/runs?id=${encodeURIComponent(c.session_id)}`}>
+                    <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(c.session_id)}`}>
                       {c.session_id.slice(-6)} · {c.turn}
                     </a>
                   )

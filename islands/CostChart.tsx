@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
-import type { DaySummary } from "../store/base_store.ts";
-import { usd } from "./format.ts";
+import type { DaySummary } from "../store/contract.ts";
+import { usd } from "../reports/format.ts";
 
 /** Cost per day. */
 export interface CostChartProps {

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
-import type { TreeNode } from "../analysis/record.ts";
-import { colorOf, percent, tokens, usd } from "./format.ts";
+import type { TreeNode } from "../core/record.ts";
+import { colorOf, percent, tokens, usd } from "../reports/format.ts";
 
 /** The attribution tree and what each component cost. */
 export interface FlameGraphProps {

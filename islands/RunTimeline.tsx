@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
-import type { SessionTurn } from "../store/base_store.ts";
-import { COMPONENT_COLORS, tokens, usd } from "./format.ts";
+import type { SessionTurn } from "../store/contract.ts";
+import { COMPONENT_COLORS, tokens, usd } from "../reports/format.ts";
 
 /** A run's turns, each with its prompt split by component. */
 export interface RunTimelineProps {

@@ -1,4 +1,4 @@
-import type { Usage } from "../analysis/record.ts";
+import type { Usage } from "../core/record.ts";
 import { type AppliedRates, type PriceTable, ratesFor } from "./price_table.ts";
 
 /** A call's cost in dollars. */

@@ -1,6 +1,6 @@
 // Expected costs are computed by hand from the providers' published prices per million tokens.
-import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
-import type { Usage } from "../analysis/record.ts";
+import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
+import type { Usage } from "../core/record.ts";
 import { cacheSaving, callCost, componentCosts } from "./cost.ts";
 import { parseOverrides, PricingError } from "./overrides.ts";
 import { rateAt } from "./price_table.ts";

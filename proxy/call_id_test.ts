@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { newCallId } from "./call_id.ts";
 
 Deno.test("call ids are 26 characters that sort by creation time", () => {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { BodyRecorder, type TapEnd, tapStream } from "./capture.ts";
 
 const bytes = (...values: number[]) => new Uint8Array(values);

@@ -13,21 +13,6 @@ const HOP_BY_HOP = new Set([
 /** Encodings that Deno's fetch decodes on its own; their bodies arrive already decoded. */
 const DECODED_BY_FETCH = new Set(["gzip", "x-gzip", "br"]);
 
-const SECRET_HEADERS = new Set([
-  "authorization",
-  "proxy-authorization",
-  "x-api-key",
-  "api-key",
-  "x-goog-api-key",
-  "cookie",
-  "set-cookie",
-]);
-const SECRET_NAME = /key|token|secret|auth|password|cookie/i;
-const SECRET_PARAMS = /^(key|api[-_]?key|token|access[-_]?token|secret)$/i;
-
-/** Replaces secret values in records. */
-export const REDACTED = "[redacted]";
-
 /** Header name and value pairs, in order; what fetch, Response and the proxy pass around. */
 export type HeaderPairs = [name: string, value: string][];
 
@@ -75,33 +60,4 @@ export function responseHeadersForClient(
   const encoding = upstream.get("content-encoding")?.trim().toLowerCase();
   const decoded = encoding && DECODED_BY_FETCH.has(encoding);
   return forwardable(upstream, decoded ? DECODED_BODY : NOTHING, set);
-}
-
-/** A plain-object copy of headers with every secret value replaced, safe to record or show. */
-export function redactHeaders(headers: Headers | HeaderPairs): Record<string, string> {
-  const out: Record<string, string> = {};
-  const add = (value: string, name: string) => {
-    out[name] = SECRET_HEADERS.has(name) || SECRET_NAME.test(name) ? REDACTED : value;
-  };
-  if (Array.isArray(headers)) { for (const [name, value] of headers) add(value, name); }
-  else headers.forEach(add);
-  return out;
-}
-
-/** A query string ("?a=b" or "") with secret parameters such as `key=` redacted. */
-export function redactQuery(search: string): string {
-  if (search === "" || search === "?") return "";
-  const params = new URLSearchParams(search);
-  const out = new URLSearchParams();
-  for (const [name, value] of params) out.append(name, SECRET_PARAMS.test(name) ? REDACTED : value);
-  return "?" + out.toString();
-}
-
-/** A URL safe to log: credentials and secret query parameters removed. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url);
-  copy.username = "";
-  copy.password = "";
-  copy.search = redactQuery(copy.search);
-  return copy.toString();
 }

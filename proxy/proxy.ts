@@ -1,12 +1,10 @@
-import type { CapturedCall, CaptureSink } from "./call.ts";
+import type { CapturedCall, CaptureSink } from "../core/call.ts";
 import { tapStream } from "./capture.ts";
 import { newCallId } from "./call_id.ts";
 import { Waits } from "./waits.ts";
+import { redactHeaders, redactQuery, redactUrl } from "../core/redact.ts";
 import {
   type HeaderPairs,
-  redactHeaders,
-  redactQuery,
-  redactUrl,
   requestHeadersForUpstream,
   responseHeadersForClient,
 } from "./headers.ts";

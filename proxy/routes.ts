@@ -1,4 +1,4 @@
-import type { Api, Provider } from "./call.ts";
+import type { Api, Provider } from "../core/call.ts";
 
 /** What llmprof does with a request: analyse it as a known API, or pass it through. */
 export interface RouteMatch {

@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { matchRoute, pointsAtSelf, upstreamPrefix } from "./routes.ts";
 
 const none = new Headers();

@@ -1,4 +1,4 @@
-import type { Provider } from "./call.ts";
+import type { Provider } from "../core/call.ts";
 
 /**
  * A 502 response in the provider's own error shape, so SDKs surface the message

@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { type WaitEnd, Waits } from "./waits.ts";
 
 function clock() {

@@ -1,5 +1,6 @@
 import type { ComponentChildren, FunctionComponent } from "preact";
-import { COMPONENT_COLORS } from "../islands/format.ts";
+import { COMPONENT_COLORS } from "../reports/format.ts";
+import { LOCAL_PREFIX } from "../core/paths.ts";
 
 /**
  * Renders an island on the server: its markup inside a marker, followed by its props as
@@ -27,10 +28,10 @@ export function Island<P extends object>(
 
 /** A page: the shared head, navigation and the islands bundle. */
 export function Layout(props: { title: string; active: string; children: ComponentChildren }) {
-  const nav = [["calls", "Calls", "/_llmprof/"], ["runs", "Runs", "/_llmprof/runs"], [
+  const nav = [["calls", "Calls", `${LOCAL_PREFIX}/`], ["runs", "Runs", `${LOCAL_PREFIX}/runs`], [
     "trends",
     "Trends",
-    "/_llmprof/trends",
+    `${LOCAL_PREFIX}/trends`,
   ]];
   return (
     <html lang="en">
@@ -38,12 +39,12 @@ export function Layout(props: { title: string; active: string; children: Compone
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · llmprof`}</title>
-        <link rel="stylesheet" href="/_llmprof/static/style.css" />
+        <link rel="stylesheet" href={`${LOCAL_PREFIX}/static/style.css`} />
         <link rel="icon" href="data:," />
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/_llmprof/">llmprof</a>
+          <a class="brand" href={`${LOCAL_PREFIX}/`}>llmprof</a>
           <nav>
             {nav.map(([key, label, href]) => (
               <a href={href} class={props.active === key ? "active" : undefined}>{label}</a>
@@ -51,7 +52,7 @@ export function Layout(props: { title: string; active: string; children: Compone
           </nav>
         </header>
         <main>{props.children}</main>
-        <script type="module" src="/_llmprof/static/islands.js"></script>
+        <script type="module" src={`${LOCAL_PREFIX}/static/islands.js`}></script>
       </body>
     </html>
   );

@@ -1,6 +1,6 @@
-import type { PoolStats } from "../analysis/pool.ts";
-import type { QueueStats } from "../proxy/queue.ts";
-import type { BaseStore } from "../store/base_store.ts";
+import type { PoolStats } from "../pipeline/pool.ts";
+import type { QueueStats } from "../pipeline/queue.ts";
+import type { BaseStore } from "../store/contract.ts";
 import type { WriterStats } from "../store/writer.ts";
 
 /** What the local pages and API read from the running llmprof. */

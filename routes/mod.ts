@@ -5,11 +5,11 @@ import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
 import { handlePage } from "./pages.tsx";
+import { LOCAL_PREFIX } from "../core/paths.ts";
 
 export type { AppContext } from "./context.ts";
+export { LOCAL_PREFIX };
 
-/** Path prefix of llmprof's own pages, assets and API. */
-export const LOCAL_PREFIX = "/_llmprof";
 
 /** Serves llmprof's own paths. */
 export async function handleLocal(request: Request, url: URL, ctx: AppContext): Promise<Response> {

@@ -1,8 +1,9 @@
-import { runCards } from "../analysis/run_cards.ts";
+import { runCards } from "../reports/run_cards.ts";
 import RunTimeline from "../islands/RunTimeline.tsx";
-import { percent, time, tokens, usd } from "../islands/format.ts";
+import { percent, time, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
 import { ComponentLegend, Island, Layout } from "./_island.tsx";
+import { LOCAL_PREFIX } from "../core/paths.ts";
 
 /** The timeline page: choose a run; one stacked bar per turn; the run's cards. */
 export async function runsPage(url: URL, ctx: AppContext) {
@@ -85,7 +86,7 @@ export async function runsPage(url: URL, ctx: AppContext) {
                     <td class="num">{tokens(t.prompt_tokens)}</td>
                     <td class="num">{usd(t.cost_usd)}</td>
                     <td>
-                      <a href={`/_llmprof/calls/${encodeURIComponent(t.call_id)}`}>open</a>
+                      <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(t.call_id)}`}>open</a>
                     </td>
                   </tr>
                 ))}

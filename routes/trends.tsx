@@ -1,5 +1,5 @@
 import CostChart from "../islands/CostChart.tsx";
-import { percent, tokens, usd } from "../islands/format.ts";
+import { percent, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
 import { PROJECTION_WINDOW_DAYS, summaryData } from "./api/summary.ts";
 import { Island, Layout } from "./_island.tsx";

@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { migrations } from "./migrations.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 

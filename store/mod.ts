@@ -2,7 +2,7 @@
  * Storage: the BaseStore contract, the SQLite and Postgres stores, and the batching writer.
  * @module
  */
-export type * from "./base_store.ts";
+export type * from "./contract.ts";
 export { openStore, StoreError } from "./open_store.ts";
 export { PostgresStore } from "./postgres_store.ts";
 export { SqliteStore } from "./sqlite_store.ts";

@@ -1,5 +1,5 @@
-import { redactDbUrl } from "../cli/config.ts";
-import type { BaseStore } from "./base_store.ts";
+import { redactDbUrl } from "../core/redact.ts";
+import type { BaseStore } from "./contract.ts";
 import { PostgresStore } from "./postgres_store.ts";
 import { WorkerStore } from "./worker_store.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { isClosedSocketWrite, toDollarParams } from "./postgres_store.ts";
 
 Deno.test("toDollarParams numbers placeholders for Postgres", () => {

@@ -1,5 +1,5 @@
-import type { CallRecord } from "../analysis/record.ts";
-import type { StoredCall } from "./base_store.ts";
+import type { CallRecord } from "../core/record.ts";
+import type { StoredCall } from "./contract.ts";
 
 /** The calls table's columns, in insert order. */
 export const CALL_COLUMNS = [

@@ -1,4 +1,4 @@
-import type { CallRecord } from "../analysis/record.ts";
+import type { CallRecord } from "../core/record.ts";
 import type {
   BaseStore,
   CallQuery,
@@ -11,7 +11,7 @@ import type {
   SessionTurn,
   Spend,
   StoredCall,
-} from "./base_store.ts";
+} from "./contract.ts";
 import { type Dialect, migrations } from "./migrations.ts";
 import { CALL_COLUMNS, callRow, num, numOrNull, type SqlValue } from "./rows.ts";
 

@@ -2,7 +2,7 @@
 // Hosts a SqliteStore off the main thread: node:sqlite is synchronous, and the proxy's
 // event loop must never wait for a write or a query.
 import { SqliteStore } from "./sqlite_store.ts";
-import { lowerThreadPriority } from "../background.ts";
+import { lowerThreadPriority } from "../core/background.ts";
 
 // Writes and dashboard queries run behind the proxy; WAL keeps readers off the writer's path.
 lowerThreadPriority();

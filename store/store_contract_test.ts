@@ -1,8 +1,8 @@
 // One suite, every store: SQLite on a temporary file and a real PostgreSQL.
-import { assert, assertEquals } from "../tests/assert.ts";
-import { freshDatabase, testPostgresUrl } from "../tests/postgres.ts";
-import { sampleCall } from "../tests/records.ts";
-import type { BaseStore } from "./base_store.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
+import { freshDatabase, testPostgresUrl } from "../testing/postgres.ts";
+import { sampleCall } from "../testing/records.ts";
+import type { BaseStore } from "./contract.ts";
 import { openStore } from "./open_store.ts";
 
 const pgServer = await testPostgresUrl();

@@ -1,4 +1,4 @@
-import type { BaseStore } from "./base_store.ts";
+import type { BaseStore } from "./contract.ts";
 import type { StoreRequest } from "./sqlite_worker.ts";
 
 type Reply = { id: number; result?: unknown; error?: string };

@@ -1,4 +1,4 @@
-import type { BaseStore, StoredCall } from "./base_store.ts";
+import type { BaseStore, StoredCall } from "./contract.ts";
 
 /** Options for {@linkcode StoreWriter}. */
 export interface WriterOptions {

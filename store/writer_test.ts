@@ -1,6 +1,6 @@
-import { assertEquals } from "../tests/assert.ts";
-import { sampleCall } from "../tests/records.ts";
-import type { BaseStore, StoredCall } from "./base_store.ts";
+import { assertEquals } from "../testing/assert.ts";
+import { sampleCall } from "../testing/records.ts";
+import type { BaseStore, StoredCall } from "./contract.ts";
 import { StoreWriter } from "./writer.ts";
 
 /** A store that keeps batches in memory and can be switched off. */

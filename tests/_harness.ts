@@ -1,6 +1,6 @@
 import type { Config } from "../cli/config.ts";
 import type { Analysis } from "../analysis/mod.ts";
-import type { CapturedCall } from "../proxy/mod.ts";
+import type { CapturedCall } from "../core/call.ts";
 import { type Llmprof, startLlmprof, type StartOptions } from "../server.ts";
 import { type FakeOptions, type FakeUpstream, startFakeUpstream } from "./fake_upstream.ts";
 

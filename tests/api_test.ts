@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { eventually, withRig } from "./_harness.ts";
 import { openStore } from "../store/mod.ts";
 import { startLlmprof } from "../server.ts";

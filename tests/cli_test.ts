@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -117,7 +117,7 @@ Deno.test("llmprof stops with status 2 on a bad flag value or unknown flag", asy
 });
 
 Deno.test("llmprof stops with status 2 and one sentence when the store cannot be opened", async () => {
-  const { startPostgres, pgBinDir } = await import("./postgres.ts");
+  const { startPostgres, pgBinDir } = await import("../testing/postgres.ts");
   const cases: Array<[string, string]> = [
     [
       "postgres://app:secret@127.0.0.1:1/llmprof",
@@ -186,7 +186,7 @@ Deno.test("llmprof up stops with status 2 naming the key of a malformed price ov
 
 async function seededHome(count: number): Promise<string> {
   const { openStore } = await import("../store/mod.ts");
-  const { sampleCall } = await import("./records.ts");
+  const { sampleCall } = await import("../testing/records.ts");
   const home = await Deno.makeTempDir();
   const store = await openStore(`sqlite:${home}/llmprof.db`);
   await store.writeBatch(Array.from({ length: count }, (_, i) =>

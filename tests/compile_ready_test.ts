@@ -1,7 +1,7 @@
 // `deno compile` needs Deno's runtime download, which this machine cannot reach; this proves
 // what the binary relies on instead: llmprof runs from any working directory, reading nothing
 // there and writing nothing into the project, with its dashboard assets embedded.
-import { assertEquals, assertStringIncludes } from "./assert.ts";
+import { assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 
 const PROJECT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");

@@ -3,7 +3,7 @@ import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { eventually, testConfig } from "./_harness.ts";
 import { type FakeOptions, startFakeUpstream } from "./fake_upstream.ts";
 import { type Llmprof, startLlmprof } from "../server.ts";

@@ -1,8 +1,8 @@
 // Nothing lost: a killed process, a database that goes away, two instances on one database.
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import { chatLoad, type SentCall, sleep } from "./load.ts";
-import { freshDatabase, pgBinDir, startPostgres, testPostgresUrl } from "./postgres.ts";
+import { freshDatabase, pgBinDir, startPostgres, testPostgresUrl } from "../testing/postgres.ts";
 import { testConfig } from "./_harness.ts";
 import { startLlmprof } from "../server.ts";
 import { openStore } from "../store/mod.ts";

@@ -5,7 +5,7 @@
  * Anthropic reads the longest cached prefix up to the last `cache_control` breakpoint and
  * writes up to it; OpenAI caches every prefix of 1,024 or more tokens, in steps of 128.
  */
-import { hash64 } from "../analysis/hash.ts";
+import { hash64 } from "../core/hash.ts";
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { CallRecord, Finding } from "../analysis/record.ts";
-import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
+import type { CallRecord, Finding } from "../core/record.ts";
+import { assert, assertAlmostEquals, assertEquals } from "../testing/assert.ts";
 import { withRig } from "./_harness.ts";
 
 const withAnalysis = () => ({ analyse: true });

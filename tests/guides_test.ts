@@ -1,6 +1,6 @@
 // Runs every TypeScript guide in README.md against the fake upstream, through llmprof.
 import readme from "../README.md" with { type: "text" };
-import { assertEquals, assertStringIncludes } from "./assert.ts";
+import { assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { withRig } from "./_harness.ts";
 
 /** The README's TypeScript blocks marked `// guide: <name>`. */

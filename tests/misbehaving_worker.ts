@@ -1,7 +1,7 @@
 /// <reference lib="deno.worker" />
 // An analysis worker for tests: crashes on paths containing "crash", hangs on "hang",
 // analyses everything else like the real one.
-import type { CapturedCall } from "../proxy/mod.ts";
+import type { CapturedCall } from "../core/call.ts";
 import { analyzeCall } from "../analysis/mod.ts";
 
 let initialised = false;

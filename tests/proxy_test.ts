@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../testing/assert.ts";
 import { chatBody, readTimed, withRig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import { startLlmprof } from "../server.ts";

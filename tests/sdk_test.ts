@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { withRig } from "./_harness.ts";
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [{

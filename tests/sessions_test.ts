@@ -1,11 +1,12 @@
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { eventually, testConfig, withRig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
-import { freshDatabase, testPostgresUrl } from "./postgres.ts";
+import { freshDatabase, testPostgresUrl } from "../testing/postgres.ts";
 import { startLlmprof } from "../server.ts";
-import type { Analysis, SessionRef } from "../analysis/mod.ts";
+import type { Analysis } from "../analysis/mod.ts";
+import type { SessionRef } from "../core/record.ts";
 
 const withAnalysis = () => ({ analyse: true });
 

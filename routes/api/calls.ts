@@ -1,4 +1,4 @@
-import type { CallQuery } from "../../store/base_store.ts";
+import type { CallQuery } from "../../store/contract.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest, notFound } from "./_errors.ts";
 

@@ -1,4 +1,4 @@
-import { runCards } from "../../analysis/run_cards.ts";
+import { runCards } from "../../reports/run_cards.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest, notFound } from "./_errors.ts";
 

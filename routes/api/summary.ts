@@ -1,4 +1,4 @@
-import { projectMonthly } from "../../pricing/projection.ts";
+import { projectMonthly } from "../../reports/projection.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest } from "./_errors.ts";
 

@@ -1,8 +1,9 @@
-import type { CallRecord, Finding } from "../../analysis/record.ts";
+import type { CallRecord, Finding } from "../../core/record.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
-import { ms, percent, tokens, usd } from "../../islands/format.ts";
+import { ms, percent, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout } from "../_island.tsx";
+import { LOCAL_PREFIX } from "../../core/paths.ts";
 
 type Json = Record<string, unknown>;
 
@@ -165,7 +166,7 @@ export async function callPage(id: string, ctx: AppContext) {
           ? (
             <Card label="run · turn" value={`${r.session.id.slice(-6)} · ${r.session.turn}`}>
               <div class="delta">
-                <a href={`/_llmprof/runs?id=${encodeURIComponent(r.session.id)}`}>open the run</a>
+                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>open the run</a>
                 {r.session.retry_of ? " · retry" : ""}
                 {r.session.fork ? " · branch" : ""}
               </div>

@@ -1,0 +1,81 @@
+import type { SessionRef } from "../core/record.ts";
+
+/** An earlier call as chaining sees it. */
+export interface ChainNode {
+  callId: string;
+  sessionId: string;
+  turn: number;
+}
+
+/** What one call offers for chaining. */
+export interface ChainInput {
+  callId: string;
+  /** Hash per message prefix; the last is the call's own. */
+  prefixes: readonly string[];
+  /** The same with the loose context, tried when no prefix matches. */
+  loose: readonly string[];
+  /** The x-llmprof-session header, which wins over chaining. */
+  sessionHeader: string | null;
+  /** Responses API: the response this call continues. */
+  previousResponseId: string | null;
+}
+
+/** What was found about a call's possible predecessors. */
+export interface ChainFacts {
+  /** Earlier calls by their own (full-conversation) hash. */
+  byHash: ReadonlyMap<string, ChainNode>;
+  /** Earlier calls by their own loose hash. */
+  byLoose: ReadonlyMap<string, ChainNode>;
+  /** The call whose response carried `previousResponseId`. */
+  byResponse: ChainNode | null;
+  /** Highest turn so far in the header's session (0 when new). */
+  headerTurns: number;
+  /** How many calls already continue a given call. */
+  children(callId: string): number;
+}
+
+/**
+ * Which run a call belongs to, and its turn. The header wins; then a Responses call's
+ * previous_response_id; then the earlier call whose whole conversation is the longest
+ * prefix of this one's (the same whole conversation is a retry); then the same with the loose
+ * context, which forgives a changed timestamp or tool order. Otherwise it starts a run.
+ */
+export function decideSession(input: ChainInput, facts: ChainFacts): SessionRef {
+  const none = { parent_id: null, retry_of: null, fork: false };
+  if (input.sessionHeader) {
+    return { id: input.sessionHeader, turn: facts.headerTurns + 1, source: "header", ...none };
+  }
+  const extend = (parent: ChainNode): SessionRef => ({
+    id: parent.sessionId,
+    turn: parent.turn + 1,
+    source: "chain",
+    parent_id: parent.callId,
+    retry_of: null,
+    fork: facts.children(parent.callId) > 0,
+  });
+  if (input.previousResponseId && facts.byResponse) return extend(facts.byResponse);
+  const found = longestMatch(input.prefixes, facts.byHash) ??
+    longestMatch(input.loose, facts.byLoose);
+  if (found === null) return { id: input.callId, turn: 1, source: "new", ...none };
+  if (!found.whole) return extend(found.node);
+  return {
+    id: found.node.sessionId,
+    turn: found.node.turn,
+    source: "chain",
+    parent_id: null,
+    retry_of: found.node.callId,
+    fork: false,
+  };
+}
+
+/** The earlier call whose own hash is the longest of `prefixes`, and whether it is the whole. */
+function longestMatch(
+  prefixes: readonly string[],
+  known: ReadonlyMap<string, ChainNode>,
+): { node: ChainNode; whole: boolean } | null {
+  for (let k = prefixes.length - 1; k >= 0; k--) {
+    const node = known.get(prefixes[k]);
+    if (node) return { node, whole: k === prefixes.length - 1 };
+  }
+  return null;
+}

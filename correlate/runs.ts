@@ -1,0 +1,157 @@
+import type { BaseStore } from "../store/contract.ts";
+import { type ChainInput, type ChainNode, decideSession } from "./chain.ts";
+import { Lru } from "../core/lru.ts";
+import type { SessionRef } from "../core/record.ts";
+
+/** The store lookups chaining needs. */
+export type ChainLookup = Pick<
+  BaseStore,
+  "chainCandidates" | "callByResponseId" | "sessionTurns" | "childCount"
+>;
+
+/** A call to place in a run: its chaining input and what later calls will look it up by. */
+export interface ChainRequest extends ChainInput {
+  responseId: string | null;
+}
+
+/**
+ * Places each analysed call in its run. Calls are taken one at a time, in the order they
+ * are handed over, so a turn is known before the next is looked up. Recent calls are
+ * kept in memory (they may not be written yet); the store answers for older ones and for
+ * other instances sharing it.
+ */
+export class SessionChainer {
+  readonly #store: ChainLookup;
+  readonly #log: (line: string) => void;
+  readonly #byHash: Lru<string, ChainNode>;
+  readonly #byLoose: Lru<string, ChainNode>;
+  readonly #byResponse: Lru<string, ChainNode>;
+  readonly #turns: Lru<string, number>;
+  readonly #children: Lru<string, number>;
+  #queue: Promise<unknown> = Promise.resolve();
+  #storeFailing = false;
+
+  constructor(
+    store: ChainLookup,
+    options: { memoryEntries?: number; log?: (line: string) => void } = {},
+  ) {
+    const size = options.memoryEntries ?? 50_000;
+    this.#store = store;
+    this.#log = options.log ?? ((line) => console.error(line));
+    this.#byHash = new Lru(size);
+    this.#byLoose = new Lru(size);
+    this.#byResponse = new Lru(size);
+    this.#turns = new Lru(size);
+    this.#children = new Lru(size);
+  }
+
+  /** The run and turn of a call; never rejects (without the store, memory alone decides). */
+  assign(request: ChainRequest): Promise<SessionRef> {
+    const next = this.#queue.then(() => this.#assign(request));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #ask<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const value = await fn();
+      this.#storeFailing = false;
+      return value;
+    } catch (error) {
+      if (!this.#storeFailing) {
+        this.#log(
+          `llmprof: chaining runs from memory only; the store did not answer: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      this.#storeFailing = true;
+      return fallback;
+    }
+  }
+
+  async #assign(request: ChainRequest): Promise<SessionRef> {
+    const byHash = new Map<string, ChainNode>();
+    const byLoose = new Map<string, ChainNode>();
+    let headerTurns = 0;
+    let byResponse: ChainNode | null = null;
+    if (request.sessionHeader) {
+      const stored = await this.#ask(() => this.#store.sessionTurns(request.sessionHeader!), 0);
+      headerTurns = Math.max(stored, this.#turns.get(request.sessionHeader) ?? 0);
+    } else if (request.previousResponseId) {
+      byResponse = this.#byResponse.get(request.previousResponseId) ??
+        await this.#ask(() => this.#store.callByResponseId(request.previousResponseId!), null);
+    }
+    let fromMemory = new Set<string>();
+    if (!request.sessionHeader && !byResponse) {
+      fromMemory = await this.#candidates(request, byHash, byLoose);
+    }
+    const facts = { byHash, byLoose, byResponse, headerTurns, children: () => 0 };
+    let session = decideSession(request, facts);
+    if (session.parent_id) {
+      // Only the chosen parent's other continuations decide whether this turn is a fork. A
+      // parent this instance remembers has had its continuations seen here too.
+      const parent = session.parent_id;
+      const stored = fromMemory.has(parent)
+        ? 0
+        : await this.#ask(() => this.#store.childCount(parent), 0);
+      const children = Math.max(stored, this.#children.get(parent) ?? 0);
+      session = decideSession(request, {
+        ...facts,
+        children: (id) => (id === parent ? children : 0),
+      });
+    }
+    this.#remember(request, session);
+    return session;
+  }
+
+  /**
+   * Fills `byHash` and `byLoose` with the earlier calls this call may continue: recent ones
+   * from memory, then from the store only what memory cannot settle: exact prefixes longer
+   * than memory's longest match (none when memory holds the whole conversation), and the
+   * loose ones only when no exact prefix matched. Returns the ids memory supplied.
+   */
+  async #candidates(
+    request: ChainRequest,
+    byHash: Map<string, ChainNode>,
+    byLoose: Map<string, ChainNode>,
+  ): Promise<Set<string>> {
+    const { prefixes, loose } = request;
+    let longest = -1;
+    prefixes.forEach((hash, k) => {
+      const node = this.#byHash.get(hash);
+      if (node) byHash.set(hash, node), longest = k;
+    });
+    if (longest < 0) {
+      for (const hash of loose) {
+        const node = this.#byLoose.get(hash);
+        if (node) byLoose.set(hash, node);
+      }
+    }
+    const remembered = new Set([...byHash.values(), ...byLoose.values()].map((n) => n.callId));
+    const wanted = [...prefixes.slice(longest + 1), ...(longest < 0 ? loose : [])];
+    if (wanted.length === 0) return remembered;
+    // One lookup for the exact and the loose hashes: the loose ones count only if no exact one matched.
+    const rows = await this.#ask(() => this.#store.chainCandidates(wanted), []);
+    const exact = new Set(prefixes);
+    for (const row of rows) {
+      if (!row.endHash) continue;
+      const into = exact.has(row.endHash) ? byHash : byLoose;
+      if (!into.has(row.endHash)) into.set(row.endHash, row);
+    }
+    return remembered;
+  }
+
+  #remember(request: ChainRequest, session: SessionRef): void {
+    const node: ChainNode = { callId: request.callId, sessionId: session.id, turn: session.turn };
+    const own = request.prefixes.at(-1);
+    if (own) this.#byHash.set(own, node);
+    const loose = request.loose.at(-1);
+    if (loose) this.#byLoose.set(loose, node);
+    if (request.responseId) this.#byResponse.set(request.responseId, node);
+    this.#turns.set(session.id, Math.max(this.#turns.get(session.id) ?? 0, session.turn));
+    if (session.parent_id) {
+      this.#children.set(session.parent_id, (this.#children.get(session.parent_id) ?? 0) + 1);
+    }
+  }
+}

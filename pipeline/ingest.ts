@@ -1,0 +1,98 @@
+import type { Analysis } from "../analysis/analysis.ts";
+import { baseRecord, joinErrors } from "../core/base_record.ts";
+import type { CapturedCall, CaptureSink } from "../core/call.ts";
+import { CrossCallFindings } from "../correlate/cross_call.ts";
+import { SessionChainer } from "../correlate/runs.ts";
+import type { Overrides } from "../pricing/overrides.ts";
+import type { BaseStore } from "../store/contract.ts";
+import { StoreWriter } from "../store/writer.ts";
+import { AnalysisPool } from "./pool.ts";
+import { CaptureQueue } from "./queue.ts";
+
+/** Options for {@linkcode Ingest}. */
+export interface IngestOptions {
+  /** Where operational messages go. */
+  log: (line: string) => void;
+  /** Price overrides every worker prices with. */
+  overrides?: Overrides;
+  /** Analysis workers. Default: cores less one. */
+  workers?: number;
+  /** Milliseconds between store writes. Default 100. */
+  flushMs?: number;
+  /** Also receives every analysed call. */
+  onRecord?: (analysis: Analysis) => void;
+}
+
+/**
+ * What happens to a call after the proxy hands it over: it is written at once as the
+ * proxy saw it, queued, analysed in the worker pool, placed in its run, compared with the
+ * calls before it, and written again as its analysed record.
+ */
+export class Ingest implements CaptureSink {
+  readonly queue = new CaptureQueue();
+  readonly pool: AnalysisPool;
+  readonly writer: StoreWriter;
+  readonly #log: (line: string) => void;
+
+  constructor(store: BaseStore, options: IngestOptions) {
+    this.#log = options.log;
+    this.writer = new StoreWriter(store, { flushMs: options.flushMs, log: options.log });
+    const chainer = new SessionChainer(store, { log: options.log });
+    const crossCall = new CrossCallFindings();
+    this.pool = new AnalysisPool(this.queue, {
+      workers: options.workers,
+      overrides: options.overrides,
+      onResult: async (analysis) => {
+        const { record } = analysis;
+        if (analysis.chain.length > 0 || analysis.sessionHeader || analysis.previousResponseId) {
+          record.session = await chainer.assign({
+            callId: record.id,
+            prefixes: analysis.chain,
+            loose: analysis.looseChain,
+            sessionHeader: analysis.sessionHeader,
+            previousResponseId: analysis.previousResponseId,
+            responseId: record.response?.id ?? null,
+          });
+        }
+        crossCall.add(record, analysis.facts);
+        this.writer.write({
+          record,
+          request: analysis.request,
+          endHash: analysis.chain.at(-1) ?? null,
+          looseHash: analysis.looseChain.at(-1) ?? null,
+        });
+        options.onRecord?.(analysis);
+      },
+    });
+  }
+
+  /**
+   * Takes a call the proxy finished. It is written the moment it ends, so a crash or a
+   * full analysis queue loses no call; its analysed record replaces that row later.
+   */
+  submit(call: CapturedCall): boolean {
+    const queued = this.queue.submit(call);
+    const error = queued
+      ? call.error
+      : joinErrors(call.error, "not analysed: the analysis queue was full");
+    this.writer.write({ record: baseRecord(call, error), request: null, analysed: false });
+    return queued;
+  }
+
+  /** Starts the analysis workers; until then calls wait in the queue. */
+  start(): void {
+    this.pool.start();
+  }
+
+  /**
+   * Analyses what is queued (waiting up to `drainMs`, or only closing the queue when the
+   * workers never started), then writes what is waiting and closes the store.
+   */
+  async stop(drainMs: number, options: { analysed: boolean }): Promise<void> {
+    if (!options.analysed) this.queue.close();
+    else if (!await this.pool.stop(drainMs)) {
+      this.#log(`llmprof: stopped with ${this.queue.pending} calls not analysed.`);
+    }
+    await this.writer.close(drainMs);
+  }
+}

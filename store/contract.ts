@@ -1,0 +1,145 @@
+import type { CallRecord } from "../core/record.ts";
+
+/** A call as stored: its record, the request's text for display (base64 elided), and its chaining hash. */
+export interface StoredCall {
+  record: CallRecord;
+  request: string | null;
+  /** The hash of the call's whole conversation, which later turns look up. */
+  endHash?: string | null;
+  /** The same with the loose context (a masked system prompt, tools as a set). */
+  looseHash?: string | null;
+  /**
+   * False for the proxy's record written as soon as the call ends, before analysis;
+   * the analysed record replaces it. Default true.
+   */
+  analysed?: boolean;
+}
+
+/** An earlier call as chaining finds it. */
+export interface ChainRow {
+  callId: string;
+  sessionId: string;
+  turn: number;
+  /** The hash it was found by. */
+  endHash: string | null;
+}
+
+/** Filters, sort and paging for {@linkcode BaseStore.listCalls}. */
+export interface CallQuery {
+  session?: string;
+  model?: string;
+  /** ISO time, inclusive. */
+  since?: string;
+  /** ISO time, exclusive. */
+  until?: string;
+  sort?: "time" | "cost" | "attention";
+  limit?: number;
+  offset?: number;
+}
+
+/** A row of the calls list. */
+export interface CallSummary {
+  id: string;
+  created_at: string;
+  provider: string;
+  api: string;
+  model: string | null;
+  status: number;
+  session_id: string | null;
+  turn: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number | null;
+  duration_ms: number;
+  top_component: string | null;
+  error: string | null;
+  /** False for the few milliseconds between the proxy's record and its analysis (or for good, if llmprof stopped first). */
+  analysed: boolean;
+}
+
+/** A run of calls. */
+export interface SessionSummary {
+  id: string;
+  calls: number;
+  first_at: string;
+  last_at: string;
+  cost_usd: number;
+  first_prompt_tokens: number;
+  last_prompt_tokens: number;
+}
+
+/** One turn of a run. */
+export interface SessionTurn {
+  call_id: string;
+  turn: number;
+  created_at: string;
+  prompt_tokens: number;
+  components: Record<string, number>;
+  cost_usd: number | null;
+}
+
+/** Calls, tokens and cost of one UTC day. */
+export interface DaySummary {
+  day: string;
+  calls: number;
+  tokens: number;
+  cost_usd: number;
+}
+
+/** Calls, tokens and cost of one model. */
+export interface ModelSummary {
+  model: string;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/** Calls, tokens and cost of one route (a reusable call shape). */
+export interface RouteSummary {
+  id: string;
+  label: string;
+  calls: number;
+  input_tokens: number;
+  cost_usd: number;
+}
+
+/** Spend over a window: what the monthly projection rests on. */
+export interface Spend {
+  calls: number;
+  cost_usd: number;
+  /** Dollars the calls' findings say could be saved. */
+  reclaimable_usd: number;
+  /** The first call's time in the window, or null when there were none. */
+  first_at: string | null;
+}
+
+/** The contract every store implements: plain data in and out. */
+export interface BaseStore {
+  readonly kind: "sqlite" | "postgres";
+  /** Writes calls. An analysed record replaces a stored unanalysed one; otherwise a stored call is left as it is. */
+  writeBatch(calls: readonly StoredCall[]): Promise<void>;
+  getCall(id: string): Promise<StoredCall | null>;
+  listCalls(query?: CallQuery): Promise<{ calls: CallSummary[]; total: number }>;
+  listSessions(options?: { limit?: number; offset?: number }): Promise<SessionSummary[]>;
+  getSession(id: string): Promise<SessionTurn[]>;
+  /** Per-day totals for the `days` UTC days up to and including `now`'s. */
+  dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
+  byModel(options: { since: string }): Promise<ModelSummary[]>;
+  routes(options: { since: string }): Promise<RouteSummary[]>;
+  /** The most recent call with each of these conversation hashes (exact or loose) that belongs to a run. */
+  chainCandidates(hashes: readonly string[]): Promise<ChainRow[]>;
+  /** The call whose response had this id. */
+  callByResponseId(id: string): Promise<ChainRow | null>;
+  /** The highest turn stored for a run (0 when none). */
+  sessionTurns(id: string): Promise<number>;
+  /** How many stored calls continue a call. */
+  childCount(callId: string): Promise<number>;
+  /** Calls, cost and reclaimable dollars since a time. */
+  spend(options: { since: string }): Promise<Spend>;
+  /** Deletes every stored call. */
+  reset(): Promise<void>;
+  /** Whether the store answers, and why not. */
+  health(): Promise<{ ok: boolean; error?: string }>;
+  close(): Promise<void>;
+}
