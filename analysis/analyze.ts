@@ -8,9 +8,7 @@ import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "../formats/elide.ts";
-import { parseChatRequest, parseChatResponse } from "../formats/chat.ts";
-import { parseMessagesRequest, parseMessagesResponse } from "../formats/messages.ts";
-import { parseResponsesRequest, parseResponsesResponse } from "../formats/responses.ts";
+import { formatOf } from "../formats/mod.ts";
 import type { Cost, Usage } from "../core/record.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import { hasMedia, type ParsedRequest } from "../formats/segment.ts";
@@ -53,9 +51,8 @@ export interface AnalyzeOptions {
 export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): Analysis {
   const counters = options.counters ?? newCounters();
   const record = baseRecord(call);
-  if (call.api === "passthrough" || call.requestBody === null) {
-    return bareAnalysis(record);
-  }
+  const format = formatOf(call.api);
+  if (format === null || call.requestBody === null) return bareAnalysis(record);
 
   const text = textDecoder.decode(call.requestBody);
   let request: string | null = text.length <= MAX_STORED_REQUEST ? text : null;
@@ -74,11 +71,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
 
   let parsed: ParsedRequest;
   try {
-    parsed = call.api === "chat.completions"
-      ? parseChatRequest(body, choice.encoding)
-      : call.api === "responses"
-      ? parseResponsesRequest(body, choice.encoding)
-      : parseMessagesRequest(body);
+    parsed = format.parseRequest(body, choice.encoding);
   } catch (error) {
     record.error = joinErrors(record.error, `request could not be parsed: ${message(error)}`);
     return bareAnalysis(record, request);
@@ -104,11 +97,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     } else {
       const sse = looksLikeSse(call.responseBody, call.responseHeaders["content-type"]);
       try {
-        response = call.api === "chat.completions"
-          ? parseChatResponse(call.responseBody, sse)
-          : call.api === "responses"
-          ? parseResponsesResponse(call.responseBody, sse)
-          : parseMessagesResponse(call.responseBody, sse);
+        response = format.parseResponse(call.responseBody, sse);
       } catch (error) {
         notes.push(`the response could not be parsed: ${message(error)}`);
       }
@@ -121,7 +110,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
 
   const reported = response?.usage?.input_tokens ?? null;
   record.attribution = attribute(parsed.segments, counter, {
-    exact: choice.exact && call.api !== "messages",
+    exact: choice.exact && format.countsExactly,
     reported: reported !== null && reported > 0 ? reported : null,
     notes,
   });

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../testing/assert.ts";
-import { canonicalJson, chainKeys, maskVolatile } from "./chain_keys.ts";
+import { chainKeys, maskVolatile } from "./chain_keys.ts";
+import { canonicalJson } from "../formats/canonical.ts";
 
 const system = [{ type: "text", text: "You are an agent.", cache_control: { type: "ephemeral" } }];
 const turn1 = [{ role: "user", content: "Fix the bug." }];

@@ -1,3 +1,6 @@
+import { canonicalMessage, textOf } from "./canonical.ts";
+import type { Json, WireFormat } from "./format.ts";
+import { shownMessages } from "./shown.ts";
 import {
   base64Bytes,
   documentTokens,
@@ -265,3 +268,32 @@ export function parseChatResponse(body: Uint8Array, sse: boolean): ParsedRespons
   summary.tool_calls = [...calls.values()];
   return { summary, usage };
 }
+
+/** Leading system and developer messages: the chat API's context. */
+function leadingSystem(items: readonly Json[]): number {
+  let n = 0;
+  while (n < items.length && ["system", "developer"].includes(str(items[n].role))) n++;
+  return n;
+}
+
+/** OpenAI chat completions (`/v1/chat/completions`). */
+export const chatFormat: WireFormat = {
+  api: "chat.completions",
+  countsExactly: true,
+  parseRequest: parseChatRequest,
+  parseResponse: parseChatResponse,
+  chainParts(body) {
+    const messages = (Array.isArray(body.messages) ? body.messages : []).filter(isObject);
+    const skip = leadingSystem(messages);
+    return {
+      context: { tools: body.tools ?? body.functions },
+      contextShape: (context) => context,
+      items: messages,
+      canonicalItem: canonicalMessage,
+      system: messages.slice(0, skip).map((m) => textOf(m.content)).join("\n"),
+      tools: body.tools ?? body.functions,
+      skip,
+    };
+  },
+  shownMessages: (body) => shownMessages(body.system ?? body.instructions, body.messages),
+};

@@ -1,3 +1,6 @@
+import { blocks, canonicalMessage, textOf } from "./canonical.ts";
+import type { WireFormat } from "./format.ts";
+import { shownMessages } from "./shown.ts";
 import {
   anthropicImageTokens,
   base64Bytes,
@@ -214,3 +217,23 @@ export function parseMessagesResponse(body: Uint8Array, sse: boolean): ParsedRes
   }
   return { summary, usage: sawUsage ? anthropicUsage(rawUsage) : null };
 }
+
+/** Anthropic messages (`/v1/messages`). */
+export const messagesFormat: WireFormat = {
+  api: "messages",
+  countsExactly: false,
+  parseRequest: (body) => parseMessagesRequest(body),
+  parseResponse: parseMessagesResponse,
+  chainParts(body) {
+    return {
+      context: { system: body.system, tools: body.tools },
+      contextShape: (context) => ({ system: blocks(context.system), tools: context.tools }),
+      items: (Array.isArray(body.messages) ? body.messages : []).filter(isObject),
+      canonicalItem: canonicalMessage,
+      system: textOf(body.system),
+      tools: body.tools ?? body.functions,
+      skip: 0,
+    };
+  },
+  shownMessages: (body) => shownMessages(body.system ?? body.instructions, body.messages),
+};

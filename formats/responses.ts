@@ -1,3 +1,6 @@
+import { canonicalJson, canonicalMessage } from "./canonical.ts";
+import type { Json, WireFormat } from "./format.ts";
+import { shownMessages } from "./shown.ts";
 import {
   chatRules,
   functionToolSegments,
@@ -208,3 +211,41 @@ export function parseResponsesResponse(body: Uint8Array, sse: boolean): ParsedRe
   }
   return parsed;
 }
+
+/** A Responses input item in canonical form (messages read like chat messages). */
+function canonicalItem(item: Json): string {
+  if (item.role !== undefined && (item.type === undefined || item.type === "message")) {
+    return canonicalMessage(item);
+  }
+  if (item.type === "reasoning") return "";
+  return canonicalJson(item);
+}
+
+/** The input as items: a plain string is one user message. */
+function inputItems(body: Json): unknown {
+  return typeof body.input === "string" ? [{ role: "user", content: body.input }] : body.input;
+}
+
+/** OpenAI Responses (`/v1/responses`). */
+export const responsesFormat: WireFormat = {
+  api: "responses",
+  countsExactly: true,
+  parseRequest: parseResponsesRequest,
+  parseResponse: parseResponsesResponse,
+  chainParts(body) {
+    const input = inputItems(body);
+    return {
+      context: { instructions: body.instructions, tools: body.tools },
+      contextShape: (context) => context,
+      items: (Array.isArray(input) ? input : []).filter(isObject).filter((i) =>
+        i.type !== "reasoning"
+      ),
+      canonicalItem,
+      system: str(body.instructions),
+      tools: body.tools ?? body.functions,
+      skip: 0,
+    };
+  },
+  shownMessages: (body) =>
+    shownMessages(body.system ?? body.instructions, body.messages ?? inputItems(body)),
+};

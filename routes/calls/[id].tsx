@@ -1,73 +1,25 @@
 import type { CallRecord, Finding } from "../../core/record.ts";
+import { formatOf, type Json, type ShownMessage } from "../../formats/mod.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
 import { ms, percent, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout } from "../_island.tsx";
 import { LOCAL_PREFIX } from "../../core/paths.ts";
 
-type Json = Record<string, unknown>;
-
-/** A message of the request, as text to show: role and its parts. */
-interface ShownMessage {
-  role: string;
-  parts: string[];
-}
-
-function partText(part: unknown): string {
-  if (typeof part === "string") return part;
-  if (typeof part !== "object" || part === null) return String(part);
-  const p = part as Json;
-  if (typeof p.text === "string") return p.text;
-  if (typeof p.thinking === "string") return `[thinking] ${p.thinking}`;
-  if (p.type === "tool_use" || p.type === "function_call") {
-    return `→ ${p.name}(${JSON.stringify(p.input ?? p.arguments)})`;
-  }
-  if (p.type === "tool_result" || p.type === "function_call_output") {
-    const content = p.content ?? p.output;
-    return `← ${typeof content === "string" ? content : JSON.stringify(content)}`;
-  }
-  return JSON.stringify(part);
-}
-
-/** The request's system prompt and messages, whatever the API, as plain text. */
-export function requestMessages(request: string | null): ShownMessage[] {
+/** The request's system prompt and messages as text, in its API's own terms. */
+export function requestMessages(api: string, request: string | null): ShownMessage[] {
   if (!request) return [];
-  let body: Json;
+  let body: unknown;
   try {
     body = JSON.parse(request);
   } catch {
     return [{ role: "raw request", parts: [request.slice(0, 20_000)] }];
   }
-  const out: ShownMessage[] = [];
-  const system = body.system ?? body.instructions;
-  if (system) {
-    out.push({ role: "system", parts: (Array.isArray(system) ? system : [system]).map(partText) });
+  const format = formatOf(api);
+  if (format === null || typeof body !== "object" || body === null || Array.isArray(body)) {
+    return [];
   }
-  const input = typeof body.input === "string"
-    ? [{ role: "user", content: body.input }]
-    : body.input;
-  for (
-    const m
-      of (Array.isArray(body.messages)
-        ? body.messages
-        : Array.isArray(input)
-        ? input
-        : []) as Json[]
-  ) {
-    const content = m.content;
-    const parts = typeof content === "string"
-      ? [content]
-      : Array.isArray(content)
-      ? content.map(partText)
-      : [];
-    for (const call of (Array.isArray(m.tool_calls) ? m.tool_calls : []) as Json[]) {
-      const fn = (call.function ?? {}) as Json;
-      parts.push(`→ ${fn.name}(${fn.arguments})`);
-    }
-    if (m.type && !m.role) parts.push(partText(m));
-    out.push({ role: String(m.role ?? m.type ?? "item"), parts });
-  }
-  return out;
+  return format.shownMessages(body as Json);
 }
 
 const KINDS: Record<Finding["kind"], string> = {
@@ -125,7 +77,7 @@ export async function callPage(id: string, ctx: AppContext) {
   const costs = Object.fromEntries(
     (r.attribution?.components ?? []).map((c) => [c.name, c.cost_usd]),
   );
-  const messages = requestMessages(stored.request);
+  const messages = requestMessages(r.api, stored.request);
   return (
     <Layout title={`${r.model ?? r.path} call`} active="calls">
       <h1>
