@@ -2,7 +2,7 @@
  * Server-side render time of each dashboard page over 100,000 stored calls (SQLite),
  * measured through the same handler the server uses.
  */
-import { handlePage } from "../routes/pages.tsx";
+import { handleLocal } from "../routes/mod.ts";
 import type { AppContext } from "../routes/context.ts";
 import { openStore, StoreWriter } from "../store/mod.ts";
 import { syntheticCalls } from "./store.ts";
@@ -35,8 +35,8 @@ export async function runPages(options: { calls?: number } = {}): Promise<string
   for (const [label, path] of pages) {
     const url = new URL(base + path);
     const render = async () => {
-      const response = await handlePage(url.pathname.slice("/_llmprof".length) || "/", url, ctx);
-      return (await response!.text()).length;
+      const response = await handleLocal(new Request(url), url, ctx);
+      return (await response.text()).length;
     };
     const size = await render();
     const times: number[] = [];

@@ -80,8 +80,8 @@ async function measure(
     ["14-day daily summary", () => store.dailySummary({ days: 14 })],
     ["by-model summary, 14 days", () => store.byModel({ since })],
     ["routes summary, 14 days", () => store.routes({ since })],
-    ["sessions list", () => store.listSessions({ limit: 100 })],
-    ["one session's turns", () => store.getSession("run-42")],
+    ["sessions list", () => store.listRuns({ limit: 100 })],
+    ["one session's turns", () => store.getRun("run-42")],
   ];
   const rows = [
     `| ${name} | write ${total.toLocaleString("en")} records, batches of ${batch} | ${

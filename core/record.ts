@@ -68,7 +68,7 @@ export interface Cost {
 }
 
 /** Which run a call belongs to. */
-export interface SessionRef {
+export interface RunRef {
   id: string;
   turn: number;
   /** "header": x-llmprof-session; "chain": it continues an earlier call; "new": it starts a run. */
@@ -136,7 +136,7 @@ export interface CallRecord {
   attribution: Attribution | null;
   response: ResponseSummary | null;
   cost: Cost | null;
-  session: SessionRef | null;
+  session: RunRef | null;
   route: { id: string; label: string } | null;
   findings: Finding[];
   request_bytes: number;

@@ -1,4 +1,4 @@
-import type { SessionRef } from "../core/record.ts";
+import type { RunRef } from "../core/record.ts";
 
 /** An earlier call as chaining sees it. */
 export interface ChainNode {
@@ -40,12 +40,12 @@ export interface ChainFacts {
  * prefix of this one's (the same whole conversation is a retry); then the same with the loose
  * context, which forgives a changed timestamp or tool order. Otherwise it starts a run.
  */
-export function decideSession(input: ChainInput, facts: ChainFacts): SessionRef {
+export function decideRun(input: ChainInput, facts: ChainFacts): RunRef {
   const none = { parent_id: null, retry_of: null, fork: false };
   if (input.sessionHeader) {
     return { id: input.sessionHeader, turn: facts.headerTurns + 1, source: "header", ...none };
   }
-  const extend = (parent: ChainNode): SessionRef => ({
+  const extend = (parent: ChainNode): RunRef => ({
     id: parent.sessionId,
     turn: parent.turn + 1,
     source: "chain",

@@ -1,5 +1,5 @@
 import { assertEquals } from "../testing/assert.ts";
-import { type ChainFacts, type ChainNode, decideSession } from "./chain.ts";
+import { type ChainFacts, type ChainNode, decideRun } from "./chain.ts";
 
 function facts(
   byHash: Record<string, ChainNode> = {},
@@ -26,7 +26,7 @@ const first: ChainNode = { callId: "c1", sessionId: "run", turn: 1 };
 const second: ChainNode = { callId: "c2", sessionId: "run", turn: 2 };
 
 Deno.test("a call with no predecessor starts a run", () => {
-  assertEquals(decideSession(input(["a", "b"]), facts()), {
+  assertEquals(decideRun(input(["a", "b"]), facts()), {
     id: "new-call",
     turn: 1,
     source: "new",
@@ -37,17 +37,17 @@ Deno.test("a call with no predecessor starts a run", () => {
 });
 
 Deno.test("the longest earlier conversation that prefixes this one is the parent", () => {
-  const ref = decideSession(input(["a", "b", "c", "d", "e"]), facts({ a: first, c: second }));
+  const ref = decideRun(input(["a", "b", "c", "d", "e"]), facts({ a: first, c: second }));
   assertEquals([ref.id, ref.turn, ref.parent_id, ref.source], ["run", 3, "c2", "chain"]);
 });
 
 Deno.test("the same conversation again is a retry of the earlier call", () => {
-  const ref = decideSession(input(["a", "b", "c"]), facts({ c: second }));
+  const ref = decideRun(input(["a", "b", "c"]), facts({ c: second }));
   assertEquals([ref.turn, ref.retry_of, ref.parent_id], [2, "c2", null]);
 });
 
 Deno.test("a second continuation of the same parent is a fork in the same run", () => {
-  const ref = decideSession(
+  const ref = decideRun(
     input(["a", "x"]),
     facts({ a: first }, { children: (id) => (id === "c1" ? 1 : 0) }),
   );
@@ -55,7 +55,7 @@ Deno.test("a second continuation of the same parent is a fork in the same run", 
 });
 
 Deno.test("previous_response_id chains to the call whose response carried it", () => {
-  const ref = decideSession(
+  const ref = decideRun(
     input(["z"], { previousResponseId: "resp_1" }),
     facts({}, { byResponse: second }),
   );
@@ -63,7 +63,7 @@ Deno.test("previous_response_id chains to the call whose response carried it", (
 });
 
 Deno.test("the x-llmprof-session header wins over chaining", () => {
-  const ref = decideSession(
+  const ref = decideRun(
     input(["a", "b"], { sessionHeader: "nightly-eval" }),
     facts({ a: first }, { headerTurns: 4 }),
   );
@@ -71,7 +71,7 @@ Deno.test("the x-llmprof-session header wins over chaining", () => {
 });
 
 Deno.test("a turn whose context changed only loosely continues the run by its loose hash", () => {
-  const ref = decideSession(
+  const ref = decideRun(
     input(["x", "y", "z"], { loose: ["la", "lb", "lc"] }),
     facts({}, { byLoose: new Map([["lb", first]]) }),
   );
@@ -79,7 +79,7 @@ Deno.test("a turn whose context changed only loosely continues the run by its lo
 });
 
 Deno.test("an exact match wins over a longer loose one", () => {
-  const ref = decideSession(
+  const ref = decideRun(
     input(["x", "y", "z"], { loose: ["la", "lb", "lc"] }),
     facts({ x: first }, { byLoose: new Map([["lb", second]]) }),
   );

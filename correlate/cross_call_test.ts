@@ -3,7 +3,7 @@ import { sampleRecord } from "../testing/records.ts";
 import type { CallFacts } from "../analysis/analysis.ts";
 import { CrossCallFindings } from "./cross_call.ts";
 import type { OutlineBlock } from "../analysis/outline.ts";
-import type { SessionRef } from "../core/record.ts";
+import type { RunRef } from "../core/record.ts";
 
 const GPT4O = { input: 2.5, output: 10, cacheRead: 1.25, cacheWrite: 2.5, cacheWrite1h: 2.5 };
 
@@ -15,7 +15,7 @@ function facts(system: string): CallFacts {
   return { outline, stablePrefix: null, rates: GPT4O, stateful: false };
 }
 
-const header = (turn: number): SessionRef => ({
+const header = (turn: number): RunRef => ({
   id: "nightly-eval",
   turn,
   source: "header",

@@ -1,12 +1,12 @@
 import type { BaseStore } from "../store/contract.ts";
-import { type ChainInput, type ChainNode, decideSession } from "./chain.ts";
+import { type ChainInput, type ChainNode, decideRun } from "./chain.ts";
 import { Lru } from "../core/lru.ts";
-import type { SessionRef } from "../core/record.ts";
+import type { RunRef } from "../core/record.ts";
 
 /** The store lookups chaining needs. */
 export type ChainLookup = Pick<
   BaseStore,
-  "chainCandidates" | "callByResponseId" | "sessionTurns" | "childCount"
+  "chainCandidates" | "callByResponseId" | "runTurns" | "childCount"
 >;
 
 /** A call to place in a run: its chaining input and what later calls will look it up by. */
@@ -20,7 +20,7 @@ export interface ChainRequest extends ChainInput {
  * kept in memory (they may not be written yet); the store answers for older ones and for
  * other instances sharing it.
  */
-export class SessionChainer {
+export class RunChainer {
   readonly #store: ChainLookup;
   readonly #log: (line: string) => void;
   readonly #byHash: Lru<string, ChainNode>;
@@ -46,7 +46,7 @@ export class SessionChainer {
   }
 
   /** The run and turn of a call; never rejects (without the store, memory alone decides). */
-  assign(request: ChainRequest): Promise<SessionRef> {
+  assign(request: ChainRequest): Promise<RunRef> {
     const next = this.#queue.then(() => this.#assign(request));
     this.#queue = next.catch(() => {});
     return next;
@@ -70,13 +70,13 @@ export class SessionChainer {
     }
   }
 
-  async #assign(request: ChainRequest): Promise<SessionRef> {
+  async #assign(request: ChainRequest): Promise<RunRef> {
     const byHash = new Map<string, ChainNode>();
     const byLoose = new Map<string, ChainNode>();
     let headerTurns = 0;
     let byResponse: ChainNode | null = null;
     if (request.sessionHeader) {
-      const stored = await this.#ask(() => this.#store.sessionTurns(request.sessionHeader!), 0);
+      const stored = await this.#ask(() => this.#store.runTurns(request.sessionHeader!), 0);
       headerTurns = Math.max(stored, this.#turns.get(request.sessionHeader) ?? 0);
     } else if (request.previousResponseId) {
       byResponse = this.#byResponse.get(request.previousResponseId) ??
@@ -87,7 +87,7 @@ export class SessionChainer {
       fromMemory = await this.#candidates(request, byHash, byLoose);
     }
     const facts = { byHash, byLoose, byResponse, headerTurns, children: () => 0 };
-    let session = decideSession(request, facts);
+    let session = decideRun(request, facts);
     if (session.parent_id) {
       // Only the chosen parent's other continuations decide whether this turn is a fork. A
       // parent this instance remembers has had its continuations seen here too.
@@ -96,7 +96,7 @@ export class SessionChainer {
         ? 0
         : await this.#ask(() => this.#store.childCount(parent), 0);
       const children = Math.max(stored, this.#children.get(parent) ?? 0);
-      session = decideSession(request, {
+      session = decideRun(request, {
         ...facts,
         children: (id) => (id === parent ? children : 0),
       });
@@ -142,7 +142,7 @@ export class SessionChainer {
     return remembered;
   }
 
-  #remember(request: ChainRequest, session: SessionRef): void {
+  #remember(request: ChainRequest, session: RunRef): void {
     const node: ChainNode = { callId: request.callId, sessionId: session.id, turn: session.turn };
     const own = request.prefixes.at(-1);
     if (own) this.#byHash.set(own, node);

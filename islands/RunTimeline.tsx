@@ -1,11 +1,11 @@
 import { useEffect, useRef } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
-import type { SessionTurn } from "../store/contract.ts";
+import type { RunTurn } from "../store/contract.ts";
 import { COMPONENT_COLORS, tokens, usd } from "../reports/format.ts";
 
 /** A run's turns, each with its prompt split by component. */
 export interface RunTimelineProps {
-  turns: SessionTurn[];
+  turns: RunTurn[];
 }
 
 /** One stacked bar per turn, split by component: how the context grew. */

@@ -19,7 +19,9 @@ const ISLANDS: Record<string, FunctionComponent<never>> = {
 
 for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const name = root.dataset.island!;
-  const script = document.querySelector(`script[data-island-props="${name}"]`);
+  const script = document.querySelector(
+    `script[data-island-props="${CSS.escape(root.dataset.islandId ?? "")}"]`,
+  );
   const component = ISLANDS[name];
   if (!component || !script) continue;
   hydrate(h(component, JSON.parse(script.textContent ?? "{}")), root);

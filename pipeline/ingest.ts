@@ -2,7 +2,7 @@ import type { Analysis } from "../analysis/analysis.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
 import { CrossCallFindings } from "../correlate/cross_call.ts";
-import { SessionChainer } from "../correlate/runs.ts";
+import { RunChainer } from "../correlate/runs.ts";
 import type { Overrides } from "../pricing/overrides.ts";
 import type { BaseStore } from "../store/contract.ts";
 import { StoreWriter } from "../store/writer.ts";
@@ -37,7 +37,7 @@ export class Ingest implements CaptureSink {
   constructor(store: BaseStore, options: IngestOptions) {
     this.#log = options.log;
     this.writer = new StoreWriter(store, { flushMs: options.flushMs, log: options.log });
-    const chainer = new SessionChainer(store, { log: options.log });
+    const chainer = new RunChainer(store, { log: options.log });
     const crossCall = new CrossCallFindings();
     this.pool = new AnalysisPool(this.queue, {
       workers: options.workers,

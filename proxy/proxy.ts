@@ -9,7 +9,7 @@ import {
   responseHeadersForClient,
 } from "./headers.ts";
 import { readRequestBody } from "./request_body.ts";
-import { matchRoute, upstreamPrefix } from "./routes.ts";
+import { matchEndpoint, upstreamPrefix } from "./endpoints.ts";
 import { upstreamErrorResponse } from "./upstream_error.ts";
 
 /** Where and how the proxy forwards. */
@@ -56,7 +56,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   return async function proxy(request: Request, url = new URL(request.url)): Promise<Response> {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const route = matchRoute(request.method, url.pathname, request.headers);
+    const route = matchEndpoint(request.method, url.pathname, request.headers);
     const target = upstreamPrefixes[route.upstream] + url.pathname + url.search;
     const id = newCallId(startedAt);
     // Only error paths need the redacted target; it is not worked out on the request path.

@@ -1,4 +1,4 @@
-import type { SessionTurn } from "../store/contract.ts";
+import type { RunTurn } from "../store/contract.ts";
 
 /** The headline numbers of a run. */
 export interface RunCards {
@@ -13,7 +13,7 @@ export interface RunCards {
 }
 
 /** Computes a run's cards from its turns, in turn order. */
-export function runCards(turns: readonly SessionTurn[]): RunCards {
+export function runCards(turns: readonly RunTurn[]): RunCards {
   if (turns.length === 0) {
     return { turns: 0, context_growth: 0, history_share: 0, tool_results_share: 0, cost_usd: 0 };
   }

@@ -2,24 +2,29 @@ import type { ComponentChildren, FunctionComponent } from "preact";
 import { COMPONENT_COLORS } from "../reports/format.ts";
 import { LOCAL_PREFIX } from "../core/paths.ts";
 
+/** Island instances rendered by this process: each gets its own id, so its props are its own. */
+let rendered = 0;
+
 /**
  * Renders an island on the server: its markup inside a marker, followed by its props as
- * JSON that cannot close the script element. islands/client.ts hydrates it in the browser.
+ * JSON that cannot close the script element. islands/client.ts hydrates it in the browser;
+ * two copies of an island on one page each keep their own props.
  */
 export function Island<P extends object>(
   props: { name: string; component: FunctionComponent<P>; props: P },
 ) {
   const Component = props.component as FunctionComponent<P>;
+  const id = `${props.name}-${++rendered}`;
   const json = JSON.stringify(props.props).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
   return (
     <>
-      <div data-island={props.name}>
+      <div data-island={props.name} data-island-id={id}>
         <Component {...props.props} />
       </div>
       <script
         type="application/json"
-        data-island-props={props.name}
+        data-island-props={id}
         dangerouslySetInnerHTML={{ __html: json }}
       />
     </>

@@ -1,15 +1,91 @@
+import { LOCAL_PREFIX } from "../core/paths.ts";
 import { getCall, listCalls } from "./api/calls.ts";
+import { badRequest, notFound } from "./api/_errors.ts";
+import { getRun, listRuns } from "./api/runs.ts";
 import { summary } from "./api/summary.ts";
-import { getSession, listSessions } from "./api/sessions.ts";
-import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
-import { handlePage } from "./pages.tsx";
-import { LOCAL_PREFIX } from "../core/paths.ts";
+import {
+  asset,
+  callPageResponse,
+  callsPageResponse,
+  runsPageResponse,
+  storeDownPage,
+  trendsPageResponse,
+} from "./pages.tsx";
 
 export type { AppContext } from "./context.ts";
 export { LOCAL_PREFIX };
 
+/** What answers one of llmprof's own paths: the request's URL, the path's parameters, the context. */
+type Handler = (
+  url: URL,
+  params: Readonly<Record<string, string>>,
+  ctx: AppContext,
+) => Promise<Response> | Response;
+
+/** llmprof's own paths below {@linkcode LOCAL_PREFIX}: `:name` matches one path segment. */
+const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
+  ["/health", (_url, _params, ctx) => health(ctx)],
+  ["/api/calls", (url, _params, ctx) => listCalls(url, ctx)],
+  ["/api/calls/:id", (_url, params, ctx) => getCall(params.id, ctx)],
+  ["/api/summary", (url, _params, ctx) => summary(url, ctx)],
+  ["/api/runs", (url, _params, ctx) => listRuns(url, ctx, { key: "runs" })],
+  ["/api/runs/:id", (_url, params, ctx) => getRun(params.id, ctx)],
+  // The first round's names for runs, kept so existing scripts go on working.
+  ["/api/sessions", (url, _params, ctx) => listRuns(url, ctx, { key: "sessions" })],
+  ["/api/sessions/:id", (_url, params, ctx) => getRun(params.id, ctx)],
+  ["/", (url, _params, ctx) => callsPageResponse(url, ctx)],
+  ["/runs", (url, _params, ctx) => runsPageResponse(url, ctx)],
+  ["/trends", (_url, _params, ctx) => trendsPageResponse(ctx)],
+  ["/calls/:id", (_url, params, ctx) => callPageResponse(params.id, ctx)],
+  ["/static/:name", (_url, params) => asset(params.name)],
+];
+
+const COMPILED = PATHS.map(([pattern, handler]) => ({ parts: pattern.split("/"), handler }));
+
+/** Thrown for a path segment that is not valid percent-encoding. */
+class BadPath extends Error {}
+
+/** The handler and parameters for a path, or null when no pattern matches it. */
+function match(path: string): { handler: Handler; params: Record<string, string> } | null {
+  const parts = path.split("/");
+  for (const route of COMPILED) {
+    if (route.parts.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const same = route.parts.every((part, i) => {
+      if (part.startsWith(":")) {
+        if (parts[i] === "") return false;
+        try {
+          params[part.slice(1)] = decodeURIComponent(parts[i]);
+        } catch {
+          throw new BadPath(parts[i]);
+        }
+        return true;
+      }
+      return part === parts[i];
+    });
+    if (same) return { handler: route.handler, params };
+  }
+  return null;
+}
+
+/** Whether a path of ours answers in JSON (the API and health) rather than as a page. */
+function answersJson(path: string): boolean {
+  return path.startsWith("/api/") || path === "/health";
+}
+
+/** The one place where a failure to answer becomes a response, in the path's own kind. */
+function failure(error: unknown, path: string, url: URL): Response {
+  if (error instanceof BadPath) {
+    return badRequest(
+      `${url.pathname} is not a valid path: "${error.message}" is not percent-encoded`,
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!answersJson(path)) return storeDownPage(reason);
+  return Response.json({ error: `The store did not answer: ${reason}` }, { status: 503 });
+}
 
 /** Serves llmprof's own paths. */
 export async function handleLocal(request: Request, url: URL, ctx: AppContext): Promise<Response> {
@@ -21,20 +97,10 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
     });
   }
   try {
-    if (path === "/health") return await health(ctx);
-    if (path === "/api/calls") return await listCalls(url, ctx);
-    if (path === "/api/summary") return await summary(url, ctx);
-    if (path === "/api/sessions") return await listSessions(url, ctx);
-    const session = /^\/api\/sessions\/([^/]+)$/.exec(path);
-    if (session) return await getSession(decodeURIComponent(session[1]), ctx);
-    const page = await handlePage(path, url, ctx);
-    if (page) return page;
-    const call = /^\/api\/calls\/([^/]+)$/.exec(path);
-    if (call) return await getCall(decodeURIComponent(call[1]), ctx);
+    const found = match(path);
+    if (found === null) return notFound(`No llmprof page at ${url.pathname}`);
+    return await found.handler(url, found.params, ctx);
   } catch (error) {
-    return Response.json({ error: `The store did not answer: ${(error as Error).message}` }, {
-      status: 503,
-    });
+    return failure(error, path, url);
   }
-  return notFound(`No llmprof page at ${url.pathname}`);
 }

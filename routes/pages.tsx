@@ -38,28 +38,49 @@ function notFoundPage(message: string): Response {
   );
 }
 
-/** Serves the dashboard's pages and assets; null when the path is not one of them. */
-export async function handlePage(
-  path: string,
-  url: URL,
-  ctx: AppContext,
-): Promise<Response | null> {
-  if (path === "/" || path === "") return html(await callsPage(url, ctx));
-  if (path === "/runs") return html(await runsPage(url, ctx));
-  if (path === "/trends") return html(await trendsPage(ctx));
-  const call = /^\/calls\/([^/]+)$/.exec(path);
-  if (call) {
-    const id = decodeURIComponent(call[1]);
-    const page = await callPage(id, ctx);
-    return page ? html(page) : notFoundPage(`No call with id "${id}".`);
-  }
-  const asset = /^\/static\/([\w.-]+)$/.exec(path);
-  if (asset) {
-    const found = ASSETS[asset[1]];
-    if (!found) return new Response("Not found", { status: 404 });
-    return new Response(found.body, {
-      headers: { "content-type": found.type, "cache-control": "no-cache", ...SECURITY },
-    });
-  }
-  return null;
+/** A readable page for when the store does not answer, with the reason. */
+export function storeDownPage(reason: string): Response {
+  return html(
+    <Layout title="Store unreachable" active="">
+      <h1>The store is unreachable</h1>
+      <p>
+        llmprof is still proxying and recording what it can; the page will load once the store
+        answers again.
+      </p>
+      <p>
+        <code>{reason}</code>
+      </p>
+    </Layout>,
+    503,
+  );
+}
+
+/** The calls page. */
+export async function callsPageResponse(url: URL, ctx: AppContext): Promise<Response> {
+  return html(await callsPage(url, ctx));
+}
+
+/** The runs page. */
+export async function runsPageResponse(url: URL, ctx: AppContext): Promise<Response> {
+  return html(await runsPage(url, ctx));
+}
+
+/** The trends page. */
+export async function trendsPageResponse(ctx: AppContext): Promise<Response> {
+  return html(await trendsPage(ctx));
+}
+
+/** One call's page, or a not-found page. */
+export async function callPageResponse(id: string, ctx: AppContext): Promise<Response> {
+  const page = await callPage(id, ctx);
+  return page ? html(page) : notFoundPage(`No call with id "${id}".`);
+}
+
+/** One of the dashboard's assets (style sheet, islands bundle). */
+export function asset(name: string): Response {
+  const found = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (!found) return new Response("Not found", { status: 404 });
+  return new Response(found.body, {
+    headers: { "content-type": found.type, "cache-control": "no-cache", ...SECURITY },
+  });
 }

@@ -7,9 +7,9 @@ import { LOCAL_PREFIX } from "../core/paths.ts";
 
 /** The timeline page: choose a run; one stacked bar per turn; the run's cards. */
 export async function runsPage(url: URL, ctx: AppContext) {
-  const sessions = await ctx.store.listSessions({ limit: 100 });
+  const sessions = await ctx.store.listRuns({ limit: 100 });
   const id = url.searchParams.get("id") ?? sessions[0]?.id ?? null;
-  const turns = id ? await ctx.store.getSession(id) : [];
+  const turns = id ? await ctx.store.getRun(id) : [];
   const cards = runCards(turns);
   return (
     <Layout title="Runs" active="runs">

@@ -58,7 +58,7 @@ export interface CallSummary {
 }
 
 /** A run of calls. */
-export interface SessionSummary {
+export interface RunSummary {
   id: string;
   calls: number;
   first_at: string;
@@ -69,7 +69,7 @@ export interface SessionSummary {
 }
 
 /** One turn of a run. */
-export interface SessionTurn {
+export interface RunTurn {
   call_id: string;
   turn: number;
   created_at: string;
@@ -121,8 +121,8 @@ export interface BaseStore {
   writeBatch(calls: readonly StoredCall[]): Promise<void>;
   getCall(id: string): Promise<StoredCall | null>;
   listCalls(query?: CallQuery): Promise<{ calls: CallSummary[]; total: number }>;
-  listSessions(options?: { limit?: number; offset?: number }): Promise<SessionSummary[]>;
-  getSession(id: string): Promise<SessionTurn[]>;
+  listRuns(options?: { limit?: number; offset?: number }): Promise<RunSummary[]>;
+  getRun(id: string): Promise<RunTurn[]>;
   /** Per-day totals for the `days` UTC days up to and including `now`'s. */
   dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
   byModel(options: { since: string }): Promise<ModelSummary[]>;
@@ -132,7 +132,7 @@ export interface BaseStore {
   /** The call whose response had this id. */
   callByResponseId(id: string): Promise<ChainRow | null>;
   /** The highest turn stored for a run (0 when none). */
-  sessionTurns(id: string): Promise<number>;
+  runTurns(id: string): Promise<number>;
   /** How many stored calls continue a call. */
   childCount(callId: string): Promise<number>;
   /** Calls, cost and reclaimable dollars since a time. */

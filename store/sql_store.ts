@@ -7,8 +7,8 @@ import type {
   DaySummary,
   ModelSummary,
   RouteSummary,
-  SessionSummary,
-  SessionTurn,
+  RunSummary,
+  RunTurn,
   Spend,
   StoredCall,
 } from "./contract.ts";
@@ -41,8 +41,8 @@ const SESSION_UPSERT = `
     last_at = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_at ELSE sessions.last_at END`;
 
 /** What a batch of new calls adds to each of their sessions: one upsert per session, not per call. */
-export function sessionDeltas(records: readonly CallRecord[]): SessionSummary[] {
-  const byId = new Map<string, SessionSummary>();
+export function runDeltas(records: readonly CallRecord[]): RunSummary[] {
+  const byId = new Map<string, RunSummary>();
   for (const r of records) {
     if (!r.session) continue;
     const tokens = r.usage?.input_tokens ?? 0;
@@ -138,7 +138,7 @@ export abstract class SqlStore implements BaseStore {
         const chunk = heads.slice(i, i + HEADS_PER_UPSERT);
         await q.all(headsUpsertSql(chunk.length), chunk.flat());
       }
-      for (const s of sessionDeltas(fresh)) {
+      for (const s of runDeltas(fresh)) {
         await q.all(SESSION_UPSERT, [
           s.id,
           s.calls,
@@ -205,7 +205,7 @@ export abstract class SqlStore implements BaseStore {
     };
   }
 
-  async listSessions(options: { limit?: number; offset?: number } = {}): Promise<SessionSummary[]> {
+  async listRuns(options: { limit?: number; offset?: number } = {}): Promise<RunSummary[]> {
     const rows = await this.db.all(
       "SELECT * FROM sessions ORDER BY last_at DESC LIMIT ? OFFSET ?",
       [
@@ -224,7 +224,7 @@ export abstract class SqlStore implements BaseStore {
     }));
   }
 
-  async getSession(id: string): Promise<SessionTurn[]> {
+  async getRun(id: string): Promise<RunTurn[]> {
     const rows = await this.db.all(
       "SELECT id, turn, created_at, input_tokens, cost_usd, record FROM calls WHERE session_id = ? ORDER BY turn, created_ms",
       [id],
@@ -321,7 +321,7 @@ export abstract class SqlStore implements BaseStore {
     return row ? chainRow(row) : null;
   }
 
-  async sessionTurns(id: string): Promise<number> {
+  async runTurns(id: string): Promise<number> {
     const [row] = await this.db.all("SELECT max(turn) AS t FROM calls WHERE session_id = ?", [id]);
     return num(row?.t);
   }

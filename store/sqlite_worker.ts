@@ -2,17 +2,11 @@
 // Hosts a SqliteStore off the main thread: node:sqlite is synchronous, and the proxy's
 // event loop must never wait for a write or a query.
 import { SqliteStore } from "./sqlite_store.ts";
+import type { StoreRequest } from "./_worker_protocol.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 
 // Writes and dashboard queries run behind the proxy; WAL keeps readers off the writer's path.
 lowerThreadPriority();
-
-/** A call on the hosted store. */
-export interface StoreRequest {
-  id: number;
-  method: string;
-  args: unknown[];
-}
 
 let store: SqliteStore | null = null;
 
@@ -28,8 +22,8 @@ self.onmessage = async (event: MessageEvent<{ open: string } | StoreRequest>) =>
     return;
   }
   try {
-    const method =
-      (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[data.method];
+    if (store === null) throw new Error("the store is not open yet");
+    const method = store[data.method] as (...args: unknown[]) => Promise<unknown>;
     const result = await method.apply(store, data.args);
     self.postMessage({ id: data.id, result });
   } catch (error) {

@@ -49,7 +49,7 @@ contract("writing a call twice keeps one copy", async (store) => {
   await store.writeBatch([call]);
   await store.writeBatch([call, sampleCall()]);
   assertEquals((await store.listCalls()).total, 2);
-  assertEquals((await store.listSessions())[0].calls, 1, "the session counts the call once");
+  assertEquals((await store.listRuns())[0].calls, 1, "the session counts the call once");
 });
 
 contract(
@@ -155,20 +155,20 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
       },
     }),
   ]);
-  const [session] = await store.listSessions();
+  const [session] = await store.listRuns();
   assertEquals(session.id, "run");
   assertEquals(session.calls, 3);
   assertEquals([session.first_at, session.last_at], [at(10), at(8)]);
   assertEquals([session.first_prompt_tokens, session.last_prompt_tokens], [1_000, 5_000]);
   assert(Math.abs(session.cost_usd - 0.6) < 1e-9);
-  const turns = await store.getSession("run");
+  const turns = await store.getRun("run");
   assertEquals(turns.map((t) => [t.call_id, t.turn, t.prompt_tokens]), [["t1", 1, 1000], [
     "t2",
     2,
     2000,
   ], ["t3", 3, 5000]]);
   assertEquals(turns[0].components, { "system prompt": 600, "user input": 400 });
-  assertEquals(await store.getSession("none"), []);
+  assertEquals(await store.getRun("none"), []);
 });
 
 contract("summarises by day, by model and by route", async (store) => {
@@ -225,7 +225,7 @@ contract("reset deletes every call and session", async (store) => {
   ]);
   await store.reset();
   assertEquals((await store.listCalls()).total, 0);
-  assertEquals(await store.listSessions(), []);
+  assertEquals(await store.listRuns(), []);
   assertEquals((await store.health()).ok, true);
 });
 
@@ -297,8 +297,8 @@ contract(
     ]);
     assertEquals((await store.callByResponseId("resp_2"))?.callId, "t2");
     assertEquals(await store.callByResponseId("resp_none"), null);
-    assertEquals(await store.sessionTurns("run"), 2);
-    assertEquals(await store.sessionTurns("nothing"), 0);
+    assertEquals(await store.runTurns("run"), 2);
+    assertEquals(await store.runTurns("nothing"), 0);
     assertEquals(await store.childCount("t1"), 1);
   },
 );
@@ -322,7 +322,7 @@ contract(
       "gpt-4o",
       "a late unanalysed copy does not undo the analysis",
     );
-    assertEquals((await store.listSessions())[0].calls, 1, "the session counted the call once");
+    assertEquals((await store.listRuns())[0].calls, 1, "the session counted the call once");
     await store.writeBatch([
       { ...sampleCall({ id: "d" }), analysed: false },
       sampleCall({ id: "d", model: "gpt-5" }),

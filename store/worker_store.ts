@@ -1,32 +1,13 @@
 import type { BaseStore } from "./contract.ts";
-import type { StoreRequest } from "./sqlite_worker.ts";
+import type { StoreMethod, StoreRequest } from "./_worker_protocol.ts";
 
 type Reply = { id: number; result?: unknown; error?: string };
-
-/** The methods of the contract, forwarded to the worker. */
-const METHODS = [
-  "writeBatch",
-  "getCall",
-  "listCalls",
-  "listSessions",
-  "getSession",
-  "dailySummary",
-  "byModel",
-  "routes",
-  "chainCandidates",
-  "callByResponseId",
-  "sessionTurns",
-  "childCount",
-  "spend",
-  "reset",
-  "health",
-] as const;
 
 /**
  * The SQLite store, running in its own worker so no write or query ever blocks the
  * proxy's event loop. Same contract, same data: calls are forwarded as messages.
  */
-export class WorkerStore {
+export class WorkerStore implements BaseStore {
   readonly kind = "sqlite" as const;
   readonly #worker: Worker;
   readonly #pending = new Map<
@@ -60,7 +41,7 @@ export class WorkerStore {
     );
     return new Promise((resolve, reject) => {
       store.#pending.set(0, {
-        resolve: () => resolve(store as unknown as BaseStore),
+        resolve: () => resolve(store),
         reject: (error) => {
           store.#worker.terminate();
           reject(error);
@@ -70,29 +51,67 @@ export class WorkerStore {
     });
   }
 
-  #call(method: string, args: unknown[]): Promise<unknown> {
+  #call<M extends StoreMethod>(
+    method: M,
+    ...args: Parameters<BaseStore[M]>
+  ): ReturnType<BaseStore[M]> {
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       const request: StoreRequest = { id, method, args };
       this.#worker.postMessage(request);
-    });
+    }) as ReturnType<BaseStore[M]>;
+  }
+
+  writeBatch(...args: Parameters<BaseStore["writeBatch"]>) {
+    return this.#call("writeBatch", ...args);
+  }
+  getCall(...args: Parameters<BaseStore["getCall"]>) {
+    return this.#call("getCall", ...args);
+  }
+  listCalls(...args: Parameters<BaseStore["listCalls"]>) {
+    return this.#call("listCalls", ...args);
+  }
+  listRuns(...args: Parameters<BaseStore["listRuns"]>) {
+    return this.#call("listRuns", ...args);
+  }
+  getRun(...args: Parameters<BaseStore["getRun"]>) {
+    return this.#call("getRun", ...args);
+  }
+  dailySummary(...args: Parameters<BaseStore["dailySummary"]>) {
+    return this.#call("dailySummary", ...args);
+  }
+  byModel(...args: Parameters<BaseStore["byModel"]>) {
+    return this.#call("byModel", ...args);
+  }
+  routes(...args: Parameters<BaseStore["routes"]>) {
+    return this.#call("routes", ...args);
+  }
+  chainCandidates(...args: Parameters<BaseStore["chainCandidates"]>) {
+    return this.#call("chainCandidates", ...args);
+  }
+  callByResponseId(...args: Parameters<BaseStore["callByResponseId"]>) {
+    return this.#call("callByResponseId", ...args);
+  }
+  runTurns(...args: Parameters<BaseStore["runTurns"]>) {
+    return this.#call("runTurns", ...args);
+  }
+  childCount(...args: Parameters<BaseStore["childCount"]>) {
+    return this.#call("childCount", ...args);
+  }
+  spend(...args: Parameters<BaseStore["spend"]>) {
+    return this.#call("spend", ...args);
+  }
+  reset() {
+    return this.#call("reset");
+  }
+  health() {
+    return this.#call("health");
   }
 
   /** Closes the database and stops the worker. */
   async close(): Promise<void> {
-    await this.#call("close", []).catch(() => {});
+    await this.#call("close").catch(() => {});
     this.#worker.terminate();
-  }
-
-  static {
-    for (const method of METHODS) {
-      (WorkerStore.prototype as unknown as Record<string, unknown>)[method] = function (
-        this: WorkerStore,
-        ...args: unknown[]
-      ) {
-        return this.#call(method, args);
-      };
-    }
   }
 }

@@ -1,13 +1,13 @@
 import { chainKeys } from "../analysis/chain_keys.ts";
-import type { SessionRef } from "../core/record.ts";
-import { SessionChainer } from "../correlate/runs.ts";
+import type { RunRef } from "../core/record.ts";
+import { RunChainer } from "../correlate/runs.ts";
 import type { BaseStore } from "../store/contract.ts";
 import { longRun } from "./agent_run.ts";
 import { sampleRecord } from "./records.ts";
 
 /** One turn as chaining placed it, with what each step took. */
 export interface ChainedTurn {
-  session: SessionRef;
+  session: RunRef;
   hashMs: number;
   assignMs: number;
 }
@@ -22,10 +22,10 @@ export async function chainRun(
   turns: number,
   options: { restartEvery?: number } = {},
 ): Promise<ChainedTurn[]> {
-  let chainer = new SessionChainer(store);
+  let chainer = new RunChainer(store);
   const out: ChainedTurn[] = [];
   for (const [i, request] of longRun(turns).entries()) {
-    if (options.restartEvery && i % options.restartEvery === 0) chainer = new SessionChainer(store);
+    if (options.restartEvery && i % options.restartEvery === 0) chainer = new RunChainer(store);
     let start = performance.now();
     const { prefixes, loose } = chainKeys("chat.completions", request);
     const hashMs = performance.now() - start;

@@ -6,7 +6,7 @@ import { startFakeUpstream } from "./fake_upstream.ts";
 import { freshDatabase, testPostgresUrl } from "../testing/postgres.ts";
 import { startLlmprof } from "../server.ts";
 import type { Analysis } from "../analysis/mod.ts";
-import type { SessionRef } from "../core/record.ts";
+import type { RunRef } from "../core/record.ts";
 
 const withAnalysis = () => ({ analyse: true });
 
@@ -20,8 +20,8 @@ const chatTools: OpenAI.Chat.Completions.ChatCompletionTool[] = [{
 }];
 
 /** The sessions of the next `n` analysed calls. */
-async function sessions(next: () => Promise<Analysis>, n: number): Promise<SessionRef[]> {
-  const out: SessionRef[] = [];
+async function sessions(next: () => Promise<Analysis>, n: number): Promise<RunRef[]> {
+  const out: RunRef[] = [];
   for (let i = 0; i < n; i++) out.push((await next()).record.session!);
   return out;
 }

@@ -1,13 +1,13 @@
 import { assertEquals } from "../testing/assert.ts";
-import { matchRoute, pointsAtSelf, upstreamPrefix } from "./routes.ts";
+import { matchEndpoint, pointsAtSelf, upstreamPrefix } from "./endpoints.ts";
 
 const none = new Headers();
 
-Deno.test("matchRoute recognises the three analysed APIs by suffix, with any prefix", () => {
-  assertEquals(matchRoute("POST", "/v1/chat/completions", none).api, "chat.completions");
-  assertEquals(matchRoute("POST", "/openai/v1/chat/completions/", none).api, "chat.completions");
-  assertEquals(matchRoute("POST", "/v1/responses", none).api, "responses");
-  const messages = matchRoute("POST", "/proxy/anthropic/v1/messages", none);
+Deno.test("matchEndpoint recognises the three analysed APIs by suffix, with any prefix", () => {
+  assertEquals(matchEndpoint("POST", "/v1/chat/completions", none).api, "chat.completions");
+  assertEquals(matchEndpoint("POST", "/openai/v1/chat/completions/", none).api, "chat.completions");
+  assertEquals(matchEndpoint("POST", "/v1/responses", none).api, "responses");
+  const messages = matchEndpoint("POST", "/proxy/anthropic/v1/messages", none);
   assertEquals([messages.api, messages.provider, messages.upstream, messages.recognised], [
     "messages",
     "anthropic",
@@ -16,24 +16,24 @@ Deno.test("matchRoute recognises the three analysed APIs by suffix, with any pre
   ]);
 });
 
-Deno.test("matchRoute passes through other methods and paths", () => {
-  assertEquals(matchRoute("GET", "/v1/chat/completions", none).api, "passthrough");
-  assertEquals(matchRoute("POST", "/v1/messages/count_tokens", none).api, "passthrough");
-  assertEquals(matchRoute("GET", "/v1/responses/resp_1", none).api, "passthrough");
-  assertEquals(matchRoute("POST", "/v1/embeddings", none).upstream, "openai");
+Deno.test("matchEndpoint passes through other methods and paths", () => {
+  assertEquals(matchEndpoint("GET", "/v1/chat/completions", none).api, "passthrough");
+  assertEquals(matchEndpoint("POST", "/v1/messages/count_tokens", none).api, "passthrough");
+  assertEquals(matchEndpoint("GET", "/v1/responses/resp_1", none).api, "passthrough");
+  assertEquals(matchEndpoint("POST", "/v1/embeddings", none).upstream, "openai");
 });
 
-Deno.test("matchRoute sends Anthropic-keyed passthrough to the Anthropic upstream", () => {
+Deno.test("matchEndpoint sends Anthropic-keyed passthrough to the Anthropic upstream", () => {
   assertEquals(
-    matchRoute("GET", "/v1/models", new Headers({ "x-api-key": "k" })).upstream,
+    matchEndpoint("GET", "/v1/models", new Headers({ "x-api-key": "k" })).upstream,
     "anthropic",
   );
   assertEquals(
-    matchRoute("GET", "/v1/models", new Headers({ "anthropic-version": "2023-06-01" })).upstream,
+    matchEndpoint("GET", "/v1/models", new Headers({ "anthropic-version": "2023-06-01" })).upstream,
     "anthropic",
   );
   assertEquals(
-    matchRoute("GET", "/v1/models", new Headers({ authorization: "Bearer k" })).upstream,
+    matchEndpoint("GET", "/v1/models", new Headers({ authorization: "Bearer k" })).upstream,
     "openai",
   );
 });

@@ -1,7 +1,7 @@
 import type { Api, Provider } from "../core/call.ts";
 
 /** What llmprof does with a request: analyse it as a known API, or pass it through. */
-export interface RouteMatch {
+export interface Endpoint {
   api: Api;
   provider: Provider;
   /** Which configured upstream receives it. */
@@ -20,7 +20,7 @@ const ANALYSED: ReadonlyArray<[suffix: string, api: Api, provider: Provider]> = 
  * Classifies a request by path suffix, so base URLs with any prefix work.
  * Only POSTs are analysed: `GET /v1/chat/completions` lists stored completions.
  */
-export function matchRoute(method: string, pathname: string, headers: Headers): RouteMatch {
+export function matchEndpoint(method: string, pathname: string, headers: Headers): Endpoint {
   const path = pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
   if (method === "POST") {
     for (const [suffix, api, provider] of ANALYSED) {
