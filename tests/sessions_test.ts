@@ -78,6 +78,14 @@ Deno.test("an OpenAI chat tool loop through llmprof is one run, turn by turn", (
       run.cards.context_growth > 1 && run.cards.tool_results_share > 0 && run.cards.cost_usd > 0,
     );
     assertEquals((await fetch(`${llmprof.url}/_llmprof/api/sessions/nope`)).status, 404);
+    // The product's word: /api/runs answers the same as the first round's /api/sessions.
+    const runs = await (await fetch(`${llmprof.url}/_llmprof/api/runs`)).json();
+    assertEquals(runs.runs, listed.sessions);
+    assertEquals(
+      await (await fetch(`${llmprof.url}/_llmprof/api/runs/${refs[0].id}`)).json(),
+      run,
+    );
+    assertEquals((await fetch(`${llmprof.url}/_llmprof/api/runs/nope`)).status, 404);
   }, withAnalysis));
 
 Deno.test("an OpenAI Responses tool loop chains by previous_response_id and by replayed input", () =>
