@@ -61,6 +61,10 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   const queue = new CaptureQueue();
   const chainer = new SessionChainer(store, { log });
   const crossCall = new CrossCallFindings();
+  // Loaded only when a collector is configured: the OpenTelemetry SDK stays off a plain start.
+  const otlp = config.otlp
+    ? new (await import("./export/otlp.ts")).OtlpExporter({ ...config.otlp, log })
+    : null;
   const pool = new AnalysisPool(queue, {
     workers: options.workers,
     overrides,
@@ -83,6 +87,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
         endHash: analysis.chain.at(-1) ?? null,
         looseHash: analysis.looseChain.at(-1) ?? null,
       });
+      otlp?.add(record);
       options.onRecord?.(analysis);
     },
   });
@@ -111,6 +116,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
       queue: () => queue.stats(),
       analysis: () => pool.stats(),
       writer: () => writer.stats(),
+      otlp: otlp ? () => otlp.stats() : undefined,
     },
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -157,6 +163,9 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
         log(`llmprof: stopped with ${queue.pending} calls not analysed.`);
       }
       await writer.close(drainMs);
+      if (otlp && !await otlp.close(drainMs)) {
+        log(`llmprof: stopped with ${otlp.stats().pending} spans not sent to the collector.`);
+      }
     },
   };
 }

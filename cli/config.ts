@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { otlpHeaders, otlpTracesUrl } from "../export/otlp_config.ts";
 
 /** Everything llmprof needs to start, resolved from flags, environment and defaults. */
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   pricing: string | null;
   /** Milliseconds to wait for an upstream's response headers. */
   timeoutMs: number;
+  /** Where to send OpenTelemetry spans (OTLP/HTTP traces URL and headers), or null. */
+  otlp?: { endpoint: URL; headers: Record<string, string> } | null;
 }
 
 /** A flag or environment value that llmprof cannot start with; the message says which and what to do. */
@@ -64,6 +67,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "600",
     help: "seconds to wait for an upstream's response headers",
   },
+  {
+    flag: "otlp-endpoint",
+    env: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    default: "none",
+    help: "OpenTelemetry collector (OTLP/HTTP) that gets one span per call",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
@@ -98,7 +107,23 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
     timeoutMs: parseTimeout(pick("timeout") ?? "600"),
+    otlp: parseOtlp(
+      typeof values["otlp-endpoint"] === "string" ? values["otlp-endpoint"] : undefined,
+      env,
+    ),
   };
+}
+
+function parseOtlp(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): Config["otlp"] {
+  try {
+    const endpoint = otlpTracesUrl(flag, env);
+    return endpoint ? { endpoint, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) } : null;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function expandHome(path: string, env: Record<string, string | undefined>): string {

@@ -1,5 +1,6 @@
 import { getCall, listCalls } from "./api/calls.ts";
 import { summary } from "./api/summary.ts";
+import { exportFile } from "./api/export.ts";
 import { getSession, listSessions } from "./api/sessions.ts";
 import { notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
@@ -25,6 +26,7 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
     if (path === "/api/calls") return await listCalls(url, ctx);
     if (path === "/api/summary") return await summary(url, ctx);
     if (path === "/api/sessions") return await listSessions(url, ctx);
+    if (path === "/api/export") return await exportFile(url, ctx);
     const session = /^\/api\/sessions\/([^/]+)$/.exec(path);
     if (session) return await getSession(decodeURIComponent(session[1]), ctx);
     const page = await handlePage(path, url, ctx);

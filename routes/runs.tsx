@@ -3,6 +3,7 @@ import RunTimeline from "../islands/RunTimeline.tsx";
 import { percent, time, tokens, usd } from "../islands/format.ts";
 import type { AppContext } from "./context.ts";
 import { ComponentLegend, Island, Layout } from "./_island.tsx";
+import { ExportLinks } from "./_export_links.tsx";
 
 /** The timeline page: choose a run; one stacked bar per turn; the run's cards. */
 export async function runsPage(url: URL, ctx: AppContext) {
@@ -66,6 +67,7 @@ export async function runsPage(url: URL, ctx: AppContext) {
             </div>
             <ComponentLegend />
             <Island name="RunTimeline" component={RunTimeline} props={{ turns }} />
+            <ExportLinks selection={{ run: id }} />
             <h2>Turns</h2>
             <table>
               <thead>

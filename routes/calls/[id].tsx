@@ -3,6 +3,7 @@ import FlameGraph from "../../islands/FlameGraph.tsx";
 import { ms, percent, tokens, usd } from "../../islands/format.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout } from "../_island.tsx";
+import { ExportLinks } from "../_export_links.tsx";
 
 type Json = Record<string, unknown>;
 
@@ -183,6 +184,7 @@ export async function callPage(id: string, ctx: AppContext) {
               component={FlameGraph}
               props={{ tree: r.attribution.tree, costs }}
             />
+            <ExportLinks selection={{ call: r.id }} />
             {r.attribution.notes.length > 0
               ? <p class="muted">Notes: {r.attribution.notes.join("; ")}</p>
               : null}
