@@ -31,11 +31,11 @@ interface KeyValue {
   value: AnyValue;
 }
 interface Decoded {
-  resourceSpans: Array<{
+  resourceSpans?: Array<{
     resource?: { attributes: KeyValue[] };
-    scopeSpans: Array<{
+    scopeSpans?: Array<{
       scope?: { name: string };
-      spans: Array<{
+      spans?: Array<{
         traceId: Uint8Array;
         spanId: Uint8Array;
         parentSpanId?: Uint8Array;
@@ -43,7 +43,7 @@ interface Decoded {
         kind: number;
         startTimeUnixNano: number | { toNumber(): number };
         endTimeUnixNano: number | { toNumber(): number };
-        attributes: KeyValue[];
+        attributes?: KeyValue[];
       }>;
     }>;
   }>;
@@ -54,7 +54,10 @@ const ExportTraceServiceRequest = (root as unknown as {
       collector: {
         trace: {
           v1: {
-            ExportTraceServiceRequest: { decode(bytes: Uint8Array): unknown };
+            ExportTraceServiceRequest: {
+              decode(bytes: Uint8Array): unknown;
+              toObject(message: unknown, options: { longs: NumberConstructor }): unknown;
+            };
           };
         };
       };
@@ -67,12 +70,11 @@ const hex = (bytes: Uint8Array | undefined) =>
 const num = (n: number | { toNumber(): number }) => typeof n === "number" ? n : n.toNumber();
 
 function plain(value: AnyValue): unknown {
-  if (value.stringValue !== undefined && value.stringValue !== "") return value.stringValue;
+  if (value.stringValue !== undefined) return value.stringValue;
   if (value.arrayValue) return value.arrayValue.values.map(plain);
-  if (value.intValue !== undefined && value.intValue !== null) return num(value.intValue);
-  if (value.doubleValue !== undefined && value.doubleValue !== null) return value.doubleValue;
-  if (value.boolValue !== undefined && value.boolValue !== null) return value.boolValue;
-  return value.stringValue ?? null;
+  if (value.intValue !== undefined) return num(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  return value.boolValue ?? null;
 }
 
 const attrs = (list: KeyValue[] = []) =>
@@ -80,10 +82,13 @@ const attrs = (list: KeyValue[] = []) =>
 
 /** Decodes one OTLP/HTTP protobuf traces request body into its spans. */
 export function decodeSpans(body: Uint8Array): ReceivedSpan[] {
-  const request = ExportTraceServiceRequest.decode(body) as Decoded;
-  return request.resourceSpans.flatMap((rs) =>
-    rs.scopeSpans.flatMap((ss) =>
-      ss.spans.map((s) => ({
+  const request = ExportTraceServiceRequest.toObject(
+    ExportTraceServiceRequest.decode(body),
+    { longs: Number },
+  ) as Decoded;
+  return (request.resourceSpans ?? []).flatMap((rs) =>
+    (rs.scopeSpans ?? []).flatMap((ss) =>
+      (ss.spans ?? []).map((s) => ({
         traceId: hex(s.traceId),
         spanId: hex(s.spanId),
         parentSpanId: hex(s.parentSpanId),
