@@ -11,19 +11,26 @@ import { startOtlpReceiver } from "./otlp_receiver.ts";
 
 /** Tool frames (`component: tool`) and their tokens, as `go tool pprof -top` lists them. */
 async function pprofTop(file: string, index: "tokens" | "cost"): Promise<Map<string, number>> {
-  const output = await new Deno.Command("go", {
-    args: [
-      "tool",
-      "pprof",
-      "-top",
-      `-sample_index=${index}`,
-      "-nodecount=1000",
-      "-nodefraction=0",
-      file,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("go", {
+      args: [
+        "tool",
+        "pprof",
+        "-top",
+        `-sample_index=${index}`,
+        "-nodecount=1000",
+        "-nodefraction=0",
+        file,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new Error(
+      `Cannot run go tool pprof (${(error as Error).message}): install golang-go, as .ci/run does.`,
+    );
+  }
   const text = new TextDecoder().decode(output.stdout);
   assert(output.success, new TextDecoder().decode(output.stderr));
   const flat = new Map<string, number>();
