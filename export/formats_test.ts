@@ -70,7 +70,11 @@ Deno.test("pprof export decodes with tokens and micro-dollar cost per location p
   const gz = await toPprof(callFrames(toolRecord()));
   assertEquals([gz[0], gz[1]], [0x1f, 0x8b], "gzipped");
   const raw = new Uint8Array(
-    await new Response(new Blob([gz as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip")))
+    await new Response(
+      new Blob([gz as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+        new DecompressionStream("gzip"),
+      ),
+    )
       .arrayBuffer(),
   );
   const profile = Profile.decode(raw);

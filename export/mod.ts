@@ -11,7 +11,15 @@ import { toPprof } from "./pprof.ts";
 import { toCsv, toJsonl } from "./rows.ts";
 import { toSpeedscope } from "./speedscope.ts";
 
-export { MAX_EXPORT_CALLS, NotFoundError, selectCalls, type Selection } from "./select.ts";
+export {
+  MAX_EXPORT_CALLS,
+  NotFoundError,
+  selectCalls,
+  type Selection,
+  selectionName,
+  type SelectionValues,
+  toSelection,
+} from "./select.ts";
 export { callFrames, type Frame, runFrames } from "./frames.ts";
 export { MICRO_USD, toPprof } from "./pprof.ts";
 export { COLUMNS, toCsv, toJsonl, toRow } from "./rows.ts";

@@ -10,6 +10,47 @@ export type Selection =
 /** Most calls one export reads, so a range export stays bounded in memory. */
 export const MAX_EXPORT_CALLS = 100_000;
 
+/** The values a selection is read from: `--call` … flags, or `call` … query parameters. */
+export interface SelectionValues {
+  call?: string;
+  run?: string;
+  since?: string;
+  until?: string;
+}
+
+/**
+ * The selection the values name: exactly one of a call, a run or a time range. Returns a
+ * sentence saying what is wrong instead; `prefix` is how the values are spelt in it ("--").
+ */
+export function toSelection(
+  values: SelectionValues,
+  options: { prefix?: string } = {},
+): Selection | string {
+  const p = options.prefix ?? "";
+  const { call, run, since, until } = values;
+  if ([call, run, since ?? until].filter((v) => v !== undefined).length !== 1) {
+    return `Choose what to export with one of ${p}call ID, ${p}run ID or ${p}since/${p}until.`;
+  }
+  if (call !== undefined) return { call };
+  if (run !== undefined) return { run };
+  const range: { since?: string; until?: string } = {};
+  for (const [key, value] of [["since", since], ["until", until]] as const) {
+    if (value === undefined) continue;
+    if (Number.isNaN(Date.parse(value))) {
+      return `Invalid ${p}${key} "${value}": use an ISO date or time, e.g. 2026-11-27 or 2026-11-27T10:00:00Z.`;
+    }
+    range[key] = new Date(value).toISOString();
+  }
+  return range;
+}
+
+/** A selection's name, for file names and profile titles: `call ID`, `run ID` or `calls`. */
+export function selectionName(selection: Selection): string {
+  if ("call" in selection) return `call ${selection.call}`;
+  if ("run" in selection) return `run ${selection.run}`;
+  return `calls ${selection.since ?? "…"} to ${selection.until ?? "now"}`;
+}
+
 /** A selection that names nothing stored. */
 export class NotFoundError extends Error {
   override name = "NotFoundError";

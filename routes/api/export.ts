@@ -4,8 +4,10 @@ import {
   isFormat,
   NotFoundError,
   selectCalls,
-  type Selection,
+  selectionName,
+  toSelection,
 } from "../../export/mod.ts";
+import type { CallRecord } from "../../analysis/record.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest, notFound } from "./_errors.ts";
 
@@ -22,38 +24,24 @@ export async function exportFile(url: URL, ctx: AppContext): Promise<Response> {
   if (!isFormat(format)) {
     return badRequest(`format must be one of ${FORMATS.join(", ")}, got "${format}"`);
   }
-  let selection: Selection;
-  let name: string;
-  const call = p.get("call"), run = p.get("run"), since = p.get("since"), until = p.get("until");
-  if ([call, run, since ?? until].filter((v) => v !== null).length !== 1) {
-    return badRequest("name what to export with one of call, run, or since/until");
-  }
-  if (call !== null) (selection = { call }), (name = `call-${call}`);
-  else if (run !== null) (selection = { run }), (name = `run-${run}`);
-  else {
-    for (const [key, value] of [["since", since], ["until", until]] as const) {
-      if (value !== null && Number.isNaN(Date.parse(value))) {
-        return badRequest(`${key} must be an ISO time, got "${value}"`);
-      }
-    }
-    selection = {
-      since: since === null ? undefined : new Date(since).toISOString(),
-      until: until === null ? undefined : new Date(until).toISOString(),
-    };
-    name = "calls";
-  }
-  let records;
+  const selection = toSelection({
+    call: p.get("call") ?? undefined,
+    run: p.get("run") ?? undefined,
+    since: p.get("since") ?? undefined,
+    until: p.get("until") ?? undefined,
+  });
+  if (typeof selection === "string") return badRequest(selection);
+  let records: CallRecord[];
   try {
     records = await selectCalls(ctx.store, selection);
   } catch (error) {
     if (error instanceof NotFoundError) return notFound(error.message);
     throw error;
   }
-  const file = await exportCalls(records, format, {
-    name: name.replace("-", " "),
-    run: run !== null,
-  });
-  const filename = `llmprof-${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.${file.extension}`;
+  const name = selectionName(selection);
+  const file = await exportCalls(records, format, { name, run: "run" in selection });
+  const base = "call" in selection || "run" in selection ? name : "calls";
+  const filename = `llmprof-${base.replace(/[^A-Za-z0-9_.-]+/g, "-")}.${file.extension}`;
   return new Response(file.body as Uint8Array<ArrayBuffer>, {
     headers: {
       "content-type": file.contentType,
