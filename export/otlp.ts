@@ -6,6 +6,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Tracer,
 } from "@opentelemetry/api";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -134,6 +135,7 @@ export class OtlpExporter {
   readonly #timeoutMs: number;
   readonly #log: (line: string) => void;
   readonly #provider: TracerProvider;
+  readonly #tracer: Tracer;
   readonly #buffer: ReadableSpan[] = [];
   #nextIds = { traceId: "", spanId: "" };
   #sent = 0;
@@ -168,6 +170,7 @@ export class OtlpExporter {
       },
       spanProcessors: [buffer],
     });
+    this.#tracer = this.#provider.getTracer("llmprof", VERSION);
   }
 
   /** Queues an analysed call's span; never blocks. Returns false when it was dropped. */
@@ -180,7 +183,7 @@ export class OtlpExporter {
       }
       return false;
     }
-    const tracer = this.#provider.getTracer("llmprof", VERSION);
+    const tracer = this.#tracer;
     const start = Date.parse(record.created_at);
     const traceId = traceIdOf(record);
     let parent: Context = ROOT_CONTEXT;
