@@ -1,4 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
+import { within } from "../tests/_harness.ts";
 import { startOtlpReceiver } from "../tests/otlp_receiver.ts";
 import { sampleRecord } from "../tests/records.ts";
 import { OtlpExporter, spanIdOf, traceIdOf } from "./otlp.ts";
@@ -43,7 +44,7 @@ Deno.test("otlp exporter sends a run as one trace with GenAI and llmprof attribu
     const records = runRecords("run-a", 3);
     for (const r of records) assert(exporter.add(r));
     assert(await exporter.flush());
-    const spans = await receiver.waitFor(3);
+    const spans = await within(receiver.waitFor(3), 5_000, "no 3 spans arrived");
     assertEquals(spans.length, 3);
     assertEquals(receiver.headers[0].get("x-backend-key"), "k1");
     assertEquals(new Set(spans.map((s) => s.traceId)).size, 1, "a run is one trace");
@@ -108,7 +109,7 @@ Deno.test("otlp exporter keeps spans while the collector is down and sends them 
 
     receiver = startOtlpReceiver({ port });
     assertEquals(await exporter.flush(), true);
-    const spans = await receiver.waitFor(5);
+    const spans = await within(receiver.waitFor(5), 5_000, "no 5 spans arrived");
     assertEquals(
       spans.map((s) => s.attributes["llmprof.call.id"]),
       records.slice(0, 5).map((r) => r.id),

@@ -4,7 +4,7 @@ import schema from "../node_modules/speedscope/dist/release/file-format-schema.j
 };
 import type { CallRecord } from "../analysis/record.ts";
 import { COLUMNS } from "../export/mod.ts";
-import { withRig } from "./_harness.ts";
+import { within, withRig } from "./_harness.ts";
 import { agentRun } from "./agent_run.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { startOtlpReceiver } from "./otlp_receiver.ts";
@@ -137,7 +137,11 @@ Deno.test("a run exports to pprof, speedscope, jsonl and csv that real readers a
         );
 
         // OTLP: one span per call, one trace for the run.
-        const spans = await receiver.waitFor(3);
+        const spans = await within(
+          receiver.waitFor(3),
+          20_000,
+          "the collector got no 3 spans within 20 s",
+        );
         assertEquals(
           spans.map((s) => s.attributes["llmprof.call.id"]).sort(),
           records.map((r) => r.id).sort(),
