@@ -1,15 +1,15 @@
 import { FORMATS } from "../export/mod.ts";
 import { exportHref } from "./api/export.ts";
 
-/** Download links for a call or run, one per export format (docs/export.md). */
+/** Download buttons for a call or run, one per export format (docs/export.md). */
 export function ExportLinks(props: { selection: { call: string } | { run: string } }) {
   return (
     <p class="export-links">
-      Download: {FORMATS.map((format, i) => (
-        <>
-          {i > 0 ? " · " : ""}
-          <a href={exportHref(format, props.selection)} download data-export={format}>{format}</a>
-        </>
+      Download the {"call" in props.selection ? "call" : "run"} as
+      {FORMATS.map((format) => (
+        <a key={format} href={exportHref(format, props.selection)} download data-export={format}>
+          {format}
+        </a>
       ))}
     </p>
   );
