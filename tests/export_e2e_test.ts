@@ -159,7 +159,18 @@ Deno.test("a run exports to pprof, speedscope, jsonl and csv that real readers a
           );
           assert(!JSON.stringify(span).includes("sk-test-secret"));
         }
-        const health = await (await fetch(`${llmprof.url}/_llmprof/health`)).json();
+        // The collector has the spans a moment before the exporter has read its answer.
+        const health = await within(
+          (async () => {
+            while (true) {
+              const h = await (await fetch(`${llmprof.url}/_llmprof/health`)).json();
+              if (h.otlp.pending === 0) return h;
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+          })(),
+          10_000,
+          "the exporter did not finish sending within 10 s",
+        );
         assertEquals([health.otlp.ok, health.otlp.sent, health.otlp.dropped], [true, 3, 0]);
       },
       () => ({
