@@ -23,6 +23,8 @@ export interface ServerConfig {
   pricing: string | null;
   /** Milliseconds to wait for an upstream's response headers. */
   timeoutMs: number;
+  /** Where to send OpenTelemetry spans (OTLP/HTTP traces URL and headers), or null. */
+  otlp?: { endpoint: URL; headers: Record<string, string> } | null;
 }
 
 /** A running llmprof: its address, its parts and how to stop it. */
@@ -71,12 +73,19 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
   const log = options.log ?? ((line: string) => console.error(line));
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   const store = await openStore(config.db);
+  // Loaded only when a collector is configured: the OpenTelemetry SDK stays off a plain start.
+  const otlp = config.otlp
+    ? new (await import("./export/otlp.ts")).OtlpExporter({ ...config.otlp, log })
+    : null;
   const ingest = new Ingest(store, {
     log,
     overrides,
     workers: options.workers,
     flushMs: options.flushMs,
-    onRecord: options.onRecord,
+    onRecord: (analysis) => {
+      otlp?.add(analysis.record);
+      options.onRecord?.(analysis);
+    },
   });
   const { queue, pool, writer } = ingest;
   const handler = createApp({
@@ -92,6 +101,7 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
       queue: () => queue.stats(),
       analysis: () => pool.stats(),
       writer: () => writer.stats(),
+      otlp: otlp ? () => otlp.stats() : undefined,
     },
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -134,6 +144,9 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     async shutdown() {
       await server.shutdown();
       await ingest.stop(drainMs, { analysed: options.analyse !== false });
+      if (otlp && !await otlp.close(drainMs)) {
+        log(`llmprof: stopped with ${otlp.stats().pending} spans not sent to the collector.`);
+      }
     },
   };
 }

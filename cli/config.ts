@@ -1,6 +1,7 @@
 import { redactDbUrl } from "../core/redact.ts";
 import type { ServerConfig } from "../server.ts";
 import { parseArgs } from "node:util";
+import { otlpHeaders, otlpTracesUrl } from "../export/otlp_config.ts";
 
 /** Everything llmprof needs to start, resolved from flags, environment and defaults. */
 export interface Config extends ServerConfig {
@@ -56,6 +57,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "600",
     help: "seconds to wait for an upstream's response headers",
   },
+  {
+    flag: "otlp-endpoint",
+    env: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    default: "none",
+    help: "OpenTelemetry collector (OTLP/HTTP) that gets one span per call",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
@@ -90,7 +97,23 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
     timeoutMs: parseTimeout(pick("timeout") ?? "600"),
+    otlp: parseOtlp(
+      typeof values["otlp-endpoint"] === "string" ? values["otlp-endpoint"] : undefined,
+      env,
+    ),
   };
+}
+
+function parseOtlp(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): Config["otlp"] {
+  try {
+    const endpoint = otlpTracesUrl(flag, env);
+    return endpoint ? { endpoint, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) } : null;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function expandHome(path: string, env: Record<string, string | undefined>): string {

@@ -73,3 +73,24 @@ Deno.test("parseConfig rejects bad values with one sentence naming them", () => 
   assertThrows(() => parseConfig(["--bogus"], env), ConfigError, "--bogus");
   assertThrows(() => parseConfig(["--timeout", "0"], env), ConfigError, 'Invalid timeout "0"');
 });
+
+Deno.test("parseConfig takes an OpenTelemetry collector from --otlp-endpoint or the OTEL_ variables", () => {
+  assertEquals(parseConfig([], env).otlp, null);
+  const fromEnv = parseConfig([], {
+    ...env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+    OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20abc",
+  }).otlp;
+  assertEquals(fromEnv?.endpoint.href, "http://collector:4318/v1/traces");
+  assertEquals(fromEnv?.headers, { authorization: "Bearer abc" });
+  const fromFlag = parseConfig(["--otlp-endpoint", "http://127.0.0.1:9/v1/traces"], {
+    ...env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+  }).otlp;
+  assertEquals(fromFlag?.endpoint.href, "http://127.0.0.1:9/v1/traces");
+  assertThrows(
+    () => parseConfig(["--otlp-endpoint", "collector"], env),
+    ConfigError,
+    'Invalid OTLP endpoint "collector"',
+  );
+});

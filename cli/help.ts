@@ -13,6 +13,8 @@ export function helpText(): string {
     `Usage:`,
     `  llmprof [up] [options]   start the proxy and dashboard (the default)`,
     `  llmprof traces [--limit N] [--json]   recent calls from the store`,
+    `  llmprof export --format pprof|speedscope|jsonl|csv (--call ID | --run ID | --since T [--until T]) [-o FILE]`,
+    `                           calls in another tool's format (docs/export.md)`,
     `  llmprof reset [--yes]    delete every stored call, after a confirmation`,
     `  llmprof prices <model>   show the prices llmprof uses for a model, and where they come from`,
     `  llmprof --help           show this help`,

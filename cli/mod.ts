@@ -8,6 +8,7 @@ import { up } from "./up.ts";
 
 import { reset } from "./reset.ts";
 import { traces } from "./traces.ts";
+import { exportCommand } from "./export.ts";
 import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/overrides.ts";
 import { VERSION } from "../core/version.ts";
@@ -38,6 +39,8 @@ export async function runCli(args: string[]): Promise<number> {
         return await (await import("./prices.ts")).prices(commandArgs, Deno.env.toObject());
       case "traces":
         return await traces(commandArgs, Deno.env.toObject());
+      case "export":
+        return await exportCommand(commandArgs, Deno.env.toObject());
       case "reset":
         return await reset(commandArgs, Deno.env.toObject());
       default:

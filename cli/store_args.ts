@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "./config.ts";
 
 /** Flags a store command takes besides --home and --db. */
-export type ExtraFlags = Record<string, { type: "string" | "boolean" }>;
+export type ExtraFlags = Record<string, { type: "string" | "boolean"; short?: string }>;
 
 /**
  * Parses a store command's flags: its own, plus --home and --db resolved like `llmprof up`

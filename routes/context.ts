@@ -2,6 +2,7 @@ import type { PoolStats } from "../pipeline/pool.ts";
 import type { QueueStats } from "../pipeline/queue.ts";
 import type { BaseStore } from "../store/contract.ts";
 import type { WriterStats } from "../store/writer.ts";
+import type { OtlpStats } from "../export/otlp.ts";
 
 /** What the local pages and API read from the running llmprof. */
 export interface AppContext {
@@ -13,4 +14,6 @@ export interface AppContext {
   analysis(): PoolStats;
   /** The store writer's backlog and counters. */
   writer(): WriterStats;
+  /** The OpenTelemetry exporter's counters, when a collector is configured. */
+  otlp?: () => OtlpStats;
 }

@@ -17,5 +17,6 @@ export async function health(ctx: AppContext): Promise<Response> {
     },
     queue: { pending: queue.pending, dropped: queue.dropped },
     analysis: ctx.analysis(),
+    ...(ctx.otlp ? { otlp: ctx.otlp() } : {}),
   });
 }

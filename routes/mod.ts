@@ -3,6 +3,7 @@ import { getCall, listCalls } from "./api/calls.ts";
 import { badRequest, notFound } from "./api/_errors.ts";
 import { getRun, listRuns } from "./api/runs.ts";
 import { summary } from "./api/summary.ts";
+import { exportFile } from "./api/export.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
 import {
@@ -30,6 +31,7 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/api/calls", (url, _params, ctx) => listCalls(url, ctx)],
   ["/api/calls/:id", (_url, params, ctx) => getCall(params.id, ctx)],
   ["/api/summary", (url, _params, ctx) => summary(url, ctx)],
+  ["/api/export", (url, _params, ctx) => exportFile(url, ctx)],
   ["/api/runs", (url, _params, ctx) => listRuns(url, ctx, { key: "runs" })],
   ["/api/runs/:id", (_url, params, ctx) => getRun(params.id, ctx)],
   // The first round's names for runs, kept so existing scripts go on working.

@@ -4,6 +4,7 @@ import { percent, time, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
 import { ComponentLegend, Island, Layout } from "./_island.tsx";
 import { LOCAL_PREFIX } from "../core/paths.ts";
+import { ExportLinks } from "./_export_links.tsx";
 
 /** The timeline page: choose a run; one stacked bar per turn; the run's cards. */
 export async function runsPage(url: URL, ctx: AppContext) {
@@ -67,6 +68,7 @@ export async function runsPage(url: URL, ctx: AppContext) {
             </div>
             <ComponentLegend />
             <Island name="RunTimeline" component={RunTimeline} props={{ turns }} />
+            <ExportLinks selection={{ run: id }} />
             <h2>Turns</h2>
             <table>
               <thead>

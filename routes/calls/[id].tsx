@@ -5,6 +5,7 @@ import { ms, percent, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout } from "../_island.tsx";
 import { LOCAL_PREFIX } from "../../core/paths.ts";
+import { ExportLinks } from "../_export_links.tsx";
 
 /** The request's system prompt and messages as text, in its API's own terms. */
 export function requestMessages(api: string, request: string | null): ShownMessage[] {
@@ -136,6 +137,7 @@ export async function callPage(id: string, ctx: AppContext) {
               component={FlameGraph}
               props={{ tree: r.attribution.tree, costs }}
             />
+            <ExportLinks selection={{ call: r.id }} />
             {r.attribution.notes.length > 0
               ? <p class="muted">Notes: {r.attribution.notes.join("; ")}</p>
               : null}
