@@ -3,6 +3,7 @@ import type { Analysis } from "./analysis/analyze.ts";
 import { baseRecord, joinErrors } from "./analysis/base_record.ts";
 import { CrossCallFindings } from "./analysis/cross_call.ts";
 import { AnalysisPool } from "./analysis/pool.ts";
+import { withoutText } from "./analysis/privacy.ts";
 import { SessionChainer } from "./analysis/sessions.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./cli/config.ts";
@@ -15,6 +16,8 @@ import { VERSION } from "./version.ts";
 export interface Llmprof {
   /** Base URL it listens on, e.g. http://127.0.0.1:4000 */
   url: string;
+  /** Every base URL it can be reached at: one per interface when bound to all of them. */
+  addresses: string[];
   port: number;
   queue: CaptureQueue;
   pool: AnalysisPool;
@@ -42,6 +45,20 @@ export interface StartOptions {
   flushMs?: number;
 }
 
+function anyAddress(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
+}
+
+/** This machine's addresses, loopback first; only loopback when they cannot be read. */
+function interfaceAddresses(): string[] {
+  try {
+    const found = Deno.networkInterfaces().filter((i) => i.family === "IPv4").map((i) => i.address);
+    return [...new Set(["127.0.0.1", ...found])];
+  } catch {
+    return ["127.0.0.1"];
+  }
+}
+
 /** The listening port is taken by someone else. */
 export class PortInUseError extends Error {
   override name = "PortInUseError";
@@ -64,6 +81,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   const pool = new AnalysisPool(queue, {
     workers: options.workers,
     overrides,
+    privacy: config.privacy,
     onResult: async (analysis) => {
       const { record } = analysis;
       if (analysis.chain.length > 0 || analysis.sessionHeader || analysis.previousResponseId) {
@@ -77,6 +95,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
         });
       }
       crossCall.add(record, analysis.facts);
+      if (config.privacy === "metadata") record.findings = withoutText(record.findings);
       writer.write({
         record,
         request: analysis.request,
@@ -98,24 +117,39 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
       return queued;
     },
   };
-  const handler = createApp({
-    upstream: config.upstream,
-    anthropicUpstream: config.anthropicUpstream,
-    sink,
-    timeoutMs: config.timeoutMs,
-    log,
-    captureCap: options.captureCap,
-    context: {
-      version: VERSION,
-      store,
-      queue: () => queue.stats(),
-      analysis: () => pool.stats(),
-      writer: () => writer.stats(),
-    },
-  });
+  const app = (port: number) =>
+    createApp({
+      upstream: config.upstream,
+      anthropicUpstream: config.anthropicUpstream,
+      sink,
+      timeoutMs: config.timeoutMs,
+      log,
+      captureCap: options.captureCap,
+      context: {
+        version: VERSION,
+        store,
+        queue: () => queue.stats(),
+        analysis: () => pool.stats(),
+        writer: () => writer.stats(),
+      },
+      guard: {
+        host: config.host,
+        port,
+        interfaces: anyAddress(config.host) ? interfaceAddresses() : [],
+        allowedHosts: config.allowedHosts,
+        allowedOrigins: config.allowedOrigins,
+        token: config.token,
+      },
+    });
+  // The guard's allowed Hosts name the port, known only once listening (--port 0).
+  let handler: (request: Request) => Promise<Response> | Response = () =>
+    new Response("llmprof is starting", { status: 503 });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname: config.host, port: config.port, onListen() {} }, handler);
+    server = Deno.serve(
+      { hostname: config.host, port: config.port, onListen() {} },
+      (request) => handler(request),
+    );
   } catch (error) {
     await store.close();
     if (error instanceof Deno.errors.AddrInUse) {
@@ -126,6 +160,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     throw error;
   }
   const { port } = server.addr;
+  handler = app(port);
   for (
     const [flag, upstream] of [["--upstream", config.upstream], [
       "--anthropic-upstream",
@@ -141,10 +176,12 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     }
   }
   if (options.analyse !== false) pool.start();
-  const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const shown = anyAddress(config.host) ? "127.0.0.1" : config.host;
   const drainMs = options.drainMs ?? 5_000;
+  const base = (host: string) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`,
+    url: base(shown),
+    addresses: anyAddress(config.host) ? interfaceAddresses().map(base) : [base(shown)],
     port,
     queue,
     pool,

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { Privacy } from "../analysis/record.ts";
 
 /** Everything llmprof needs to start, resolved from flags, environment and defaults. */
 export interface Config {
@@ -14,7 +15,17 @@ export interface Config {
   pricing: string | null;
   /** Milliseconds to wait for an upstream's response headers. */
   timeoutMs: number;
+  /** Extra Host names llmprof's own pages and API answer to (--allowed-host). */
+  allowedHosts: string[];
+  /** Extra browser origins that may send requests to proxied paths (--allowed-origin). */
+  allowedOrigins: string[];
+  /** The token every `/_llmprof/…` request needs, or null (loopback only). */
+  token: string | null;
+  /** What is stored of each prompt and response. */
+  privacy: Privacy;
 }
+
+const PRIVACY_LEVELS: readonly Privacy[] = ["full", "redact", "metadata"];
 
 /** A flag or environment value that llmprof cannot start with; the message says which and what to do. */
 export class ConfigError extends Error {
@@ -27,6 +38,8 @@ export interface Setting {
   env: string;
   help: string;
   default: string;
+  /** Repeatable; its environment variable is comma-separated. */
+  multiple?: boolean;
 }
 
 /** The settings table shared by `--help`, the README and parsing. */
@@ -64,15 +77,43 @@ export const SETTINGS: readonly Setting[] = [
     default: "600",
     help: "seconds to wait for an upstream's response headers",
   },
+  {
+    flag: "token",
+    env: "LLMPROF_TOKEN",
+    default: "none",
+    help: "token for llmprof's pages and API; required when bound beyond loopback",
+  },
+  {
+    flag: "allowed-host",
+    env: "LLMPROF_ALLOWED_HOSTS",
+    default: "none",
+    help: "another Host name the pages and API answer to (repeatable)",
+    multiple: true,
+  },
+  {
+    flag: "allowed-origin",
+    env: "LLMPROF_ALLOWED_ORIGINS",
+    default: "none",
+    help: "a browser origin allowed to call proxied paths (repeatable)",
+    multiple: true,
+  },
+  {
+    flag: "privacy",
+    env: "LLMPROF_PRIVACY",
+    default: "full",
+    help: "what is stored: full, redact (secrets replaced) or metadata (no text)",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
 export function parseConfig(args: string[], env: Record<string, string | undefined>): Config {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
       args,
-      options: Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: "string" as const }])),
+      options: Object.fromEntries(
+        SETTINGS.map((s) => [s.flag, { type: "string" as const, multiple: s.multiple === true }]),
+      ),
       strict: true,
       allowPositionals: false,
     }).values;
@@ -84,10 +125,28 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     const value = values[flag] ?? env[setting.env];
     return typeof value === "string" && value !== "" ? value : undefined;
   };
+  const list = (flag: string): string[] => {
+    const setting = SETTINGS.find((s) => s.flag === flag)!;
+    const given = values[flag];
+    const raw = Array.isArray(given) ? given : (env[setting.env] ?? "").split(",");
+    return raw.map((v) => v.trim()).filter((v) => v !== "");
+  };
 
   const home = expandHome(pick("home") ?? "~/.llmprof", env);
+  const host = pick("host") ?? "127.0.0.1";
+  const token = pick("token") ?? null;
+  if (token === null && !isLoopback(host)) {
+    throw new ConfigError(
+      `Refusing to expose every stored prompt on ${host} without a token: pass --token (or set LLMPROF_TOKEN), or bind to loopback with --host 127.0.0.1.`,
+    );
+  }
+  if (token !== null && token.length < 16) {
+    throw new ConfigError(
+      `The token is too short (${token.length} characters): use at least 16, e.g. from openssl rand -hex 16.`,
+    );
+  }
   return {
-    host: pick("host") ?? "127.0.0.1",
+    host,
     port: parsePort(pick("port") ?? "4000"),
     upstream: parseUpstream("--upstream", pick("upstream") ?? "https://api.openai.com"),
     anthropicUpstream: parseUpstream(
@@ -98,7 +157,39 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
     timeoutMs: parseTimeout(pick("timeout") ?? "600"),
+    allowedHosts: list("allowed-host").map((h) => h.toLowerCase()),
+    allowedOrigins: list("allowed-origin").map(parseOrigin),
+    token,
+    privacy: parsePrivacy(pick("privacy") ?? "full"),
   };
+}
+
+/** Whether a bind address or Host name is loopback: reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return name === "localhost" || name.endsWith(".localhost") || name === "::1" ||
+    /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+function parsePrivacy(value: string): Privacy {
+  if ((PRIVACY_LEVELS as readonly string[]).includes(value)) return value as Privacy;
+  throw new ConfigError(`Invalid --privacy "${value}": use full, redact or metadata.`);
+}
+
+function parseOrigin(value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch { /* reported below */ }
+  if (
+    url === null || (url.protocol !== "http:" && url.protocol !== "https:") ||
+    url.origin !== value.replace(/\/$/, "")
+  ) {
+    throw new ConfigError(
+      `Invalid --allowed-origin "${value}": use an origin such as https://app.example.com:8080 (scheme, host and port, no path).`,
+    );
+  }
+  return url.origin;
 }
 
 function expandHome(path: string, env: Record<string, string | undefined>): string {
