@@ -51,8 +51,6 @@ export class Guard {
   readonly #hosts = new Set<string>();
   /** Host names (any port) given with --allowed-host. */
   readonly #names: Set<string>;
-  /** Origins of llmprof's own pages: the only ones allowed on its routes. */
-  readonly #ownOrigins = new Set<string>();
   readonly #proxyOrigins: Set<string>;
   readonly #port: string;
   readonly #tokenHash: Uint8Array | null;
@@ -73,9 +71,6 @@ export class Guard {
       if (options.port === 80) this.#hosts.add(name);
     }
     this.#names = new Set(options.allowedHosts ?? []);
-    for (const host of [...this.#hosts, ...this.#names]) {
-      this.#ownOrigins.add(`http://${host}`).add(`https://${host}`);
-    }
     this.#proxyOrigins = new Set(options.allowedOrigins ?? []);
     const token = options.token ?? null;
     this.#session = token === null
@@ -120,13 +115,29 @@ export class Guard {
       );
     }
     const origin = request.headers.get("origin");
-    if (origin !== null && !this.#ownOrigins.has(origin)) {
+    if (origin === null && request.method !== "GET" && request.method !== "HEAD") {
+      return refuse(
+        403,
+        `llmprof takes ${request.method} requests only from its own pages (a same-origin request with an Origin header).`,
+      );
+    }
+    if (origin !== null && !this.ownOrigin(origin)) {
       return refuse(
         403,
         `llmprof's pages and API do not answer requests from the origin "${origin}": only its own pages may call them.`,
       );
     }
     return null;
+  }
+
+  /** Whether a browser Origin is one of llmprof's own pages: http(s) and a Host it answers. */
+  ownOrigin(origin: string): boolean {
+    const rest = origin.startsWith("http://")
+      ? origin.slice(7)
+      : origin.startsWith("https://")
+      ? origin.slice(8)
+      : null;
+    return rest !== null && !rest.includes("/") && this.ownHost(rest);
   }
 
   /** Whether a request carries the token, as a bearer header or the login cookie. */

@@ -37,7 +37,7 @@ function LoginPage(props: { failed: boolean }) {
  */
 export async function login(request: Request, url: URL, guard: Guard): Promise<Response> {
   if (request.method === "GET" || request.method === "HEAD") {
-    return html(<LoginPage failed={false} />);
+    return form(false, 200);
   }
   if (request.method !== "POST") {
     return Response.json({ error: `${request.method} is not allowed here` }, {
@@ -52,7 +52,7 @@ export async function login(request: Request, url: URL, guard: Guard): Promise<R
   } catch {
     // An unreadable form is a wrong token.
   }
-  if (!guard.tokenMatches(token)) return html(<LoginPage failed />, 401);
+  if (!guard.tokenMatches(token)) return form(true, 401);
   return new Response(null, {
     status: 303,
     headers: {
@@ -61,4 +61,14 @@ export async function login(request: Request, url: URL, guard: Guard): Promise<R
       "cache-control": "no-store",
     },
   });
+}
+
+/**
+ * The form page. Its referrer policy lets the browser send the page's Origin with the POST
+ * (under no-referrer, Chromium sends `Origin: null`), so the same-origin check can pass.
+ */
+function form(failed: boolean, status: number): Response {
+  const response = html(<LoginPage failed={failed} />, status);
+  response.headers.set("referrer-policy", "same-origin");
+  return response;
 }
