@@ -8,25 +8,7 @@ import { freshDatabase, testPostgresUrl } from "./postgres.ts";
 import type { Config } from "../cli/config.ts";
 import type { CallRecord } from "../analysis/mod.ts";
 import { startLlmprof } from "../server.ts";
-
-const repeat = (s: string, n: number) => s.repeat(n);
-
-/** One of each secret kind the issue names, built at run time. */
-export const SECRETS: Record<string, string> = {
-  aws: "AKIA" + "QYLPMN5HHHFPZAM2",
-  github: "ghp_" + "Xy7kQ2mN9pL4rT6vB8cD1fG3hJ5kM7nP0qRs",
-  openai: "sk-proj-" + repeat("Ab3dE5fG7h", 7) + "Ab3d" + "T3BlbkFJ" + repeat("Zq9wX8cV7b", 7) +
-    "Zq9w",
-  anthropic: "sk-ant-api03-" + repeat("Qw3eRt5yUi", 9) + "Qw3" + "AA",
-  slack: "xoxb-" + "123456789012-123456789012-" + "AbCdEfGhIjKlMnOpQrStUvWx",
-  privateKey: "-----BEGIN RSA PRIVATE KEY-----\n" +
-    repeat("MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n", 4) +
-    "-----END RSA PRIVATE KEY-----",
-  jwt: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFkYSJ9." +
-    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
-  password: "password=" + "Correct-Horse-Battery-9",
-  jsonField: "field-secret-" + "Pz8Lm2Qx7Rt4",
-};
+import { SECRETS } from "./secrets.ts";
 
 /** Parts of a secret that would survive being split across SQLite's overflow pages. */
 function fragments(secret: string): string[] {
