@@ -5,9 +5,8 @@ import type { CapturedCall } from "../proxy/mod.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "./analyze.ts";
 import { lowerThreadPriority } from "../background.ts";
-import { protect } from "./privacy.ts";
+import { protect, type SecretRedactor } from "./privacy.ts";
 import type { Privacy } from "./record.ts";
-import { redactSecrets } from "./secrets.ts";
 
 // Analysis never competes with the proxy for the CPU: it takes what is left over.
 lowerThreadPriority();
@@ -23,6 +22,12 @@ const counters = newCounters();
 let overrides: Overrides = {};
 let privacy: Privacy = "full";
 let initialised = false;
+/** The secret rules load only under `redact`: the other levels never need them. */
+let secrets: Promise<SecretRedactor> | null = null;
+const redactSecrets: SecretRedactor = async (texts) => {
+  secrets ??= import("./secrets.ts").then((m) => m.redactSecrets);
+  return await (await secrets)(texts);
+};
 /** Batches are answered in the order they came, though redaction awaits. */
 let previous: Promise<void> = Promise.resolve();
 
@@ -31,6 +36,7 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
     overrides = (event.data as WorkerInit).overrides;
     privacy = (event.data as WorkerInit).privacy ?? "full";
     initialised = true;
+    if (privacy === "redact") redactSecrets([]).catch(() => {}); // load the rules now
     self.postMessage("ready");
     return;
   }
