@@ -6,8 +6,8 @@ import { login } from "./routes/login.tsx";
 /** Options for {@linkcode createApp}. */
 export interface AppOptions extends ProxyOptions {
   context: AppContext;
-  /** Who may reach llmprof's own routes; default: loopback names on port 4000, no token. */
-  guard?: GuardOptions;
+  /** Who may reach llmprof's own routes, and which browsers may use the proxied paths. */
+  guard: GuardOptions;
 }
 
 /** Paths under /_llmprof/ served without the token: the login form and the assets it uses. */
@@ -16,7 +16,7 @@ const OPEN = /^\/_llmprof\/(login|static\/[\w.-]+)$/;
 /** The whole HTTP surface: llmprof's own pages under /_llmprof/, everything else proxied. */
 export function createApp(options: AppOptions): (request: Request) => Promise<Response> | Response {
   const proxy = createProxy(options);
-  const guard = new Guard(options.guard ?? { host: "127.0.0.1", port: 4000 });
+  const guard = new Guard(options.guard);
   return (request) => {
     const url = new URL(request.url);
     const local = url.pathname === LOCAL_PREFIX || url.pathname.startsWith(LOCAL_PREFIX + "/");
