@@ -5,6 +5,7 @@ import { VERSION } from "./core/version.ts";
 import { Ingest } from "./pipeline/ingest.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";
+import type { Privacy } from "./core/record.ts";
 import { loadOverrides, type Overrides } from "./pricing/overrides.ts";
 import { pointsAtSelf } from "./proxy/mod.ts";
 import { type BaseStore, openStore, type StoreWriter } from "./store/mod.ts";
@@ -25,12 +26,22 @@ export interface ServerConfig {
   timeoutMs: number;
   /** Where to send OpenTelemetry spans (OTLP/HTTP traces URL and headers), or null. */
   otlp?: { endpoint: URL; headers: Record<string, string> } | null;
+  /** Extra Host names llmprof's own pages and API answer to (--allowed-host). */
+  allowedHosts: string[];
+  /** Extra browser origins that may send requests to proxied paths (--allowed-origin). */
+  allowedOrigins: string[];
+  /** The token every `/_llmprof/…` request needs, or null (loopback only). */
+  token: string | null;
+  /** What is stored of each prompt and response. */
+  privacy: Privacy;
 }
 
 /** A running llmprof: its address, its parts and how to stop it. */
 export interface Llmprof {
   /** Base URL it listens on, e.g. http://127.0.0.1:4000 */
   url: string;
+  /** Every base URL it can be reached at: one per interface when bound to all of them. */
+  addresses: string[];
   port: number;
   queue: CaptureQueue;
   pool: AnalysisPool;
@@ -58,6 +69,20 @@ export interface StartOptions {
   flushMs?: number;
 }
 
+function anyAddress(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
+}
+
+/** This machine's addresses, loopback first; only loopback when they cannot be read. */
+function interfaceAddresses(): string[] {
+  try {
+    const found = Deno.networkInterfaces().filter((i) => i.family === "IPv4").map((i) => i.address);
+    return [...new Set(["127.0.0.1", ...found])];
+  } catch {
+    return ["127.0.0.1"];
+  }
+}
+
 /** The listening port is taken by someone else. */
 export class PortInUseError extends Error {
   override name = "PortInUseError";
@@ -80,6 +105,7 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
   const ingest = new Ingest(store, {
     log,
     overrides,
+    privacy: config.privacy,
     workers: options.workers,
     flushMs: options.flushMs,
     onRecord: (analysis) => {
@@ -88,25 +114,40 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     },
   });
   const { queue, pool, writer } = ingest;
-  const handler = createApp({
-    upstream: config.upstream,
-    anthropicUpstream: config.anthropicUpstream,
-    sink: ingest,
-    timeoutMs: config.timeoutMs,
-    log,
-    captureCap: options.captureCap,
-    context: {
-      version: VERSION,
-      store,
-      queue: () => queue.stats(),
-      analysis: () => pool.stats(),
-      writer: () => writer.stats(),
-      otlp: otlp ? () => otlp.stats() : undefined,
-    },
-  });
+  const app = (port: number) =>
+    createApp({
+      upstream: config.upstream,
+      anthropicUpstream: config.anthropicUpstream,
+      sink: ingest,
+      timeoutMs: config.timeoutMs,
+      log,
+      captureCap: options.captureCap,
+      context: {
+        version: VERSION,
+        store,
+        queue: () => queue.stats(),
+        analysis: () => pool.stats(),
+        writer: () => writer.stats(),
+        otlp: otlp ? () => otlp.stats() : undefined,
+      },
+      guard: {
+        host: config.host,
+        port,
+        interfaces: anyAddress(config.host) ? interfaceAddresses() : [],
+        allowedHosts: config.allowedHosts,
+        allowedOrigins: config.allowedOrigins,
+        token: config.token,
+      },
+    });
+  // The guard's allowed Hosts name the port, known only once listening (--port 0).
+  let handler: (request: Request) => Promise<Response> | Response = () =>
+    new Response("llmprof is starting", { status: 503 });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname: config.host, port: config.port, onListen() {} }, handler);
+    server = Deno.serve(
+      { hostname: config.host, port: config.port, onListen() {} },
+      (request) => handler(request),
+    );
   } catch (error) {
     await store.close();
     if (error instanceof Deno.errors.AddrInUse) {
@@ -117,6 +158,7 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     throw error;
   }
   const { port } = server.addr;
+  handler = app(port);
   for (
     const [flag, upstream] of [["--upstream", config.upstream], [
       "--anthropic-upstream",
@@ -132,10 +174,12 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     }
   }
   if (options.analyse !== false) ingest.start();
-  const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const shown = anyAddress(config.host) ? "127.0.0.1" : config.host;
   const drainMs = options.drainMs ?? 5_000;
+  const base = (host: string) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`,
+    url: base(shown),
+    addresses: anyAddress(config.host) ? interfaceAddresses().map(base) : [base(shown)],
     port,
     queue,
     pool,

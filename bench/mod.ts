@@ -6,6 +6,7 @@
 import { runAnalysis } from "./analysis.ts";
 import { runOverhead } from "./overhead.ts";
 import { runPages } from "./pages.ts";
+import { runRedaction } from "./redaction.ts";
 import { runSessions } from "./sessions.ts";
 import { runStartup } from "./startup.ts";
 import { runStore } from "./store.ts";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   sessions: () => runSessions(),
   pages: () => runPages(),
   startup: () => runStartup(),
+  redaction: () => runRedaction(),
 };
 
 async function machine(): Promise<string> {

@@ -2,12 +2,15 @@ import { redactDbUrl } from "../core/redact.ts";
 import type { ServerConfig } from "../server.ts";
 import { parseArgs } from "node:util";
 import { otlpHeaders, otlpTracesUrl } from "../export/otlp_config.ts";
+import type { Privacy } from "../core/record.ts";
 
 /** Everything llmprof needs to start, resolved from flags, environment and defaults. */
 export interface Config extends ServerConfig {
   /** Data directory. */
   home: string;
 }
+
+const PRIVACY_LEVELS: readonly Privacy[] = ["full", "redact", "metadata"];
 
 /** A flag or environment value that llmprof cannot start with; the message says which and what to do. */
 export class ConfigError extends Error {
@@ -20,6 +23,8 @@ export interface Setting {
   env: string;
   help: string;
   default: string;
+  /** Repeatable; its environment variable is comma-separated. */
+  multiple?: boolean;
 }
 
 /** The settings table shared by `--help`, the README and parsing. */
@@ -63,15 +68,43 @@ export const SETTINGS: readonly Setting[] = [
     default: "none",
     help: "OpenTelemetry collector (OTLP/HTTP) that gets one span per call",
   },
+  {
+    flag: "token",
+    env: "LLMPROF_TOKEN",
+    default: "none",
+    help: "token for llmprof's pages and API; required when bound beyond loopback",
+  },
+  {
+    flag: "allowed-host",
+    env: "LLMPROF_ALLOWED_HOSTS",
+    default: "none",
+    help: "another Host name the pages and API answer to (repeatable)",
+    multiple: true,
+  },
+  {
+    flag: "allowed-origin",
+    env: "LLMPROF_ALLOWED_ORIGINS",
+    default: "none",
+    help: "a browser origin allowed to call proxied paths (repeatable)",
+    multiple: true,
+  },
+  {
+    flag: "privacy",
+    env: "LLMPROF_PRIVACY",
+    default: "full",
+    help: "what is stored: full, redact (secrets replaced) or metadata (no text)",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
 export function parseConfig(args: string[], env: Record<string, string | undefined>): Config {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
       args,
-      options: Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: "string" as const }])),
+      options: Object.fromEntries(
+        SETTINGS.map((s) => [s.flag, { type: "string" as const, multiple: s.multiple === true }]),
+      ),
       strict: true,
       allowPositionals: false,
     }).values;
@@ -83,10 +116,28 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     const value = values[flag] ?? env[setting.env];
     return typeof value === "string" && value !== "" ? value : undefined;
   };
+  const list = (flag: string): string[] => {
+    const setting = SETTINGS.find((s) => s.flag === flag)!;
+    const given = values[flag];
+    const raw = Array.isArray(given) ? given : (env[setting.env] ?? "").split(",");
+    return raw.map((v) => v.trim()).filter((v) => v !== "");
+  };
 
   const home = expandHome(pick("home") ?? "~/.llmprof", env);
+  const host = pick("host") ?? "127.0.0.1";
+  const token = pick("token") ?? null;
+  if (token === null && !isLoopback(host)) {
+    throw new ConfigError(
+      `Refusing to expose every stored prompt on ${host} without a token: pass --token (or set LLMPROF_TOKEN), or bind to loopback with --host 127.0.0.1.`,
+    );
+  }
+  if (token !== null && token.length < 16) {
+    throw new ConfigError(
+      `The token is too short (${token.length} characters): use at least 16, e.g. from openssl rand -hex 16.`,
+    );
+  }
   return {
-    host: pick("host") ?? "127.0.0.1",
+    host,
     port: parsePort(pick("port") ?? "4000"),
     upstream: parseUpstream("--upstream", pick("upstream") ?? "https://api.openai.com"),
     anthropicUpstream: parseUpstream(
@@ -97,6 +148,10 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
     timeoutMs: parseTimeout(pick("timeout") ?? "600"),
+    allowedHosts: list("allowed-host").map((h) => h.toLowerCase()),
+    allowedOrigins: list("allowed-origin").map(parseOrigin),
+    token,
+    privacy: parsePrivacy(pick("privacy") ?? "full"),
     otlp: parseOtlp(
       typeof values["otlp-endpoint"] === "string" ? values["otlp-endpoint"] : undefined,
       env,
@@ -114,6 +169,34 @@ function parseOtlp(
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+/** Whether a bind address or Host name is loopback: reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return name === "localhost" || name.endsWith(".localhost") || name === "::1" ||
+    /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+function parsePrivacy(value: string): Privacy {
+  if ((PRIVACY_LEVELS as readonly string[]).includes(value)) return value as Privacy;
+  throw new ConfigError(`Invalid --privacy "${value}": use full, redact or metadata.`);
+}
+
+function parseOrigin(value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch { /* reported below */ }
+  if (
+    url === null || (url.protocol !== "http:" && url.protocol !== "https:") ||
+    url.origin !== value.replace(/\/$/, "")
+  ) {
+    throw new ConfigError(
+      `Invalid --allowed-origin "${value}": use an origin such as https://app.example.com:8080 (scheme, host and port, no path).`,
+    );
+  }
+  return url.origin;
 }
 
 function expandHome(path: string, env: Record<string, string | undefined>): string {

@@ -24,6 +24,7 @@ Deno.test("parseConfig takes flags over environment variables", () => {
     LLMPROF_HOME: "/data",
     LLMPROF_DB_URL: "postgres://u:p@db/llmprof",
     LLMPROF_PRICING: "/etc/prices.json",
+    LLMPROF_TOKEN: "a-team-token-of-32-characters!!!",
   });
   assertEquals(
     [
@@ -92,5 +93,55 @@ Deno.test("parseConfig takes an OpenTelemetry collector from --otlp-endpoint or 
     () => parseConfig(["--otlp-endpoint", "collector"], env),
     ConfigError,
     'Invalid OTLP endpoint "collector"',
+  );
+});
+
+Deno.test("parseConfig refuses to bind beyond loopback without a token", () => {
+  assertThrows(() => parseConfig(["--host", "0.0.0.0"], env), ConfigError, "--token");
+  assertThrows(
+    () => parseConfig([], { ...env, LLMPROF_HOST: "10.0.0.5" }),
+    ConfigError,
+    "127.0.0.1",
+  );
+  for (const host of ["127.0.0.1", "localhost", "::1", "[::1]", "app.localhost"]) {
+    assertEquals(parseConfig(["--host", host], env).token, null);
+  }
+  assertThrows(() => parseConfig(["--token", "short"], env), ConfigError, "at least 16");
+  assertEquals(
+    parseConfig(["--host", "0.0.0.0"], { ...env, LLMPROF_TOKEN: "0123456789abcdef" }).token,
+    "0123456789abcdef",
+  );
+});
+
+Deno.test("parseConfig takes repeatable allowed hosts and origins, and a privacy level", () => {
+  const flags = parseConfig([
+    "--allowed-host",
+    "Box.internal",
+    "--allowed-host",
+    "llmprof.team",
+    "--allowed-origin",
+    "https://app.example.com:8080",
+    "--privacy",
+    "redact",
+  ], env);
+  assertEquals(flags.allowedHosts, ["box.internal", "llmprof.team"]);
+  assertEquals(flags.allowedOrigins, ["https://app.example.com:8080"]);
+  assertEquals(flags.privacy, "redact");
+  const fromEnv = parseConfig([], {
+    ...env,
+    LLMPROF_ALLOWED_HOSTS: "a.internal, b.internal",
+    LLMPROF_PRIVACY: "metadata",
+  });
+  assertEquals([fromEnv.allowedHosts, fromEnv.privacy], [["a.internal", "b.internal"], "metadata"]);
+  assertEquals(parseConfig([], env).privacy, "full");
+  assertThrows(
+    () => parseConfig(["--privacy", "none"], env),
+    ConfigError,
+    "full, redact or metadata",
+  );
+  assertThrows(
+    () => parseConfig(["--allowed-origin", "https://app.example.com/path"], env),
+    ConfigError,
+    "no path",
   );
 });

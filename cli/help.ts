@@ -12,7 +12,7 @@ export function helpText(): string {
     ``,
     `Usage:`,
     `  llmprof [up] [options]   start the proxy and dashboard (the default)`,
-    `  llmprof traces [--limit N] [--json]   recent calls from the store`,
+    `  llmprof traces [--limit N] [--json] [--url URL]   recent calls from the store, or a running llmprof (token from LLMPROF_TOKEN)`,
     `  llmprof export --format pprof|speedscope|jsonl|csv (--call ID | --run ID | --since T [--until T]) [-o FILE]`,
     `                           calls in another tool's format (docs/export.md)`,
     `  llmprof reset [--yes]    delete every stored call, after a confirmation`,

@@ -27,5 +27,6 @@ export function parseStoreArgs(
     ...(typeof values.home === "string" ? ["--home", values.home] : []),
     ...(typeof values.db === "string" ? ["--db", values.db] : []),
   ];
-  return { db: parseConfig(passed, env).db, values };
+  // Only the store is resolved here: the bind address (and whether it needs a token) is up's.
+  return { db: parseConfig(passed, { ...env, LLMPROF_HOST: undefined }).db, values };
 }

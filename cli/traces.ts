@@ -29,7 +29,11 @@ export function tracesTable(calls: readonly CallSummary[]): string {
     .join("\n");
 }
 
-/** `llmprof traces [--limit N] [--json]`: recent calls from the store the server uses. */
+/**
+ * `llmprof traces [--limit N] [--json] [--url URL]`: recent calls from the store the server
+ * uses, or from a running llmprof's API at `--url` (with LLMPROF_TOKEN / --token as its
+ * bearer token, for a shared instance).
+ */
 export async function traces(
   args: string[],
   env: Record<string, string | undefined>,
@@ -37,30 +41,75 @@ export async function traces(
   const { db, values } = parseStoreArgs(args, env, {
     limit: { type: "string" },
     json: { type: "boolean" },
+    url: { type: "string" },
+    token: { type: "string" },
   });
   const limit = Number(values.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new ConfigError(`Invalid --limit "${values.limit}": use a whole number from 1 to 1000.`);
   }
+  const url = typeof values.url === "string" ? values.url : null;
+  const token = typeof values.token === "string" ? values.token : env.LLMPROF_TOKEN ?? null;
+  const { calls, total } = url === null
+    ? await fromStore(db, limit)
+    : await fromApi(url, { limit, token });
+  if (values.json) {
+    console.log(JSON.stringify({ calls, total }, null, 2));
+  } else if (calls.length === 0) {
+    console.log(
+      "No calls recorded yet. Start llmprof (llmprof up) and point a client's base URL at it.",
+    );
+  } else {
+    console.log(tracesTable(calls));
+    console.log(
+      `\n${calls.length} of ${tokens(total)} calls; more with --limit, all of them at ${
+        (url ?? "http://127.0.0.1:4000").replace(/\/$/, "")
+      }${LOCAL_PREFIX}/`,
+    );
+  }
+  return 0;
+}
+
+async function fromStore(db: string, limit: number) {
   const store = await openStore(db);
   try {
-    const { calls, total } = await store.listCalls({ limit });
-    if (values.json) {
-      console.log(JSON.stringify({ calls, total }, null, 2));
-    } else if (calls.length === 0) {
-      console.log(
-        "No calls recorded yet. Start llmprof (llmprof up) and point a client's base URL at it.",
-      );
-    } else {
-      console.log(tracesTable(calls));
-      console.log(
-        `\n${calls.length} of ${
-          tokens(total)
-        } calls; more with --limit, all of them at http://127.0.0.1:4000${LOCAL_PREFIX}/`,
-      );
-    }
+    return await store.listCalls({ limit });
   } finally {
     await store.close();
   }
-  return 0;
+}
+
+async function fromApi(
+  base: string,
+  options: { limit: number; token: string | null },
+): Promise<{ calls: CallSummary[]; total: number }> {
+  let url: URL;
+  try {
+    url = new URL(`/_llmprof/api/calls?limit=${options.limit}`, base);
+  } catch {
+    throw new ConfigError(
+      `Invalid --url "${base}": use llmprof's address, e.g. http://127.0.0.1:4000.`,
+    );
+  }
+  const headers: Record<string, string> = options.token === null
+    ? {}
+    : { authorization: `Bearer ${options.token}` };
+  let response: Response;
+  try {
+    response = await fetch(url, { headers });
+  } catch (error) {
+    throw new ConfigError(`Cannot reach llmprof at ${url.origin}: ${(error as Error).message}.`);
+  }
+  if (response.status === 401) {
+    await response.body?.cancel();
+    throw new ConfigError(
+      `llmprof at ${url.origin} needs its token: set LLMPROF_TOKEN or pass --token.`,
+    );
+  }
+  if (!response.ok) {
+    throw new ConfigError(
+      `llmprof at ${url.origin} answered ${response.status}: ${await response.text()}`,
+    );
+  }
+  return await response.json();
 }

@@ -5,16 +5,35 @@ import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/overrides.ts";
 import { VERSION } from "../core/version.ts";
 import { LOCAL_PREFIX } from "../core/paths.ts";
+import { redactUrl } from "../core/redact.ts";
 
-/** The start-up banner: the exact base URLs to paste into clients. */
-export function banner(config: Config, url: string): string {
+const PRIVACY_SHOWN = {
+  full: "full (prompts and responses stored as sent)",
+  redact: "redact (secrets in prompts and responses replaced before storing)",
+  metadata: "metadata (no prompt or response text stored)",
+};
+
+/**
+ * The start-up banner: the exact base URLs to paste into clients, at every address llmprof
+ * listens on (`addresses`, the first being `url`), and the mode it runs in.
+ */
+export function banner(config: Config, url: string, addresses: readonly string[] = [url]): string {
+  const shown = (upstream: URL) => redactUrl(upstream).replace(/\/$/, "");
+  const others = addresses.filter((a) => a !== url);
   return [
     `llmprof ${VERSION} is profiling on ${url}`,
+    ...(others.length > 0 ? [`  also reachable at ${others.join(", ")}`] : []),
     ``,
-    `  OpenAI     base_url  ${url}/v1   → ${config.upstream.href.replace(/\/$/, "")}`,
-    `  Anthropic  base_url  ${url}      → ${config.anthropicUpstream.href.replace(/\/$/, "")}`,
+    `  OpenAI     base_url  ${url}/v1   → ${shown(config.upstream)}`,
+    `  Anthropic  base_url  ${url}      → ${shown(config.anthropicUpstream)}`,
     `  Dashboard            ${url}${LOCAL_PREFIX}/`,
     `  Store                ${redactDbUrl(config.db)}`,
+    `  Access               ${
+      config.token === null
+        ? "this machine only (loopback), no token"
+        : "shared: pages and API need the token (browser sign-in at /_llmprof/login)"
+    }`,
+    `  Privacy              ${PRIVACY_SHOWN[config.privacy]}`,
     ``,
     `  Keep your API key as it is; llmprof passes it through and never stores it.`,
   ].join("\n");
@@ -38,7 +57,7 @@ export async function up(config: Config): Promise<number> {
     );
     return 2;
   }
-  console.log(banner(config, llmprof.url));
+  console.log(banner(config, llmprof.url, llmprof.addresses));
 
   const stopped = Promise.withResolvers<void>();
   const stop = () => stopped.resolve();

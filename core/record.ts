@@ -118,6 +118,9 @@ export interface ResponseSummary {
   complete: boolean;
 }
 
+/** What is stored of a call's text: `full`, `redact` (secrets replaced) or `metadata` (none). */
+export type Privacy = "full" | "redact" | "metadata";
+
 /** A full call record: the format of the JSON API and the stores. */
 export interface CallRecord {
   id: string;
@@ -141,4 +144,6 @@ export interface CallRecord {
   findings: Finding[];
   request_bytes: number;
   response_bytes: number;
+  /** The privacy level the call was stored under; absent until analysed. */
+  privacy?: Privacy;
 }

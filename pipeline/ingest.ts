@@ -1,4 +1,6 @@
 import type { Analysis } from "../analysis/analysis.ts";
+import { withoutText } from "../analysis/privacy.ts";
+import type { Privacy } from "../core/record.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
 import { CrossCallFindings } from "../correlate/cross_call.ts";
@@ -15,6 +17,8 @@ export interface IngestOptions {
   log: (line: string) => void;
   /** Price overrides every worker prices with. */
   overrides?: Overrides;
+  /** What is stored of each prompt and response. Default full. */
+  privacy?: Privacy;
   /** Analysis workers. Default: cores less one. */
   workers?: number;
   /** Milliseconds between store writes. Default 100. */
@@ -42,6 +46,7 @@ export class Ingest implements CaptureSink {
     this.pool = new AnalysisPool(this.queue, {
       workers: options.workers,
       overrides: options.overrides,
+      privacy: options.privacy,
       onResult: async (analysis) => {
         const { record } = analysis;
         if (analysis.chain.length > 0 || analysis.sessionHeader || analysis.previousResponseId) {
@@ -55,6 +60,8 @@ export class Ingest implements CaptureSink {
           });
         }
         crossCall.add(record, analysis.facts);
+        // Findings across calls quote earlier prompts; under metadata no text is stored.
+        if (options.privacy === "metadata") record.findings = withoutText(record.findings);
         this.writer.write({
           record,
           request: analysis.request,

@@ -4,6 +4,7 @@ import type { Overrides } from "../pricing/mod.ts";
 import { type Analysis, bareAnalysis } from "../analysis/analysis.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import type { WorkerInit } from "./worker.ts";
+import type { Privacy } from "../core/record.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
 export interface PoolOptions {
@@ -17,6 +18,8 @@ export interface PoolOptions {
   callTimeoutMs?: number;
   /** Price overrides every worker prices with. */
   overrides?: Overrides;
+  /** What is stored of each call's text. Default full. */
+  privacy?: Privacy;
 }
 
 /** Counters the pool reports. */
@@ -109,7 +112,10 @@ export class AnalysisPool {
         resolve();
       };
     });
-    const init: WorkerInit = { overrides: this.#options.overrides ?? {} };
+    const init: WorkerInit = {
+      overrides: this.#options.overrides ?? {},
+      privacy: this.#options.privacy ?? "full",
+    };
     worker.postMessage(init);
     return { worker, ready };
   }

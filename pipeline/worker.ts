@@ -5,6 +5,8 @@ import type { CapturedCall } from "../core/call.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "../analysis/analyze.ts";
 import { lowerThreadPriority } from "../core/background.ts";
+import { protect, type SecretRedactor } from "../analysis/privacy.ts";
+import type { Privacy } from "../core/record.ts";
 
 // Analysis never competes with the proxy for the CPU: it takes what is left over.
 lowerThreadPriority();
@@ -12,20 +14,41 @@ lowerThreadPriority();
 /** The first message a worker gets: what every analysis needs. */
 export interface WorkerInit {
   overrides: Overrides;
+  /** What is stored of each call's text. */
+  privacy: Privacy;
 }
 
 const counters = newCounters();
 let overrides: Overrides = {};
+let privacy: Privacy = "full";
 let initialised = false;
+/** The secret rules load only under `redact`: the other levels never need them. */
+let secrets: Promise<SecretRedactor> | null = null;
+const redactSecrets: SecretRedactor = async (texts) => {
+  secrets ??= import("../analysis/secrets.ts").then((m) => m.redactSecrets);
+  return await (await secrets)(texts);
+};
+/** Batches are answered in the order they came, though redaction awaits. */
+let previous: Promise<void> = Promise.resolve();
 
 self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
   if (!initialised) {
     overrides = (event.data as WorkerInit).overrides;
+    privacy = (event.data as WorkerInit).privacy ?? "full";
     initialised = true;
+    if (privacy === "redact") redactSecrets([]).catch(() => {}); // load the rules now
     self.postMessage("ready");
     return;
   }
   // Calls come in batches when they queue up: one message each way for many calls.
   const calls = event.data as CapturedCall[];
-  self.postMessage(calls.map((call) => analyzeCall(call, { counters, overrides })));
+  // The privacy level applies here, before the analyses leave the worker to be written.
+  // A scan that fails keeps no text at all rather than text it could not check.
+  const analyses = Promise.all(calls.map((call) => {
+    const analysis = analyzeCall(call, { counters, overrides });
+    return protect(analysis, privacy, { redactSecrets }).catch(() =>
+      protect(analysis, "metadata", { redactSecrets })
+    );
+  }));
+  previous = previous.then(async () => self.postMessage(await analyses));
 };

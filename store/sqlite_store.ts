@@ -27,9 +27,18 @@ export class SqliteStore extends SqlStore {
 
   /** Opens (creating if needed) the SQLite file at `path` and applies its migrations. */
   static async open(path: string): Promise<SqliteStore> {
+    // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
+    // database file's mode, so every copy of a prompt on disk is readable by its owner only.
+    if (path !== ":memory:") {
+      (await Deno.open(path, { create: true, write: true, mode: 0o600 })).close();
+    }
     const store = new SqliteStore(path);
-    if (path !== ":memory:") await Deno.chmod(path, 0o600).catch(() => {});
     await store.migrate();
+    if (path !== ":memory:") {
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        await Deno.chmod(file, 0o600).catch(() => {});
+      }
+    }
     return store;
   }
 

@@ -15,6 +15,10 @@ export function testConfig(upstream: string, overrides: Partial<Config> = {}): C
     db: "sqlite::memory:",
     pricing: null,
     timeoutMs: 30_000,
+    allowedHosts: [],
+    allowedOrigins: [],
+    token: null,
+    privacy: "full",
     ...overrides,
   };
 }

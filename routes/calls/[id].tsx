@@ -126,6 +126,17 @@ export async function callPage(id: string, ctx: AppContext) {
             </Card>
           )
           : null}
+        <Card label="stored as" value={r.privacy ?? "—"}>
+          <div class="delta">
+            {r.privacy === "redact"
+              ? "secrets replaced before storing"
+              : r.privacy === "metadata"
+              ? "no prompt or response text stored"
+              : r.privacy === "full"
+              ? "prompt and response as sent"
+              : "not analysed yet"}
+          </div>
+        </Card>
       </div>
       {r.attribution
         ? (
