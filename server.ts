@@ -142,9 +142,15 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   }
   if (options.analyse !== false) pool.start();
   const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
+  // `llmprof traces` names this dashboard; a store that cannot record it still takes calls.
+  await store.recordInstance({ address: `${url}/_llmprof/`, started_at: new Date().toISOString() })
+    .catch((error) =>
+      log(`llmprof: could not record this instance's address in the store: ${error.message}`)
+    );
   const drainMs = options.drainMs ?? 5_000;
   return {
-    url: `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`,
+    url,
     port,
     queue,
     pool,

@@ -1,5 +1,6 @@
-import { time, tokens, usd } from "../islands/format.ts";
-import type { CallSummary } from "../store/base_store.ts";
+import { projectionText, reclaimableText, time, tokens, usd } from "../islands/format.ts";
+import { PROJECTION_WINDOW_DAYS, projectionData } from "../routes/api/summary.ts";
+import type { CallSummary, Instance } from "../store/base_store.ts";
 import { openStore } from "../store/mod.ts";
 import { ConfigError } from "./config.ts";
 import { parseStoreArgs } from "./store_args.ts";
@@ -28,6 +29,15 @@ export function tracesTable(calls: readonly CallSummary[]): string {
     .join("\n");
 }
 
+/** Where the dashboard of the store's llmprof is, or that none recorded its address. */
+export function dashboardLine(instance: Instance | null): string {
+  return instance === null
+    ? "Dashboard: none recorded in this store (llmprof up records its address when it starts)."
+    : `Dashboard: ${instance.address} (the llmprof that last started on this store, ${
+      time(instance.started_at)
+    })`;
+}
+
 /** `llmprof traces [--limit N] [--json]`: recent calls from the store the server uses. */
 export async function traces(
   args: string[],
@@ -43,9 +53,14 @@ export async function traces(
   }
   const store = await openStore(db);
   try {
-    const { calls, total } = await store.listCalls({ limit });
+    const [{ calls, total }, { projection, reclaimable }, instance] = await Promise.all([
+      store.listCalls({ limit }),
+      projectionData(store),
+      store.latestInstance(),
+    ]);
     if (values.json) {
-      console.log(JSON.stringify({ calls, total }, null, 2));
+      const dashboard = instance?.address ?? null;
+      console.log(JSON.stringify({ calls, total, projection, reclaimable, dashboard }, null, 2));
     } else if (calls.length === 0) {
       console.log(
         "No calls recorded yet. Start llmprof (llmprof up) and point a client's base URL at it.",
@@ -53,9 +68,14 @@ export async function traces(
     } else {
       console.log(tracesTable(calls));
       console.log(
-        `\n${calls.length} of ${
-          tokens(total)
-        } calls; more with --limit, all of them at http://127.0.0.1:4000/_llmprof/`,
+        [
+          `\n${calls.length} of ${tokens(total)} calls; more with --limit.`,
+          `Last ${PROJECTION_WINDOW_DAYS} days: ${
+            projectionText(projection, PROJECTION_WINDOW_DAYS)
+          }.`,
+          `Reclaimable: ${reclaimableText(reclaimable)}.`,
+          dashboardLine(instance),
+        ].join("\n"),
       );
     }
   } finally {

@@ -1,5 +1,5 @@
 import CostChart from "../islands/CostChart.tsx";
-import { percent, tokens, usd } from "../islands/format.ts";
+import { percent, projectionText, reclaimableText, tokens, usd } from "../islands/format.ts";
 import type { AppContext } from "./context.ts";
 import { PROJECTION_WINDOW_DAYS, summaryData } from "./api/summary.ts";
 import { Island, Layout } from "./_island.tsx";
@@ -18,10 +18,8 @@ export async function trendsPage(ctx: AppContext) {
   return (
     <Layout title="Trends" active="trends">
       <h1>Trends</h1>
-      <div class="banner" data-reclaimable>
-        <strong>{usd(data.reclaimable.monthly_usd)} a month reclaimable</strong>{" "}
-        ({percent(data.reclaimable.share_of_spend)} of spend), from the findings of{" "}
-        {tokens(data.reclaimable.basis_calls)} calls.
+      <div class="banner" data-reclaimable data-status={data.reclaimable.status}>
+        {reclaimableText(data.reclaimable)}.
       </div>
       <div class="cards">
         <div class="card">
@@ -39,13 +37,18 @@ export async function trendsPage(ctx: AppContext) {
           <div class="value">{tokens(today.tokens)}</div>
           <div class="delta">{delta(today.tokens, yesterday.tokens)}</div>
         </div>
-        <div class="card" data-projection>
-          <div class="label">projected per month</div>
-          <div class="value">{usd(data.projection.monthly_usd)}</div>
-          <div class="delta">
-            from {tokens(data.projection.basis_calls)} calls over {data.projection.basis_days}{" "}
-            days (trailing {PROJECTION_WINDOW_DAYS} days)
+        <div class="card" data-projection data-status={data.projection.status}>
+          <div class="label">
+            {data.projection.status === "projected" ? "projected per month" : "spent so far"}
           </div>
+          <div class="value">
+            {usd(
+              data.projection.status === "projected"
+                ? data.projection.monthly_usd
+                : data.projection.spent_usd,
+            )}
+          </div>
+          <div class="delta">{projectionText(data.projection, PROJECTION_WINDOW_DAYS)}</div>
         </div>
       </div>
       <h2>Cost per day, last 14 days</h2>

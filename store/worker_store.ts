@@ -18,6 +18,8 @@ const METHODS = [
   "sessionTurns",
   "childCount",
   "spend",
+  "recordInstance",
+  "latestInstance",
   "reset",
   "health",
 ] as const;

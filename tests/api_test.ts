@@ -117,11 +117,14 @@ Deno.test("the summary API reports daily, by-model and route totals with a month
     assertEquals(body.routes.length, 1);
     assertEquals(body.routes[0].label, "You answer in one word.");
     assertEquals(body.routes[0].calls, 3);
+    // Three calls a moment apart are too little traffic to project a month from.
     assertEquals(body.projection.basis_calls, 3);
-    assert(
-      body.projection.monthly_usd > today.cost_usd,
-      "an hour's spend projects to more in a month",
-    );
-    assertEquals(body.reclaimable, { monthly_usd: 0, share_of_spend: 0, basis_calls: 3 });
+    assertEquals(body.projection.status, "too_little_data");
+    assertEquals(body.projection.monthly_usd, null);
+    assertEquals(body.projection.spent_usd, today.cost_usd);
+    assertStringIncludes(body.projection.reason, "needs at least a day of traffic");
+    assertEquals(body.reclaimable.status, "too_little_data");
+    assertEquals(body.reclaimable.monthly_usd, null);
+    assertEquals(body.reclaimable.so_far_usd, 0);
     assertEquals((await api(llmprof.url, "/summary?days=0")).status, 400);
   }, () => ({ analyse: true })));
