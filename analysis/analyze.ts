@@ -141,6 +141,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     exact: choice.exact && call.api !== "messages",
     reported: reported !== null && reported > 0 ? reported : null,
     notes,
+    stateful: parsed.previousResponseId !== null,
   });
   record.usage = response?.usage && response.usage.input_tokens > 0
     ? response.usage

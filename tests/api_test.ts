@@ -128,3 +128,27 @@ Deno.test("the summary API reports daily, by-model and route totals with a month
     assertEquals(body.reclaimable.so_far_usd, 0);
     assertEquals((await api(llmprof.url, "/summary?days=0")).status, 400);
   }, () => ({ analyse: true })));
+
+Deno.test("a call whose count and report disagree shows the note on its page and sorts with the calls that need attention", () =>
+  withRig(async ({ llmprof }) => {
+    const { sampleRecord } = await import("./records.ts");
+    const { attribute } = await import("../analysis/attribute.ts");
+    const { TokenCounter } = await import("../analysis/tokenizer.ts");
+    const attribution = attribute(
+      [{ component: "user input", text: "All work and no play. ".repeat(2_000) }],
+      new TokenCounter("o200k_base"),
+      { exact: false, reported: 100 },
+    );
+    const odd = sampleRecord({ id: "odd", created_at: "2026-11-27T09:00:00.000Z", attribution });
+    const plain = sampleRecord({ id: "plain", created_at: "2026-11-27T10:00:00.000Z" });
+    await llmprof.store.writeBatch([odd, plain].map((record) => ({ record, request: null })));
+
+    const sorted = await api(llmprof.url, "/calls?sort=attention");
+    assertEquals(sorted.body.calls.map((c: { id: string }) => c.id), ["odd", "plain"]);
+    const html = await (await fetch(`${llmprof.url}/_llmprof/calls/odd`)).text();
+    assertStringIncludes(html, "data-mismatch");
+    assertStringIncludes(html, "the provider reported 100 prompt tokens where llmprof counted");
+    assertStringIncludes(html, "a proxy in between trimmed or rewrote the prompt");
+    const calm = await (await fetch(`${llmprof.url}/_llmprof/calls/plain`)).text();
+    assert(!calm.includes("data-mismatch"));
+  }));

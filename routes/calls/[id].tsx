@@ -183,8 +183,15 @@ export async function callPage(id: string, ctx: AppContext) {
               component={FlameGraph}
               props={{ tree: r.attribution.tree, costs }}
             />
+            {r.attribution.mismatch
+              ? (
+                <div class="banner" data-mismatch>
+                  <strong>Count and report disagree:</strong> {r.attribution.mismatch}.
+                </div>
+              )
+              : null}
             {r.attribution.notes.length > 0
-              ? <p class="muted">Notes: {r.attribution.notes.join("; ")}</p>
+              ? <p class="muted" data-notes>Notes: {r.attribution.notes.join("; ")}</p>
               : null}
           </>
         )
