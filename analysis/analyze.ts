@@ -2,6 +2,7 @@ import type { CapturedCall } from "../proxy/mod.ts";
 import { callCost, componentCosts, type Overrides, resolvePrice } from "../pricing/mod.ts";
 import { attribute, promptLayout } from "./attribute.ts";
 import { routeOf } from "./route.ts";
+import { toolUse } from "./route_findings.ts";
 import { callFindings } from "./findings.ts";
 import type { CallFacts } from "./cross_call.ts";
 import { promptOutline, stablePrefix } from "./outline.ts";
@@ -189,6 +190,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
       stablePrefix: stablePrefix(outline),
       rates,
       stateful: parsed.previousResponseId !== null,
+      tools: toolUse(layout),
     },
   };
 }

@@ -65,17 +65,20 @@ export function reconcile(
   return { components, children };
 }
 
-/** The flame-graph tree: context → components → one child per tool. */
+/**
+ * The flame-graph tree: context → components → one child per tool. Every tool keeps its
+ * frame even when reconciliation rounded its share to 0 tokens; only components with
+ * neither tokens nor tools are left out.
+ */
 export function buildTree(counts: Counts): TreeNode {
   const children: TreeNode[] = [];
   let total = 0;
   for (const [name, tokens] of counts.components) {
     total += tokens;
-    if (tokens <= 0) continue;
     const kids = [...(counts.children.get(name) ?? new Map<string, number>())]
-      .filter(([, n]) => n > 0)
       .sort((a, b) => b[1] - a[1])
-      .map(([label, n]) => ({ name: label, tokens: n, children: [] }));
+      .map(([label, n]) => ({ name: label, tokens: Math.max(0, n), children: [] }));
+    if (tokens <= 0 && kids.length === 0) continue;
     children.push({ name, tokens, children: kids });
   }
   return { name: "context", tokens: total, children };

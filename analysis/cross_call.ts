@@ -4,7 +4,7 @@ import { capClaims } from "./findings.ts";
 import { Lru } from "./lru.ts";
 import type { OutlineBlock, StablePrefix } from "./outline.ts";
 import type { CallRecord, Finding } from "./record.ts";
-import { RouteLedger, type RouteRules, routeTools } from "./route_findings.ts";
+import { RouteLedger, type RouteRules, routeTools, type ToolUse } from "./route_findings.ts";
 
 /** What analysis hands on for findings across calls; not stored. */
 export interface CallFacts {
@@ -14,6 +14,8 @@ export interface CallFacts {
   rates: AppliedRates | null;
   /** The call continues a stored response (previous_response_id): its prompt is not all in the request. */
   stateful: boolean;
+  /** The tools the request shipped, called and returned results for. */
+  tools: ToolUse;
 }
 
 /** Options for {@linkcode CrossCallFindings}. */
@@ -72,7 +74,7 @@ export class CrossCallFindings {
       found.push(...this.#routes.observe(record.route.id, {
         ...turn,
         stablePrefix: facts.stablePrefix,
-        ...routeTools(record),
+        ...routeTools(record, facts.tools),
       }));
     }
     if (found.length > 0) {
