@@ -147,7 +147,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
   record.usage = response?.usage && response.usage.input_tokens > 0
     ? response.usage
     : countedUsage(record.attribution.counted_total, response, counter);
-  record.route = routeOf(parsed.segments, call.api);
+  record.route = routeOf(parsed.segments, { api: call.api, model: parsed.model });
 
   const layout = promptLayout(parsed.segments, counter, record.attribution.components);
   const price = record.model === null ? null : resolvePrice(record.model, {

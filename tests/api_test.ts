@@ -115,7 +115,7 @@ Deno.test("the summary API reports daily, by-model and route totals with a month
       3,
     ]]);
     assertEquals(body.routes.length, 1);
-    assertEquals(body.routes[0].label, "You answer in one word.");
+    assertEquals(body.routes[0].label, "chat completions · gpt-4o · You answer in one word.");
     assertEquals(body.routes[0].calls, 3);
     // Three calls a moment apart are too little traffic to project a month from.
     assertEquals(body.projection.basis_calls, 3);

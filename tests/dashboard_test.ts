@@ -271,7 +271,7 @@ Deno.test({
       assertStringIncludes(projection, "needs at least a day of traffic; the 6 calls so far span");
       assertStringIncludes(
         await trends.page.innerText("[data-routes]"),
-        "You are a careful agent. · 3 tools",
+        "chat completions · gpt-4o · You are a careful agent. · 3 tools",
       );
       await noInjection(trends.page);
       assertEquals(trends.errors, []);
