@@ -126,6 +126,15 @@ Deno.test("the summary API reports daily, by-model and route totals with a month
     assertEquals(body.reclaimable.status, "too_little_data");
     assertEquals(body.reclaimable.monthly_usd, null);
     assertEquals(body.reclaimable.so_far_usd, 0);
+    // The trends page says the same, and sets today so far beside yesterday's whole day, not a percentage of it.
+    const html = await (await fetch(`${llmprof.url}/_llmprof/trends`)).text();
+    assertStringIncludes(html, body.projection.reason);
+    assertStringIncludes(html, "cost today so far");
+    assertStringIncludes(html, "yesterday, whole day: $0");
+    assert(
+      !html.includes("on yesterday") && !html.includes("none yesterday"),
+      "no ratio to a day with no data",
+    );
     assertEquals((await api(llmprof.url, "/summary?days=0")).status, 400);
   }, () => ({ analyse: true })));
 
