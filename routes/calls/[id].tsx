@@ -157,7 +157,11 @@ export async function callPage(id: string, ctx: AppContext) {
         <Card label="counts" value={r.attribution?.method ?? "—"}>
           <div class="delta">
             {r.attribution
-              ? `${r.attribution.encoding}; counted ${tokens(r.attribution.counted_total)}`
+              ? `${r.attribution.encoding}; counted ${tokens(r.attribution.counted_total)}${
+                r.attribution.reported_total === null
+                  ? ""
+                  : `, reported ${tokens(r.attribution.reported_total)}`
+              }`
               : ""}
           </div>
         </Card>
