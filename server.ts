@@ -1,6 +1,7 @@
 // The main thread imports no tokenizer and no price catalogue: those load in the workers.
 import type { Analysis } from "./analysis/analysis.ts";
 import { createApp } from "./app.ts";
+import { LOCAL_PREFIX } from "./core/paths.ts";
 import { VERSION } from "./core/version.ts";
 import { Ingest } from "./pipeline/ingest.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
@@ -175,11 +176,17 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
   }
   if (options.analyse !== false) ingest.start();
   const shown = anyAddress(config.host) ? "127.0.0.1" : config.host;
-  const drainMs = options.drainMs ?? 5_000;
   const base = (host: string) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = base(shown);
+  // `llmprof traces` names this dashboard; a store that cannot record it still takes calls.
+  await store.recordInstance({ address: `${url}${LOCAL_PREFIX}/`, started_at: new Date().toISOString() })
+    .catch((error) =>
+      log(`llmprof: could not record this instance's address in the store: ${error.message}`)
+    );
+  const drainMs = options.drainMs ?? 5_000;
   return {
-    url: base(shown),
-    addresses: anyAddress(config.host) ? interfaceAddresses().map(base) : [base(shown)],
+    url,
+    addresses: anyAddress(config.host) ? interfaceAddresses().map(base) : [url],
     port,
     queue,
     pool,

@@ -1,6 +1,7 @@
 import type { CallRecord } from "../core/record.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import type { OutlineBlock, StablePrefix } from "./outline.ts";
+import type { ToolUse } from "./tool_use.ts";
 
 /** What analysis hands on for findings across calls; not stored. */
 export interface CallFacts {
@@ -10,6 +11,8 @@ export interface CallFacts {
   rates: AppliedRates | null;
   /** The call continues a stored response (previous_response_id): its prompt is not all in the request. */
   stateful: boolean;
+  /** The tools the request shipped, called and returned results for. */
+  tools: ToolUse;
 }
 
 /** What analysis adds beyond the record: the content the dashboard shows. */

@@ -2,6 +2,7 @@ import type { CapturedCall } from "../core/call.ts";
 import { callCost, componentCosts, type Overrides, resolvePrice } from "../pricing/mod.ts";
 import { attribute, promptLayout } from "./attribute.ts";
 import { routeOf } from "./route.ts";
+import { toolUse } from "./tool_use.ts";
 import { callFindings } from "./findings.ts";
 import { promptOutline, stablePrefix } from "./outline.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
@@ -113,11 +114,12 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     exact: choice.exact && format.countsExactly,
     reported: reported !== null && reported > 0 ? reported : null,
     notes,
+    stateful: parsed.previousResponseId !== null,
   });
   record.usage = response?.usage && response.usage.input_tokens > 0
     ? response.usage
     : countedUsage(record.attribution.counted_total, response, counter);
-  record.route = routeOf(parsed.segments, call.api);
+  record.route = routeOf(parsed.segments, { api: call.api, model: parsed.model });
 
   const layout = promptLayout(parsed.segments, counter, record.attribution.components);
   const price = record.model === null ? null : resolvePrice(record.model, {
@@ -160,6 +162,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
       stablePrefix: stablePrefix(outline),
       rates,
       stateful: parsed.previousResponseId !== null,
+      tools: toolUse(layout),
     },
   };
 }

@@ -441,7 +441,7 @@ Deno.test("analyzeCall prices a call and its components, which add up to the inp
     Math.abs(schemas.cost_usd! - (schemas.tokens * 1.25) / 1e6) < 1e-12,
     "tool schemas lead the prompt, so they are in the cached prefix",
   );
-  assertEquals(record.route?.label, "You are a coding agent. · 3 tools");
+  assertEquals(record.route?.label, "chat completions · gpt-4o · You are a coding agent. · 3 tools");
 });
 
 Deno.test("analyzeCall keeps an unknown model's tokens and gives it no cost", () => {
@@ -474,4 +474,74 @@ Deno.test("analyzeCall prices with overrides first", () => {
     2,
     "override: gpt-4o",
   ]);
+});
+
+Deno.test("analyzeCall notes a provider report far from its own count, with both numbers and the likely cause, and marks the call for attention", async () => {
+  const { attentionOf } = await import("../store/rows.ts");
+  const big = "All work and no play makes Jack a dull boy. ".repeat(4_000);
+  const { record } = analyzeCall(
+    capturedCall("messages", {
+      model: "claude-sonnet-4-6",
+      max_tokens: 10,
+      messages: [{ role: "user", content: big }],
+    }, {
+      id: "m1",
+      type: "message",
+      role: "assistant",
+      content: [{ type: "text", text: "ok" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 100, output_tokens: 1 },
+    }),
+  );
+  const a = record.attribution!;
+  assert(a.counted_total > 30_000, `counted ${a.counted_total}`);
+  assertEquals(a.components.reduce((n, c) => n + c.tokens, 0), 100, "still reconciled");
+  const note = a.mismatch!;
+  assertStringIncludes(note, "the provider reported 100 prompt tokens");
+  assertStringIncludes(note, `llmprof counted ${a.counted_total.toLocaleString("en")}`);
+  assertStringIncludes(note, "a proxy in between trimmed or rewrote the prompt");
+  assertStringIncludes(note, "the provider truncated it");
+  assertStringIncludes(note, "tokenizer");
+  assert(a.notes.includes(note), "the mismatch is one of the record's notes");
+  assertEquals(attentionOf(record), 1);
+});
+
+Deno.test("analyzeCall notes an exact count the provider reported fewer tokens than, without a mismatch within 25%", () => {
+  const chat = { model: "gpt-4o", messages: [{ role: "user", content: "word ".repeat(400) }] };
+  const counted = analyzeCall(capturedCall("chat.completions", chat)).record.attribution!
+    .counted_total;
+  const reply = (prompt: number) => ({
+    id: "c1",
+    choices: [{ message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+    usage: { prompt_tokens: prompt, completion_tokens: 1 },
+  });
+  const below = analyzeCall(capturedCall("chat.completions", chat, reply(counted - 5))).record;
+  assertEquals(below.attribution!.mismatch, null);
+  assert(
+    below.attribution!.notes.some((n) =>
+      n.includes(`reported ${counted - 5} prompt tokens where llmprof counted ${counted}`) &&
+      n.includes("fewer than an exact count should give")
+    ),
+    below.attribution!.notes.join("; "),
+  );
+  const same = analyzeCall(capturedCall("chat.completions", chat, reply(counted))).record;
+  assertEquals(same.attribution!.notes, []);
+});
+
+Deno.test("analyzeCall explains, without marking it, a stateful Responses call billed for earlier turns it does not carry", () => {
+  const { record } = analyzeCall(
+    capturedCall("responses", {
+      model: "gpt-4o",
+      previous_response_id: "resp_1",
+      input: "and now?",
+    }, {
+      id: "resp_2",
+      object: "response",
+      status: "completed",
+      output: [],
+      usage: { input_tokens: 5_000, output_tokens: 1 },
+    }),
+  );
+  assertEquals(record.attribution!.mismatch, null);
+  assert(record.attribution!.notes.some((n) => n.includes("held by the provider")));
 });

@@ -65,27 +65,82 @@ export function reconcile(
   return { components, children };
 }
 
-/** The flame-graph tree: context → components → one child per tool. */
+/**
+ * The flame-graph tree: context → components → one child per tool. Every tool keeps its
+ * frame even when reconciliation rounded its share to 0 tokens; only components with
+ * neither tokens nor tools are left out.
+ */
 export function buildTree(counts: Counts): TreeNode {
   const children: TreeNode[] = [];
   let total = 0;
   for (const [name, tokens] of counts.components) {
     total += tokens;
-    if (tokens <= 0) continue;
     const kids = [...(counts.children.get(name) ?? new Map<string, number>())]
-      .filter(([, n]) => n > 0)
       .sort((a, b) => b[1] - a[1])
-      .map(([label, n]) => ({ name: label, tokens: n, children: [] }));
+      .map(([label, n]) => ({ name: label, tokens: Math.max(0, n), children: [] }));
+    if (tokens <= 0 && kids.length === 0) continue;
     children.push({ name, tokens, children: kids });
   }
   return { name: "context", tokens: total, children };
+}
+
+/** Counted and reported totals further apart than this factor are a mismatch worth a look. */
+export const MISMATCH_FACTOR = 1.25;
+
+/**
+ * What a gap between llmprof's count and the provider's report says: a note for a mismatch
+ * (more than 25% either way) or for an exact count the report falls short of, and whether
+ * the call needs a look. A call that continues a stored response is expected to be billed
+ * for more than its request holds.
+ */
+export function reconciliationNote(
+  counted: number,
+  reported: number | null,
+  options: { method: "exact" | "approximate"; encoding: string; stateful?: boolean },
+): { note: string | null; mismatch: boolean } {
+  if (reported === null || reported <= 0 || counted === reported) {
+    return { note: null, mismatch: false };
+  }
+  const n = (x: number) => x.toLocaleString("en");
+  const factor = Math.max(counted, reported) / Math.max(1, Math.min(counted, reported));
+  const head = `the provider reported ${n(reported)} prompt tokens where llmprof counted ${
+    n(counted)
+  }`;
+  if (reported > counted && options.stateful) {
+    return factor > MISMATCH_FACTOR
+      ? {
+        note:
+          `${head}: the earlier turns are held by the provider (previous_response_id) and are not in the request, so the components were scaled to the billed total`,
+        mismatch: false,
+      }
+      : { note: null, mismatch: false };
+  }
+  if (factor > MISMATCH_FACTOR) {
+    const causes = reported < counted
+      ? `a proxy in between trimmed or rewrote the prompt, the provider truncated it, or the model's tokenizer is not ${options.encoding}`
+      : `a proxy in between added to the prompt, the prompt holds content llmprof cannot see, or the model's tokenizer is not ${options.encoding}`;
+    return {
+      note: `${head} (${
+        factor >= 10 ? `${n(Math.round(factor))}×` : `${Math.round((factor - 1) * 100)}%`
+      } apart); the components were scaled to the reported total. Likely ${causes}`,
+      mismatch: true,
+    };
+  }
+  if (options.method === "exact" && reported < counted) {
+    return {
+      note:
+        `${head}, fewer than an exact count should give: a proxy in between may have trimmed the prompt, or the provider truncated it`,
+      mismatch: false,
+    };
+  }
+  return { note: null, mismatch: false };
 }
 
 /** Attributes a prompt's segments, reconciled to the reported total when there is one. */
 export function attribute(
   segments: readonly Segment[],
   counter: TokenCounter,
-  options: { exact: boolean; reported: number | null; notes?: string[] },
+  options: { exact: boolean; reported: number | null; notes?: string[]; stateful?: boolean },
 ): Attribution {
   const counted = countSegments(segments, counter);
   const countedTotal = [...counted.components.values()].reduce((a, b) => a + b, 0);
@@ -93,6 +148,13 @@ export function attribute(
   const final = options.reported !== null && options.reported > 0
     ? reconcile(counted, options.reported, method)
     : counted;
+  const gap = reconciliationNote(countedTotal, options.reported, {
+    method,
+    encoding: counter.encoding,
+    stateful: options.stateful,
+  });
+  const notes = [...(options.notes ?? [])];
+  if (gap.note !== null) notes.push(gap.note);
   return {
     method,
     encoding: counter.encoding,
@@ -100,7 +162,8 @@ export function attribute(
     reported_total: options.reported,
     components: [...final.components].map(([name, tokens]) => ({ name, tokens, cost_usd: null })),
     tree: buildTree(final),
-    notes: [...new Set(options.notes ?? [])],
+    notes: [...new Set(notes)],
+    mismatch: gap.mismatch ? gap.note : null,
   };
 }
 

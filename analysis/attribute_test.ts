@@ -83,3 +83,19 @@ Deno.test("attribution names all eight components and builds one frame per tool"
     "empty components have no frame",
   );
 });
+
+Deno.test("reconciliation scaled far down keeps one frame per tool, at 0 tokens where its share rounds away", () => {
+  const tools: Segment[] = Array.from({ length: 25 }, (_, i) => ({
+    component: "tool schemas",
+    label: `tool_${i}`,
+    text: `{"name":"tool_${i}","description":"${"does a thing ".repeat(i + 1)}"}`,
+  }));
+  const result = attribute([{ component: "user input", text: "hi" }, ...tools], counter, {
+    exact: false,
+    reported: 12,
+  });
+  const schemas = result.tree.children.find((c) => c.name === "tool schemas")!;
+  assertEquals(schemas.children.length, 25);
+  assertEquals(schemas.children.some((c) => c.tokens === 0), true);
+  assertEquals(schemas.children.reduce((n, c) => n + c.tokens, 0), schemas.tokens);
+});

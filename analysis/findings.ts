@@ -1,4 +1,5 @@
-import type { Attribution, Cost, Finding, Usage } from "../core/record.ts";
+import { countSegments } from "./attribute.ts";
+import type { Attribution, ComponentName, Cost, Finding, Usage } from "../core/record.ts";
 import type { Segment } from "../formats/segment.ts";
 import type { TokenCounter } from "./tokenizer.ts";
 
@@ -30,11 +31,14 @@ export function callFindings(
 ): Finding[] {
   const findings: Finding[] = [];
   const { attribution, usage, cost } = call;
-  // Approximate counts were scaled to the billed total; exact ones were not (the difference is overhead).
-  const scale = attribution.method === "approximate" && attribution.reported_total &&
-      attribution.counted_total > 0
-    ? attribution.reported_total / attribution.counted_total
-    : 1;
+  // A block's tokens follow its component through reconciliation: scaled when the component
+  // was scaled (approximate counts, or an exact count the report fell short of), else as counted.
+  const counted = countSegments(segments, counter).components;
+  const fitted = new Map(attribution.components.map((c) => [c.name, c.tokens]));
+  const scaleOf = (component: ComponentName) => {
+    const have = counted.get(component) ?? 0;
+    return have > 0 ? (fitted.get(component) ?? have) / have : 1;
+  };
   const rate = cost?.input_usd != null && usage.input_tokens > 0
     ? cost.input_usd / usage.input_tokens
     : null;
@@ -49,7 +53,9 @@ export function callFindings(
   const duplicates = [...seen.values()].filter((e) => e.count > 1)
     .map((e) => ({
       ...e,
-      extra: Math.round((e.count - 1) * counter.count(e.segment.text!) * scale),
+      extra: Math.round(
+        (e.count - 1) * counter.count(e.segment.text!) * scaleOf(e.segment.component),
+      ),
     }))
     .sort((a, b) => b.extra - a.extra);
   for (const d of duplicates.slice(0, 5)) {

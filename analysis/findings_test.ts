@@ -82,3 +82,22 @@ Deno.test("findings together never claim more than the call paid", () => {
   assertEquals(rounded, [0.6, null, 0.3, 0.1]);
   assertEquals(capClaims([finding(2)], null)[0].usd, 2, "an unpriced call is not capped");
 });
+
+Deno.test("a duplicate in an exact count the report fell far short of claims its reconciled share, not its counted tokens", () => {
+  const request = {
+    model: "gpt-4o",
+    messages: [
+      { role: "user", content: doc },
+      { role: "user", content: doc },
+    ],
+  };
+  // The report is far below the exact count: reconciliation had to scale every component.
+  const { record } = analyzeCall(capturedCall("chat.completions", request, reply(100)));
+  const user = record.attribution!.components.find((c) => c.name === "user input")!.tokens;
+  const dup = record.findings.find((f) => f.kind === "duplicated_content")!;
+  assert(user <= 100, `user input was scaled to ${user}`);
+  assert(
+    Math.abs(dup.tokens - user / 2) <= 1,
+    `the extra copy is half of the reconciled user input (${user}), claimed ${dup.tokens}`,
+  );
+});

@@ -56,6 +56,11 @@ export interface Attribution {
   tree: TreeNode;
   /** Things worth knowing about how this was counted (estimates, unknown parts). */
   notes: string[];
+  /**
+   * The note on a mismatch, when the counted and reported totals differ by more than 25%:
+   * the call needs a look. Null otherwise (and absent in records stored before it existed).
+   */
+  mismatch: string | null;
 }
 
 /** A call's cost in US dollars. */

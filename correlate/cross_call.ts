@@ -61,7 +61,7 @@ export class CrossCallFindings {
       found.push(...this.#routes.observe(record.route.id, {
         ...turn,
         stablePrefix: facts.stablePrefix,
-        ...routeTools(record),
+        ...routeTools(record, facts.tools),
       }));
     }
     if (found.length > 0) {

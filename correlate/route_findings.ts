@@ -5,6 +5,7 @@ import { Lru } from "../core/lru.ts";
 import type { StablePrefix } from "../analysis/outline.ts";
 import { PROMPT_CACHE } from "../pricing/prompt_cache.ts";
 import type { CallRecord, Finding, Usage } from "../core/record.ts";
+import type { ToolUse } from "../analysis/tool_use.ts";
 
 /** What route findings need of one call. */
 export interface RouteCall {
@@ -40,22 +41,21 @@ const DEFAULT_RULES: RouteRules = { minCalls: 20, cacheTtlMs: PROMPT_CACHE.ttlMs
 /** Stable prefixes remembered per route. */
 const PREFIXES_PER_ROUTE = 16;
 
-/** The tools a record shows: schemas shipped (tokens and cost) and tools in use. */
-export function routeTools(record: CallRecord): Pick<RouteCall, "tools" | "used"> {
-  const children = (name: string) =>
-    record.attribution?.tree.children.find((c) => c.name === name)?.children ?? [];
+
+/** The tools a call shows: schemas shipped (tokens and cost) and tools in use, in its history or its response. */
+export function routeTools(record: CallRecord, tools: ToolUse): Pick<RouteCall, "tools" | "used"> {
   const schemas = record.attribution?.components.find((c) => c.name === "tool schemas");
-  const rate = schemas && schemas.cost_usd !== null && schemas.tokens > 0
-    ? schemas.cost_usd / schemas.tokens
-    : null;
+  const total = tools.shipped.reduce((n, t) => n + t.tokens, 0);
+  const cost = schemas?.cost_usd ?? null;
   return {
-    tools: children("tool schemas").map((c) => ({
-      name: c.name,
-      tokens: c.tokens,
-      usd: rate === null ? null : c.tokens * rate,
+    tools: tools.shipped.map((t) => ({
+      name: t.name,
+      tokens: t.tokens,
+      usd: cost === null ? null : total > 0 ? (cost * t.tokens) / total : 0,
     })),
     used: [
-      ...children("tool calls").map((c) => c.name),
+      ...tools.called,
+      ...tools.returned,
       ...(record.response?.tool_calls.map((c) => c.name) ?? []),
     ],
   };
@@ -64,9 +64,10 @@ export function routeTools(record: CallRecord): Pick<RouteCall, "tools" | "used"
 /** Tools shipped on every call of the route and never called in `minCalls` or more of them. */
 export function unusedTools(state: RouteState, call: RouteCall, rules: RouteRules): Finding | null {
   if (state.calls < rules.minCalls) return null;
-  const unused = call.tools.filter((t) => !state.used.has(t.name) && t.tokens > 0);
-  if (unused.length === 0) return null;
-  const tokens = unused.reduce((n, t) => n + t.tokens, 0);
+  const unused = call.tools.filter((t) => !state.used.has(t.name));
+  // Shares of a scaled-down prompt are fractional; the finding claims whole tokens.
+  const tokens = Math.round(unused.reduce((n, t) => n + t.tokens, 0));
+  if (unused.length === 0 || tokens === 0) return null;
   const priced = unused.every((t) => t.usd !== null);
   const names = unused.map((t) => t.name);
   const shown = names.length > 6

@@ -49,3 +49,35 @@ export function time(iso: string): string {
     pad(d.getMinutes())
   }:${pad(d.getSeconds())}`;
 }
+
+/** What {@linkcode projectionText} and {@linkcode reclaimableText} read (see pricing/projection.ts). */
+interface Outlook {
+  status: "projected" | "too_little_data";
+  reason: string | null;
+  monthly_usd: number | null;
+  basis_calls: number;
+}
+
+/** The monthly projection in one sentence: the same words on the trends page and in `llmprof traces`. */
+export function projectionText(
+  p: Outlook & { spent_usd: number; basis_days: number },
+  windowDays: number,
+): string {
+  return p.status === "projected"
+    ? `${usd(p.monthly_usd)} a month projected, from ${
+      tokens(p.basis_calls)
+    } calls over ${p.basis_days} days (trailing ${windowDays} days)`
+    : `${usd(p.spent_usd)} spent so far, no monthly projection: ${p.reason}`;
+}
+
+/** Reclaimable spend in one sentence, under the same rule as the projection. */
+export function reclaimableText(
+  r: Outlook & { so_far_usd: number; share_of_spend: number },
+): string {
+  const basis = `${percent(r.share_of_spend)} of spend, from the findings of ${
+    tokens(r.basis_calls)
+  } calls`;
+  return r.status === "projected"
+    ? `${usd(r.monthly_usd)} a month reclaimable (${basis})`
+    : `${usd(r.so_far_usd)} reclaimable so far (${basis}); no monthly figure: ${r.reason}`;
+}

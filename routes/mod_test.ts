@@ -20,6 +20,8 @@ function downStore(): BaseStore {
     runTurns: fail,
     childCount: fail,
     spend: fail,
+    recordInstance: fail,
+    latestInstance: fail,
     reset: fail,
     health: () => Promise.resolve({ ok: false, error: "connect ECONNREFUSED" }),
     close: () => Promise.resolve(),

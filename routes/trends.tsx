@@ -1,13 +1,15 @@
 import CostChart from "../islands/CostChart.tsx";
-import { percent, tokens, usd } from "../reports/format.ts";
+import { projectionText, reclaimableText, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
 import { PROJECTION_WINDOW_DAYS, summaryData } from "./api/summary.ts";
 import { Island, Layout } from "./_island.tsx";
 
-function delta(today: number, yesterday: number): string {
-  if (yesterday === 0) return today === 0 ? "same as yesterday" : "none yesterday";
-  const change = (today - yesterday) / yesterday;
-  return `${change >= 0 ? "+" : ""}${percent(change)} on yesterday`;
+/**
+ * Yesterday's whole-day figure beside today's: a percentage of a day still under way
+ * against a whole day would read as a fall every morning.
+ */
+function delta(yesterday: string): string {
+  return `yesterday, whole day: ${yesterday}`;
 }
 
 /** The trends page: reclaimable spend, cost per day, today against yesterday, models, routes, the projection. */
@@ -18,34 +20,37 @@ export async function trendsPage(ctx: AppContext) {
   return (
     <Layout title="Trends" active="trends">
       <h1>Trends</h1>
-      <div class="banner" data-reclaimable>
-        <strong>{usd(data.reclaimable.monthly_usd)} a month reclaimable</strong>{" "}
-        ({percent(data.reclaimable.share_of_spend)} of spend), from the findings of{" "}
-        {tokens(data.reclaimable.basis_calls)} calls.
+      <div class="banner" data-reclaimable data-status={data.reclaimable.status}>
+        {reclaimableText(data.reclaimable)}.
       </div>
       <div class="cards">
         <div class="card">
-          <div class="label">cost today</div>
+          <div class="label">cost today so far</div>
           <div class="value">{usd(today.cost_usd)}</div>
-          <div class="delta">{delta(today.cost_usd, yesterday.cost_usd)}</div>
+          <div class="delta">{delta(usd(yesterday.cost_usd))}</div>
         </div>
         <div class="card">
-          <div class="label">calls today</div>
+          <div class="label">calls today so far</div>
           <div class="value">{tokens(today.calls)}</div>
-          <div class="delta">{delta(today.calls, yesterday.calls)}</div>
+          <div class="delta">{delta(tokens(yesterday.calls))}</div>
         </div>
         <div class="card">
-          <div class="label">tokens today</div>
+          <div class="label">tokens today so far</div>
           <div class="value">{tokens(today.tokens)}</div>
-          <div class="delta">{delta(today.tokens, yesterday.tokens)}</div>
+          <div class="delta">{delta(tokens(yesterday.tokens))}</div>
         </div>
-        <div class="card" data-projection>
-          <div class="label">projected per month</div>
-          <div class="value">{usd(data.projection.monthly_usd)}</div>
-          <div class="delta">
-            from {tokens(data.projection.basis_calls)} calls over {data.projection.basis_days}{" "}
-            days (trailing {PROJECTION_WINDOW_DAYS} days)
+        <div class="card" data-projection data-status={data.projection.status}>
+          <div class="label">
+            {data.projection.status === "projected" ? "projected per month" : "spent so far"}
           </div>
+          <div class="value">
+            {usd(
+              data.projection.status === "projected"
+                ? data.projection.monthly_usd
+                : data.projection.spent_usd,
+            )}
+          </div>
+          <div class="delta">{projectionText(data.projection, PROJECTION_WINDOW_DAYS)}</div>
         </div>
       </div>
       <h2>Cost per day, last 14 days</h2>

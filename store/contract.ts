@@ -112,6 +112,15 @@ export interface Spend {
   reclaimable_usd: number;
   /** The first call's time in the window, or null when there were none. */
   first_at: string | null;
+  /** The last call's time in the window, or null when there were none. */
+  last_at: string | null;
+}
+
+/** An llmprof that opened the store: its dashboard's address and when it started. */
+export interface Instance {
+  /** The dashboard's URL, e.g. `http://127.0.0.1:4000/_llmprof/`. */
+  address: string;
+  started_at: string;
 }
 
 /** The contract every store implements: plain data in and out. */
@@ -137,6 +146,10 @@ export interface BaseStore {
   childCount(callId: string): Promise<number>;
   /** Calls, cost and reclaimable dollars since a time. */
   spend(options: { since: string }): Promise<Spend>;
+  /** Records that an llmprof serving `address` started writing to this store. */
+  recordInstance(instance: Instance): Promise<void>;
+  /** The llmprof that most recently started on this store, or null when none recorded one. */
+  latestInstance(): Promise<Instance | null>;
   /** Deletes every stored call. */
   reset(): Promise<void>;
   /** Whether the store answers, and why not. */

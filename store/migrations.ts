@@ -108,5 +108,16 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `DROP INDEX calls_by_loose_hash`,
       ],
     },
+    {
+      // The address of each llmprof that opened this store, so `llmprof traces` can name
+      // the dashboard of the instance that wrote it.
+      version: 8,
+      sql: [
+        `CREATE TABLE instances (
+          address TEXT PRIMARY KEY,
+          started_at TEXT NOT NULL
+        )`,
+      ],
+    },
   ];
 }

@@ -36,12 +36,13 @@ export type SqlValue = string | number | null;
 
 /**
  * How much a call needs a look: 2 for failures (error status, error, disconnect),
- * 1 for calls with findings that cost money, 0 otherwise.
+ * 1 for calls with findings that cost money or whose count and report disagree, 0 otherwise.
  */
 export function attentionOf(record: CallRecord): number {
   if (
     record.status >= 400 || record.status === 0 || record.error !== null || record.client_aborted
   ) return 2;
+  if (record.attribution?.mismatch) return 1;
   if (record.findings.some((f) => (f.usd ?? 0) > 0)) return 1;
   return 0;
 }

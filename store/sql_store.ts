@@ -5,6 +5,7 @@ import type {
   CallSummary,
   ChainRow,
   DaySummary,
+  Instance,
   ModelSummary,
   RouteSummary,
   RunSummary,
@@ -336,7 +337,7 @@ export abstract class SqlStore implements BaseStore {
   async spend(options: { since: string }): Promise<Spend> {
     const [row] = await this.db.all(
       `SELECT count(*) AS calls, sum(coalesce(cost_usd, 0)) AS cost, sum(coalesce(reclaimable_usd, 0)) AS reclaimable,
-              min(created_at) AS first_at FROM calls WHERE created_ms >= ?`,
+              min(created_at) AS first_at, max(created_at) AS last_at FROM calls WHERE created_ms >= ?`,
       [Date.parse(options.since)],
     );
     return {
@@ -344,7 +345,23 @@ export abstract class SqlStore implements BaseStore {
       cost_usd: num(row?.cost),
       reclaimable_usd: num(row?.reclaimable),
       first_at: row?.first_at ? String(row.first_at) : null,
+      last_at: row?.last_at ? String(row.last_at) : null,
     };
+  }
+
+  async recordInstance(instance: Instance): Promise<void> {
+    await this.db.all(
+      `INSERT INTO instances (address, started_at) VALUES (?, ?)
+       ON CONFLICT (address) DO UPDATE SET started_at = excluded.started_at`,
+      [instance.address, instance.started_at],
+    );
+  }
+
+  async latestInstance(): Promise<Instance | null> {
+    const [row] = await this.db.all(
+      "SELECT address, started_at FROM instances ORDER BY started_at DESC LIMIT 1",
+    );
+    return row ? { address: String(row.address), started_at: String(row.started_at) } : null;
   }
 
   async reset(): Promise<void> {

@@ -250,7 +250,13 @@ contract("sums spend and reclaimable dollars since a time", async (store) => {
     sampleCall({ created_at: at(600), cost_usd: 100 }),
   ]);
   const spend = await store.spend({ since: at(120) });
-  assertEquals(spend, { calls: 2, cost_usd: 3, reclaimable_usd: 0.25, first_at: at(60) });
+  assertEquals(spend, {
+    calls: 2,
+    cost_usd: 3,
+    reclaimable_usd: 0.25,
+    first_at: at(60),
+    last_at: at(30),
+  });
 });
 
 contract(
@@ -335,3 +341,15 @@ contract(
     assertEquals((await store.listCalls()).total, 2);
   },
 );
+
+contract("records the address of each llmprof that opened it, the latest first", async (store) => {
+  assertEquals(await store.latestInstance(), null);
+  await store.recordInstance({ address: "http://127.0.0.1:4000/_llmprof/", started_at: at(60) });
+  await store.recordInstance({ address: "http://10.0.0.5:4100/_llmprof/", started_at: at(30) });
+  assertEquals(await store.latestInstance(), {
+    address: "http://10.0.0.5:4100/_llmprof/",
+    started_at: at(30),
+  });
+  await store.recordInstance({ address: "http://127.0.0.1:4000/_llmprof/", started_at: at(10) });
+  assertEquals((await store.latestInstance())?.address, "http://127.0.0.1:4000/_llmprof/");
+});

@@ -102,6 +102,12 @@ export class WorkerStore implements BaseStore {
   spend(...args: Parameters<BaseStore["spend"]>) {
     return this.#call("spend", ...args);
   }
+  recordInstance(...args: Parameters<BaseStore["recordInstance"]>) {
+    return this.#call("recordInstance", ...args);
+  }
+  latestInstance() {
+    return this.#call("latestInstance");
+  }
   reset() {
     return this.#call("reset");
   }

@@ -40,6 +40,7 @@ export function sampleRecord(
       ],
       tree: { name: "context", tokens: input, children: [] },
       notes: [],
+      mismatch: null,
     },
     response: null,
     cost: cost_usd === null

@@ -115,13 +115,49 @@ Deno.test("the summary API reports daily, by-model and route totals with a month
       3,
     ]]);
     assertEquals(body.routes.length, 1);
-    assertEquals(body.routes[0].label, "You answer in one word.");
+    assertEquals(body.routes[0].label, "chat completions · gpt-4o · You answer in one word.");
     assertEquals(body.routes[0].calls, 3);
+    // Three calls a moment apart are too little traffic to project a month from.
     assertEquals(body.projection.basis_calls, 3);
+    assertEquals(body.projection.status, "too_little_data");
+    assertEquals(body.projection.monthly_usd, null);
+    assertEquals(body.projection.spent_usd, today.cost_usd);
+    assertStringIncludes(body.projection.reason, "needs at least a day of traffic");
+    assertEquals(body.reclaimable.status, "too_little_data");
+    assertEquals(body.reclaimable.monthly_usd, null);
+    assertEquals(body.reclaimable.so_far_usd, 0);
+    // The trends page says the same, and sets today so far beside yesterday's whole day, not a percentage of it.
+    const html = await (await fetch(`${llmprof.url}/_llmprof/trends`)).text();
+    assertStringIncludes(html, body.projection.reason);
+    assertStringIncludes(html, "cost today so far");
+    assertStringIncludes(html, "yesterday, whole day: $0");
     assert(
-      body.projection.monthly_usd > today.cost_usd,
-      "an hour's spend projects to more in a month",
+      !html.includes("on yesterday") && !html.includes("none yesterday"),
+      "no ratio to a day with no data",
     );
-    assertEquals(body.reclaimable, { monthly_usd: 0, share_of_spend: 0, basis_calls: 3 });
     assertEquals((await api(llmprof.url, "/summary?days=0")).status, 400);
   }, () => ({ analyse: true })));
+
+Deno.test("a call whose count and report disagree shows the note on its page and sorts with the calls that need attention", () =>
+  withRig(async ({ llmprof }) => {
+    const { sampleRecord } = await import("../testing/records.ts");
+    const { attribute } = await import("../analysis/attribute.ts");
+    const { TokenCounter } = await import("../analysis/tokenizer.ts");
+    const attribution = attribute(
+      [{ component: "user input", text: "All work and no play. ".repeat(2_000) }],
+      new TokenCounter("o200k_base"),
+      { exact: false, reported: 100 },
+    );
+    const odd = sampleRecord({ id: "odd", created_at: "2026-11-27T09:00:00.000Z", attribution });
+    const plain = sampleRecord({ id: "plain", created_at: "2026-11-27T10:00:00.000Z" });
+    await llmprof.store.writeBatch([odd, plain].map((record) => ({ record, request: null })));
+
+    const sorted = await api(llmprof.url, "/calls?sort=attention");
+    assertEquals(sorted.body.calls.map((c: { id: string }) => c.id), ["odd", "plain"]);
+    const html = await (await fetch(`${llmprof.url}/_llmprof/calls/odd`)).text();
+    assertStringIncludes(html, "data-mismatch");
+    assertStringIncludes(html, "the provider reported 100 prompt tokens where llmprof counted");
+    assertStringIncludes(html, "a proxy in between trimmed or rewrote the prompt");
+    const calm = await (await fetch(`${llmprof.url}/_llmprof/calls/plain`)).text();
+    assert(!calm.includes("data-mismatch"));
+  }));

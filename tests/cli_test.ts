@@ -1,4 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
+import { testConfig } from "./_harness.ts";
+import { startLlmprof } from "../server.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -219,6 +221,9 @@ Deno.test("llmprof traces lists recent calls from the store, as a table or JSON"
   assertStringIncludes(lines[1], "abcdef · 3");
   assertStringIncludes(lines[2], "gpt-4o");
   assertStringIncludes(table.out, "2 of 3 calls");
+  // No llmprof recorded its address in this store: the footer names none, not a guess.
+  assertStringIncludes(table.out, "Dashboard: none recorded in this store");
+  assert(!table.out.includes("127.0.0.1:4000"), table.out);
   const json = await finish(llmprof(["traces", "--json", "--db", `sqlite:${home}/llmprof.db`]));
   const parsed = JSON.parse(json.out);
   assertEquals([parsed.total, parsed.calls[0].id], [3, "call-2"]);
@@ -247,4 +252,38 @@ Deno.test("llmprof reset asks before deleting, and --yes deletes", async () => {
   assertStringIncludes(yes.out, "Deleted 2 calls.");
   const after = await finish(llmprof(["traces"], { LLMPROF_HOME: home }));
   assertStringIncludes(after.out, "No calls recorded yet.");
+});
+
+Deno.test("llmprof traces names the dashboard of the llmprof that wrote the store, and agrees with the API on the projection", async () => {
+  const home = await Deno.makeTempDir();
+  const config = testConfig("http://127.0.0.1:9", { home, db: `sqlite:${home}/llmprof.db` });
+  const running = await startLlmprof(config, { analyse: false });
+  const { openStore } = await import("../store/mod.ts");
+  const { sampleCall } = await import("../testing/records.ts");
+  let summary;
+  try {
+    const store = await openStore(`sqlite:${home}/llmprof.db`);
+    const now = Date.now();
+    await store.writeBatch(
+      [0, 1].map((i) =>
+        sampleCall({ id: `burst-${i}`, created_at: new Date(now - i * 60_000).toISOString() })
+      ),
+    );
+    await store.close();
+    summary = await (await fetch(`${running.url}/_llmprof/api/summary`)).json();
+  } finally {
+    await running.shutdown();
+  }
+  const table = await finish(llmprof(["traces"], { LLMPROF_HOME: home }));
+  assertEquals(table.code, 0, table.err);
+  assertStringIncludes(table.out, `Dashboard: ${running.url}/_llmprof/`);
+  assert(running.port !== 4000 && !table.out.includes(":4000/"), table.out);
+  assertEquals(summary.projection.status, "too_little_data");
+  assertStringIncludes(table.out, `no monthly projection: ${summary.projection.reason}.`);
+  const json = JSON.parse(
+    (await finish(llmprof(["traces", "--json"], { LLMPROF_HOME: home }))).out,
+  );
+  assertEquals(json.dashboard, `${running.url}/_llmprof/`);
+  assertEquals(json.projection.status, summary.projection.status);
+  assertEquals(json.projection.spent_usd, summary.projection.spent_usd);
 });

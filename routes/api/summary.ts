@@ -1,21 +1,18 @@
-import { projectMonthly } from "../../reports/projection.ts";
+import { projectionData } from "../../reports/projection.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest } from "./_errors.ts";
 
-/** Days of trailing traffic the monthly projection rests on. */
-export const PROJECTION_WINDOW_DAYS = 7;
+export { PROJECTION_WINDOW_DAYS } from "../../reports/projection.ts";
 
 /** The trends data: daily, by-model and routes summaries, the monthly projection and reclaimable spend. */
 export async function summaryData(ctx: AppContext, days: number, now = new Date()) {
   const since = new Date(now.getTime() - days * 86_400_000).toISOString();
-  const windowStart = new Date(now.getTime() - PROJECTION_WINDOW_DAYS * 86_400_000).toISOString();
-  const [daily, by_model, routes, spend] = await Promise.all([
+  const [daily, by_model, routes, { projection, reclaimable }] = await Promise.all([
     ctx.store.dailySummary({ days, now }),
     ctx.store.byModel({ since }),
     ctx.store.routes({ since }),
-    ctx.store.spend({ since: windowStart }),
+    projectionData(ctx.store, now),
   ]);
-  const { projection, reclaimable } = projectMonthly(spend, now, PROJECTION_WINDOW_DAYS);
   return { daily, by_model, routes, projection, reclaimable };
 }
 

@@ -111,7 +111,11 @@ export async function callPage(id: string, ctx: AppContext) {
         <Card label="counts" value={r.attribution?.method ?? "—"}>
           <div class="delta">
             {r.attribution
-              ? `${r.attribution.encoding}; counted ${tokens(r.attribution.counted_total)}`
+              ? `${r.attribution.encoding}; counted ${tokens(r.attribution.counted_total)}${
+                r.attribution.reported_total === null
+                  ? ""
+                  : `, reported ${tokens(r.attribution.reported_total)}`
+              }`
               : ""}
           </div>
         </Card>
@@ -148,9 +152,16 @@ export async function callPage(id: string, ctx: AppContext) {
               component={FlameGraph}
               props={{ tree: r.attribution.tree, costs }}
             />
+            {r.attribution.mismatch
+              ? (
+                <div class="banner" data-mismatch>
+                  <strong>Count and report disagree:</strong> {r.attribution.mismatch}.
+                </div>
+              )
+              : null}
             <ExportLinks selection={{ call: r.id }} />
             {r.attribution.notes.length > 0
-              ? <p class="muted">Notes: {r.attribution.notes.join("; ")}</p>
+              ? <p class="muted" data-notes>Notes: {r.attribution.notes.join("; ")}</p>
               : null}
           </>
         )
