@@ -6,10 +6,16 @@ export interface AppOptions extends ProxyOptions {
   context: AppContext;
 }
 
+/** The HTTP handler; `endOpen` ends the calls still open when shutdown's grace is over. */
+export interface App {
+  (request: Request): Promise<Response> | Response;
+  endOpen(): void;
+}
+
 /** The whole HTTP surface: llmprof's own pages under /_llmprof/, everything else proxied. */
-export function createApp(options: AppOptions): (request: Request) => Promise<Response> | Response {
+export function createApp(options: AppOptions): App {
   const proxy = createProxy(options);
-  return (request) => {
+  const app = (request: Request) => {
     const url = new URL(request.url);
     if (url.pathname === LOCAL_PREFIX || url.pathname.startsWith(LOCAL_PREFIX + "/")) {
       return handleLocal(request, url, options.context);
@@ -19,4 +25,5 @@ export function createApp(options: AppOptions): (request: Request) => Promise<Re
     }
     return proxy(request, url);
   };
+  return Object.assign(app, { endOpen: proxy.endOpen });
 }

@@ -40,6 +40,8 @@ export interface StartOptions {
   drainMs?: number;
   /** Milliseconds between store writes. Default 100. */
   flushMs?: number;
+  /** Milliseconds shutdown lets open calls finish before it ends them. Default 10 s. */
+  graceMs?: number;
 }
 
 /** The listening port is taken by someone else. */
@@ -103,6 +105,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     anthropicUpstream: config.anthropicUpstream,
     sink,
     timeoutMs: config.timeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
     log,
     captureCap: options.captureCap,
     context: {
@@ -143,6 +146,25 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   if (options.analyse !== false) pool.start();
   const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const drainMs = options.drainMs ?? 5_000;
+  const graceMs = options.graceMs ?? 10_000;
+  // Open calls get a grace period; then they are ended (and recorded as ended). Shutdown runs once.
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    const stopped = server.shutdown();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<boolean>((r) => timer = setTimeout(() => r(true), graceMs));
+    if (await Promise.race([stopped.then(() => false), graceOver])) {
+      log(`llmprof: ended the calls still open after a ${graceMs / 1000} s grace period.`);
+      handler.endOpen();
+    }
+    clearTimeout(timer);
+    await stopped;
+    if (options.analyse === false) queue.close();
+    else if (!await pool.stop(drainMs)) {
+      log(`llmprof: stopped with ${queue.pending} calls not analysed.`);
+    }
+    await writer.close(drainMs);
+  };
   return {
     url: `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`,
     port,
@@ -150,13 +172,9 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     pool,
     store,
     writer,
-    async shutdown() {
-      await server.shutdown();
-      if (options.analyse === false) queue.close();
-      else if (!await pool.stop(drainMs)) {
-        log(`llmprof: stopped with ${queue.pending} calls not analysed.`);
-      }
-      await writer.close(drainMs);
+    shutdown() {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

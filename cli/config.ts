@@ -14,6 +14,8 @@ export interface Config {
   pricing: string | null;
   /** Milliseconds to wait for an upstream's response headers. */
   timeoutMs: number;
+  /** Milliseconds a response body may go without a byte before the call is ended. */
+  idleTimeoutMs: number;
 }
 
 /** A flag or environment value that llmprof cannot start with; the message says which and what to do. */
@@ -64,6 +66,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "600",
     help: "seconds to wait for an upstream's response headers",
   },
+  {
+    flag: "idle-timeout",
+    env: "LLMPROF_IDLE_TIMEOUT",
+    default: "300",
+    help: "seconds a response body may go without a byte before the call is ended",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
@@ -98,6 +106,7 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
     timeoutMs: parseTimeout(pick("timeout") ?? "600"),
+    idleTimeoutMs: parseTimeout(pick("idle-timeout") ?? "300", "idle timeout"),
   };
 }
 
@@ -120,10 +129,10 @@ function parsePort(value: string): number {
   return port;
 }
 
-function parseTimeout(value: string): number {
+function parseTimeout(value: string, name = "timeout"): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new ConfigError(`Invalid timeout "${value}": use a number of seconds above 0.`);
+    throw new ConfigError(`Invalid ${name} "${value}": use a number of seconds above 0.`);
   }
   return seconds * 1000;
 }

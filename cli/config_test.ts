@@ -72,6 +72,11 @@ Deno.test("parseConfig rejects bad values with one sentence naming them", () => 
   );
   assertThrows(() => parseConfig(["--bogus"], env), ConfigError, "--bogus");
   assertThrows(() => parseConfig(["--timeout", "0"], env), ConfigError, 'Invalid timeout "0"');
+  assertThrows(
+    () => parseConfig(["--idle-timeout", "none"], env),
+    ConfigError,
+    'Invalid idle timeout "none"',
+  );
 });
 
 Deno.test("redactDbUrl hides the password", () => {

@@ -1,7 +1,7 @@
 import { getCall, listCalls } from "./api/calls.ts";
 import { summary } from "./api/summary.ts";
 import { getSession, listSessions } from "./api/sessions.ts";
-import { notFound } from "./api/_errors.ts";
+import { badRequest, notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
 import { handlePage } from "./pages.tsx";
@@ -32,6 +32,11 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
     const call = /^\/api\/calls\/([^/]+)$/.exec(path);
     if (call) return await getCall(decodeURIComponent(call[1]), ctx);
   } catch (error) {
+    if (error instanceof URIError) {
+      return badRequest(
+        `Malformed percent-encoding in ${url.pathname}: encode the id with encodeURIComponent.`,
+      );
+    }
     return Response.json({ error: `The store did not answer: ${(error as Error).message}` }, {
       status: 503,
     });

@@ -15,12 +15,15 @@ export function testConfig(upstream: string, overrides: Partial<Config> = {}): C
     db: "sqlite::memory:",
     pricing: null,
     timeoutMs: 30_000,
+    idleTimeoutMs: 30_000,
     ...overrides,
   };
 }
 
 /** Settings a test may change: config values and the capture cap. */
-export type RigOverrides = Partial<Config> & Pick<StartOptions, "captureCap" | "analyse">;
+export type RigOverrides =
+  & Partial<Config>
+  & Pick<StartOptions, "captureCap" | "analyse" | "graceMs">;
 
 /** A fake upstream and an llmprof in front of it, with the log lines llmprof wrote. */
 export interface Rig {
@@ -41,13 +44,14 @@ export async function withRig(
 ): Promise<void> {
   const fake = startFakeUpstream(fakeOptions);
   const logs: string[] = [];
-  const { captureCap, analyse = false, ...config } = overrides(fake.url);
+  const { captureCap, analyse = false, graceMs, ...config } = overrides(fake.url);
   const records: Analysis[] = [];
   const waiting: Array<(a: Analysis) => void> = [];
   const llmprof = await startLlmprof(testConfig(fake.url, config), {
     log: (l) => logs.push(l),
     captureCap,
     analyse,
+    graceMs,
     workers: 1,
     onRecord: (a) => {
       const waiter = waiting.shift();
