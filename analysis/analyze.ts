@@ -169,6 +169,13 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     const shares = componentCosts(layout, record.usage, cost.rates);
     for (const c of record.attribution.components) c.cost_usd = shares.get(c.name) ?? 0;
   }
+  if (call.unsent) {
+    // The provider never saw the request: nothing was billed, whatever its price would be.
+    record.cost = { ...unpriced(), input_usd: 0, output_usd: 0, total_usd: 0, priced: true };
+    for (const c of record.attribution.components) c.cost_usd = 0;
+    record.attribution.notes.push("the request never reached the upstream: it cost nothing");
+    rates = null;
+  }
   const outline = promptOutline(layout);
   const keys = chainKeys(call.api, body);
   record.findings = callFindings(parsed.segments, counter, {

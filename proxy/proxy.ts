@@ -158,6 +158,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         requestBytes: sent.total,
         status: clientAborted ? 499 : 502,
         clientAborted,
+        // A request the upstream may have seen (the client left, or no headers came in time)
+        // may be billed; one that could not be delivered was not.
+        unsent: !clientAborted && !timedOut(aborter.signal),
         error: clientAborted ? reason : `could not reach the upstream ${where()}: ${reason}`,
       });
       return upstreamErrorResponse(
@@ -318,10 +321,13 @@ function bodyErrorMessage(error: unknown, signal: AbortSignal, idleMs: number): 
   return errorMessage(error);
 }
 
+function timedOut(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof DOMException &&
+    signal.reason.name === "TimeoutError";
+}
+
 function describeFetchError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
-  if (
-    signal.aborted && signal.reason instanceof DOMException && signal.reason.name === "TimeoutError"
-  ) {
+  if (timedOut(signal)) {
     return `no response within ${Math.round(timeoutMs / 1000)} s`;
   }
   return errorMessage(error);

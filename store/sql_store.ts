@@ -351,6 +351,7 @@ export abstract class SqlStore implements BaseStore {
     await this.transaction(async (q) => {
       await q.all("DELETE FROM calls");
       await q.all("DELETE FROM sessions");
+      await q.all("DELETE FROM chain_heads");
     });
   }
 

@@ -240,3 +240,18 @@ Deno.test("malformed percent-encoding in llmprof's own paths gets a 400", () =>
       assertEquals(response.status, 400, path);
     }
   }));
+
+Deno.test("a call that never reached the upstream costs nothing", () =>
+  withRig(async ({ llmprof, nextRecord }) => {
+    const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: json,
+      body: chatBody(),
+    });
+    assertEquals(response.status, 502);
+    await response.body?.cancel();
+    const { record } = await nextRecord();
+    assertEquals(record.status, 502);
+    assertEquals([record.cost?.total_usd, record.cost?.priced], [0, true]);
+    assertStringIncludes(record.attribution?.notes.join(" ") ?? "", "never reached the upstream");
+  }, () => ({ upstream: new URL("http://127.0.0.1:9"), analyse: true })));
