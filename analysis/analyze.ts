@@ -68,6 +68,22 @@ export interface AnalyzeOptions {
  * recorded with the reason, and the rest of the record stands.
  */
 export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): Analysis {
+  try {
+    return analyze(call, options);
+  } catch (error) {
+    // A body nested deeper than the stack (a 100,000-deep tool schema) overflows the
+    // recursive walks; the call is still recorded, with why it was not analysed.
+    if (!(error instanceof RangeError)) throw error;
+    const record = baseRecord(call);
+    record.error = joinErrors(
+      record.error,
+      `not analysed: the request or response is nested too deeply (${error.message})`,
+    );
+    return bareAnalysis(record);
+  }
+}
+
+function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
   const counters = options.counters ?? newCounters();
   const record = baseRecord(call);
   if (call.api === "passthrough" || call.requestBody === null) {
