@@ -2,6 +2,7 @@ import type { CapturedCall, CaptureSink } from "./call.ts";
 import { type CapturedBody, primed, readWhole, tapStream } from "./capture.ts";
 import { newCallId } from "./call_id.ts";
 import { type WaitEnd, Waits } from "./waits.ts";
+import { isWebSocketUpgrade, relayWebSocket } from "./websocket.ts";
 import {
   type HeaderPairs,
   redactHeaders,
@@ -63,6 +64,8 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const waits = new Waits(timeoutMs);
   // And another watches every response body: no byte for the idle timeout, or client gone.
   const idle = new Waits(idleMs);
+  // WebSocket sessions being relayed, each with how to close it.
+  const sockets = new Set<() => void>();
 
   const proxy = async function proxy(
     request: Request,
@@ -123,6 +126,14 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       });
       return clientErrorResponse(route.provider, `llmprof could not read ${reason}.`);
     };
+
+    if (isWebSocketUpgrade(request)) {
+      const relayed = await relayWebSocket(request, target, { open: sockets, onEnd: record });
+      if (relayed instanceof Response) return relayed;
+      const reason = `could not open a WebSocket to ${where()}: ${scrub(relayed.error)}`;
+      record({ status: 502, unsent: true, error: reason });
+      return upstreamErrorResponse(route.provider, `llmprof ${reason}.`);
+    }
 
     const aborter = new AbortController();
     const end = (why: WaitEnd) => aborter.abort(abortReason(why));
@@ -290,6 +301,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     endOpen: () => {
       waits.endAll("shutdown");
       idle.endAll("shutdown");
+      for (const close of [...sockets]) close();
     },
   });
 }

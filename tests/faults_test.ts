@@ -255,3 +255,68 @@ Deno.test("a call that never reached the upstream costs nothing", () =>
     assertEquals([record.cost?.total_usd, record.cost?.priced], [0, true]);
     assertStringIncludes(record.attribution?.notes.join(" ") ?? "", "never reached the upstream");
   }, () => ({ upstream: new URL("http://127.0.0.1:9"), analyse: true })));
+
+/** A WebSocket upstream that echoes each message with the client's authorization header. */
+function startEchoSocket(): { url: string; close(): Promise<void> } {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    if (request.headers.get("upgrade") !== "websocket") {
+      return new Response("WebSockets only", { status: 426 });
+    }
+    const auth = request.headers.get("authorization");
+    const { socket, response } = Deno.upgradeWebSocket(request, { protocol: "responses" });
+    socket.onmessage = (event) => socket.send(`${event.data} (${auth})`);
+    return response;
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+Deno.test("proxy relays a WebSocket upgrade verbatim and records one call for the session", async () => {
+  const upstream = startEchoSocket();
+  try {
+    await withRig(async ({ llmprof, nextCall }) => {
+      const socket = new (WebSocket as unknown as new (
+        url: string,
+        options: { headers: Record<string, string>; protocols: string[] },
+      ) => WebSocket)(`${llmprof.url.replace("http", "ws")}/v1/responses`, {
+        headers: { authorization: "Bearer sk-test-ws" },
+        protocols: ["responses"],
+      });
+      const reply = await within(
+        new Promise<string>((resolve, reject) => {
+          socket.onopen = () => socket.send("hello");
+          socket.onmessage = (event) => resolve(String(event.data));
+          socket.onerror = () => reject(new Error("the WebSocket failed"));
+        }),
+        5_000,
+        "no WebSocket reply",
+      );
+      assertEquals(reply, "hello (Bearer sk-test-ws)");
+      assertEquals(socket.protocol, "responses");
+      const closed = new Promise((resolve) => socket.onclose = resolve);
+      socket.close();
+      await closed;
+      const call = await nextCall();
+      assertEquals([call.method, call.path, call.status], ["GET", "/v1/responses", 101]);
+      assertEquals([call.requestBytes, call.responseBytes], [5, reply.length]);
+      assertEquals(call.requestHeaders.authorization, "[redacted]");
+    }, () => ({ upstream: new URL(upstream.url) }));
+  } finally {
+    await upstream.close();
+  }
+});
+
+Deno.test("proxy answers a WebSocket upgrade the upstream refuses with a 502", () =>
+  withRig(async ({ llmprof, nextCall }) => {
+    const response = await fetch(`${llmprof.url}/v1/responses`, {
+      headers: {
+        upgrade: "websocket",
+        connection: "upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    assertEquals(response.status, 502);
+    assertStringIncludes((await response.json()).error.message, "could not open a WebSocket");
+    const call = await nextCall();
+    assertEquals(call.status, 502);
+  }));
