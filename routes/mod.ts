@@ -4,7 +4,7 @@ import { getSession, listSessions } from "./api/sessions.ts";
 import { badRequest, notFound } from "./api/_errors.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
-import { handlePage } from "./pages.tsx";
+import { handlePage, storeUnreachablePage } from "./pages.tsx";
 
 export type { AppContext } from "./context.ts";
 
@@ -37,9 +37,9 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
         `Malformed percent-encoding in ${url.pathname}: encode the id with encodeURIComponent.`,
       );
     }
-    return Response.json({ error: `The store did not answer: ${(error as Error).message}` }, {
-      status: 503,
-    });
+    const detail = `The store did not answer: ${(error as Error).message}`;
+    if (!path.startsWith("/api/")) return storeUnreachablePage(detail);
+    return Response.json({ error: detail }, { status: 503 });
   }
   return notFound(`No llmprof page at ${url.pathname}`);
 }

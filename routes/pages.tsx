@@ -38,6 +38,22 @@ function notFoundPage(message: string): Response {
   );
 }
 
+/** A readable 503 page for when the store does not answer; `detail` is the store's error. */
+export function storeUnreachablePage(detail: string): Response {
+  return html(
+    <Layout title="Store unreachable" active="">
+      <h1>The store is unreachable</h1>
+      <p>
+        llmprof is running and still proxying (calls wait in memory and are written once the store
+        answers again), but the store did not answer, so this page cannot be shown.
+      </p>
+      <p class="muted">{detail}</p>
+      <p>Check that the database is up, then reload this page.</p>
+    </Layout>,
+    503,
+  );
+}
+
 /** Serves the dashboard's pages and assets; null when the path is not one of them. */
 export async function handlePage(
   path: string,
