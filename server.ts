@@ -20,8 +20,8 @@ export interface Llmprof {
   pool: AnalysisPool;
   store: BaseStore;
   writer: StoreWriter;
-  /** Stops accepting, lets in-flight calls finish, analyses what is queued, writes it. */
-  shutdown(): Promise<void>;
+  /** Stops accepting, lets in-flight calls finish, analyses what is queued, writes it; resolves to the calls that could not be written. */
+  shutdown(): Promise<number>;
 }
 
 /** Options for {@linkcode startLlmprof}. */
@@ -148,7 +148,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   const drainMs = options.drainMs ?? 5_000;
   const graceMs = options.graceMs ?? 10_000;
   // Open calls get a grace period; then they are ended (and recorded as ended). Shutdown runs once.
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<number> | undefined;
   const stop = async () => {
     const stopped = server.shutdown();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -163,7 +163,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
     else if (!await pool.stop(drainMs)) {
       log(`llmprof: stopped with ${queue.pending} calls not analysed.`);
     }
-    await writer.close(drainMs);
+    return await writer.close(drainMs);
   };
   return {
     url: `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`,

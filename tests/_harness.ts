@@ -23,7 +23,7 @@ export function testConfig(upstream: string, overrides: Partial<Config> = {}): C
 /** Settings a test may change: config values and the capture cap. */
 export type RigOverrides =
   & Partial<Config>
-  & Pick<StartOptions, "captureCap" | "analyse" | "graceMs">;
+  & Pick<StartOptions, "captureCap" | "analyse" | "graceMs" | "drainMs">;
 
 /** A fake upstream and an llmprof in front of it, with the log lines llmprof wrote. */
 export interface Rig {
@@ -44,7 +44,7 @@ export async function withRig(
 ): Promise<void> {
   const fake = startFakeUpstream(fakeOptions);
   const logs: string[] = [];
-  const { captureCap, analyse = false, graceMs, ...config } = overrides(fake.url);
+  const { captureCap, analyse = false, graceMs, drainMs, ...config } = overrides(fake.url);
   const records: Analysis[] = [];
   const waiting: Array<(a: Analysis) => void> = [];
   const llmprof = await startLlmprof(testConfig(fake.url, config), {
@@ -52,6 +52,7 @@ export async function withRig(
     captureCap,
     analyse,
     graceMs,
+    drainMs,
     workers: 1,
     onRecord: (a) => {
       const waiter = waiting.shift();

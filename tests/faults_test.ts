@@ -320,3 +320,15 @@ Deno.test("proxy answers a WebSocket upgrade the upstream refuses with a 502", (
     const call = await nextCall();
     assertEquals(call.status, 502);
   }));
+
+Deno.test("shutdown says how many calls could not be written", () =>
+  withRig(async ({ llmprof }) => {
+    llmprof.store.writeBatch = () => Promise.reject(new Error("disk I/O error"));
+    const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: json,
+      body: chatBody(),
+    });
+    await response.text();
+    assertEquals(await llmprof.shutdown(), 1);
+  }, () => ({ drainMs: 300 })));
