@@ -63,6 +63,22 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   const queue = new CaptureQueue();
   const chainer = new SessionChainer(store, { log });
   const crossCall = new CrossCallFindings();
+  // A reset (`llmprof reset`, perhaps from another process) empties the store: what chaining
+  // and findings remember of earlier calls goes too, checked once a second off the request path.
+  let lastReset = await store.lastReset().catch(() => 0);
+  let checkingReset = false;
+  const resetWatch = setInterval(async () => {
+    if (checkingReset) return;
+    checkingReset = true;
+    const at = await store.lastReset().catch(() => lastReset);
+    checkingReset = false;
+    if (at === lastReset) return;
+    lastReset = at;
+    chainer.forget();
+    crossCall.forget();
+    log("llmprof: the store was reset; runs start afresh.");
+  }, 1_000);
+  Deno.unrefTimer(resetWatch);
   const pool = new AnalysisPool(queue, {
     workers: options.workers,
     overrides,
@@ -150,6 +166,7 @@ export async function startLlmprof(config: Config, options: StartOptions = {}): 
   // Open calls get a grace period; then they are ended (and recorded as ended). Shutdown runs once.
   let stopping: Promise<number> | undefined;
   const stop = async () => {
+    clearInterval(resetWatch);
     const stopped = server.shutdown();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<boolean>((r) => timer = setTimeout(() => r(true), graceMs));

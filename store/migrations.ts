@@ -108,5 +108,10 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `DROP INDEX calls_by_loose_hash`,
       ],
     },
+    {
+      // When the store was last reset, so a running llmprof forgets the calls it remembers.
+      version: 8,
+      sql: [`CREATE TABLE resets (at ${d.bigint} NOT NULL)`],
+    },
   ];
 }

@@ -19,6 +19,7 @@ const METHODS = [
   "childCount",
   "spend",
   "reset",
+  "lastReset",
   "health",
 ] as const;
 
