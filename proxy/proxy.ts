@@ -169,9 +169,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         requestBytes: sent.total,
         status: clientAborted ? 499 : 502,
         clientAborted,
-        // A request the upstream may have seen (the client left, or no headers came in time)
-        // may be billed; one that could not be delivered was not.
-        unsent: !clientAborted && !timedOut(aborter.signal),
+        // A request the upstream may have seen (the client left, no headers came in time,
+        // shutdown ended it) may be billed; one that could not be delivered was not.
+        unsent: !clientAborted && !aborter.signal.aborted,
         error: clientAborted ? reason : `could not reach the upstream ${where()}: ${reason}`,
       });
       return upstreamErrorResponse(
