@@ -10,14 +10,20 @@ export interface AppOptions extends ProxyOptions {
   guard: GuardOptions;
 }
 
+/** The HTTP handler; `endOpen` ends the calls still open when shutdown's grace is over. */
+export interface App {
+  (request: Request): Promise<Response> | Response;
+  endOpen(): void;
+}
+
 /** Paths under /_llmprof/ served without the token: the login form and the assets it uses. */
 const OPEN = /^\/_llmprof\/(login|static\/[\w.-]+)$/;
 
 /** The whole HTTP surface: llmprof's own pages under /_llmprof/, everything else proxied. */
-export function createApp(options: AppOptions): (request: Request) => Promise<Response> | Response {
+export function createApp(options: AppOptions): App {
   const proxy = createProxy(options);
   const guard = new Guard(options.guard);
-  return (request) => {
+  const app = (request: Request) => {
     const url = new URL(request.url);
     const local = url.pathname === LOCAL_PREFIX || url.pathname.startsWith(LOCAL_PREFIX + "/");
     if (
@@ -27,6 +33,7 @@ export function createApp(options: AppOptions): (request: Request) => Promise<Re
     }
     return guard.checkProxied(request) ?? proxy(request, url);
   };
+  return Object.assign(app, { endOpen: proxy.endOpen });
 
   async function serveLocal(request: Request, url: URL, local: boolean): Promise<Response> {
     const refused = guard.checkHostAndOrigin(request);

@@ -1,6 +1,6 @@
 // The main thread imports no tokenizer and no price catalogue: those load in the workers.
 import type { Analysis } from "./analysis/analysis.ts";
-import { createApp } from "./app.ts";
+import { type App, createApp } from "./app.ts";
 import { LOCAL_PREFIX } from "./core/paths.ts";
 import { VERSION } from "./core/version.ts";
 import { Ingest } from "./pipeline/ingest.ts";
@@ -25,6 +25,8 @@ export interface ServerConfig {
   pricing: string | null;
   /** Milliseconds to wait for an upstream's response headers. */
   timeoutMs: number;
+  /** Milliseconds a response body may go without a byte before the call is ended. */
+  idleTimeoutMs: number;
   /** Where to send OpenTelemetry spans (OTLP/HTTP traces URL and headers), or null. */
   otlp?: { endpoint: URL; headers: Record<string, string> } | null;
   /** Extra Host names llmprof's own pages and API answer to (--allowed-host). */
@@ -48,8 +50,8 @@ export interface Llmprof {
   pool: AnalysisPool;
   store: BaseStore;
   writer: StoreWriter;
-  /** Stops accepting, lets in-flight calls finish, analyses what is queued, writes it. */
-  shutdown(): Promise<void>;
+  /** Stops accepting, lets in-flight calls finish, analyses what is queued, writes it; resolves to the calls that could not be written. */
+  shutdown(): Promise<number>;
 }
 
 /** Options for {@linkcode startLlmprof}. */
@@ -68,6 +70,8 @@ export interface StartOptions {
   drainMs?: number;
   /** Milliseconds between store writes. Default 100. */
   flushMs?: number;
+  /** Milliseconds shutdown lets open calls finish before it ends them. Default 10 s. */
+  graceMs?: number;
 }
 
 function anyAddress(host: string): boolean {
@@ -115,12 +119,14 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     },
   });
   const { queue, pool, writer } = ingest;
+  await ingest.watchResets();
   const app = (port: number) =>
     createApp({
       upstream: config.upstream,
       anthropicUpstream: config.anthropicUpstream,
       sink: ingest,
       timeoutMs: config.timeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
       log,
       captureCap: options.captureCap,
       context: {
@@ -141,13 +147,13 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
       },
     });
   // The guard's allowed Hosts name the port, known only once listening (--port 0).
-  let handler: (request: Request) => Promise<Response> | Response = () =>
-    new Response("llmprof is starting", { status: 503 });
+  let handler: App | null = null;
+  const starting = () => new Response("llmprof is starting", { status: 503 });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve(
       { hostname: config.host, port: config.port, onListen() {} },
-      (request) => handler(request),
+      (request) => handler === null ? starting() : handler(request),
     );
   } catch (error) {
     await store.close();
@@ -159,7 +165,7 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     throw error;
   }
   const { port } = server.addr;
-  handler = app(port);
+  const ready = handler = app(port);
   for (
     const [flag, upstream] of [["--upstream", config.upstream], [
       "--anthropic-upstream",
@@ -184,6 +190,25 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
       log(`llmprof: could not record this instance's address in the store: ${error.message}`)
     );
   const drainMs = options.drainMs ?? 5_000;
+  const graceMs = options.graceMs ?? 10_000;
+  // Open calls get a grace period; then they are ended (and recorded as ended). Shutdown runs once.
+  let stopping: Promise<number> | undefined;
+  const stop = async () => {
+    const stopped = server.shutdown();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<boolean>((r) => timer = setTimeout(() => r(true), graceMs));
+    if (await Promise.race([stopped.then(() => false), graceOver])) {
+      log(`llmprof: ended the calls still open after a ${graceMs / 1000} s grace period.`);
+      ready.endOpen();
+    }
+    clearTimeout(timer);
+    await stopped;
+    const unwritten = await ingest.stop(drainMs, { analysed: options.analyse !== false });
+    if (otlp && !await otlp.close(drainMs)) {
+      log(`llmprof: stopped with ${otlp.stats().pending} spans not sent to the collector.`);
+    }
+    return unwritten;
+  };
   return {
     url,
     addresses: anyAddress(config.host) ? interfaceAddresses().map(base) : [url],
@@ -192,12 +217,9 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     pool,
     store,
     writer,
-    async shutdown() {
-      await server.shutdown();
-      await ingest.stop(drainMs, { analysed: options.analyse !== false });
-      if (otlp && !await otlp.close(drainMs)) {
-        log(`llmprof: stopped with ${otlp.stats().pending} spans not sent to the collector.`);
-      }
+    shutdown() {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

@@ -50,6 +50,22 @@ export interface AnalyzeOptions {
  * recorded with the reason, and the rest of the record stands.
  */
 export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): Analysis {
+  try {
+    return analyze(call, options);
+  } catch (error) {
+    // A body nested deeper than the stack (a 100,000-deep tool schema) overflows the
+    // recursive walks; the call is still recorded, with why it was not analysed.
+    if (!(error instanceof RangeError)) throw error;
+    const record = baseRecord(call);
+    record.error = joinErrors(
+      record.error,
+      `not analysed: the request or response is nested too deeply (${error.message})`,
+    );
+    return bareAnalysis(record);
+  }
+}
+
+function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
   const counters = options.counters ?? newCounters();
   const record = baseRecord(call);
   const format = formatOf(call.api);
@@ -142,6 +158,13 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     rates = cost.rates;
     const shares = componentCosts(layout, record.usage, cost.rates);
     for (const c of record.attribution.components) c.cost_usd = shares.get(c.name) ?? 0;
+  }
+  if (call.unsent) {
+    // The provider never saw the request: nothing was billed, whatever its price would be.
+    record.cost = { ...unpriced(), input_usd: 0, output_usd: 0, total_usd: 0, priced: true };
+    for (const c of record.attribution.components) c.cost_usd = 0;
+    record.attribution.notes.push("the request never reached the upstream: it cost nothing");
+    rates = null;
   }
   const outline = promptOutline(layout);
   const keys = chainKeys(call.api, body);

@@ -220,6 +220,37 @@ Deno.test("analyzeCall attributes a Responses call with instructions, function c
   );
 });
 
+Deno.test("analyzeCall reads Codex's additional_tools input item as tool schemas, not history", () => {
+  const shell = {
+    type: "function",
+    name: "shell",
+    description: "Runs a command",
+    parameters: { type: "object", properties: { cmd: { type: "string" } } },
+  };
+  const request = {
+    model: "gpt-5",
+    tools: [],
+    input: [
+      {
+        type: "additional_tools",
+        tools: [shell, {
+          type: "namespace",
+          name: "mcp",
+          tools: [{ ...shell, name: "read_file", description: "Reads a file" }],
+        }],
+      },
+      { role: "user", content: [{ type: "input_text", text: "List files." }] },
+    ],
+  };
+  const { record } = analyzeCall(capturedCall("responses", request));
+  const frames = Object.fromEntries(
+    record.attribution!.tree.children.map((c) => [c.name, c.children.map((k) => k.name).sort()]),
+  );
+  assertEquals(frames["tool schemas"], ["read_file", "shell"]);
+  assertEquals(tokensOf(record, "history (assistant)"), 0);
+  assert(!record.attribution!.notes.some((n) => n.includes("additional_tools")));
+});
+
 const claudeRequest = {
   model: "claude-sonnet-4-6",
   max_tokens: 1024,

@@ -112,3 +112,17 @@ Deno.test("truncated JSON is recorded with the reason", async () => {
   assertEquals(failed, 0);
   assertStringIncludes(analysis.record.error ?? "", "request body is not valid JSON");
 });
+
+Deno.test("a tool schema and tool-call arguments nested 100,000 deep are recorded with a note", async () => {
+  const depth = 100_000;
+  const deep = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+  const text = `{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"t",` +
+    `"parameters":${deep}}}],"messages":[{"role":"user","content":"hi"},{"role":"assistant",` +
+    `"content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"t",` +
+    `"arguments":${JSON.stringify(deep)}}}]}]}`;
+  const call = capturedCall("chat.completions", text);
+  const { analysis, failed } = await analyseInWorker(call);
+  assertEquals(failed, 0);
+  assertEquals(analysis.record.id, call.id);
+  assertStringIncludes(analysis.record.error ?? "", "nested too deeply");
+});

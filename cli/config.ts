@@ -94,6 +94,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "full",
     help: "what is stored: full, redact (secrets replaced) or metadata (no text)",
   },
+  {
+    flag: "idle-timeout",
+    env: "LLMPROF_IDLE_TIMEOUT",
+    default: "300",
+    help: "seconds a response body may go without a byte before the call is ended",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
@@ -156,6 +162,7 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
       typeof values["otlp-endpoint"] === "string" ? values["otlp-endpoint"] : undefined,
       env,
     ),
+    idleTimeoutMs: parseTimeout(pick("idle-timeout") ?? "300", "idle timeout"),
   };
 }
 
@@ -218,10 +225,10 @@ function parsePort(value: string): number {
   return port;
 }
 
-function parseTimeout(value: string): number {
+function parseTimeout(value: string, name = "timeout"): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new ConfigError(`Invalid timeout "${value}": use a number of seconds above 0.`);
+    throw new ConfigError(`Invalid ${name} "${value}": use a number of seconds above 0.`);
   }
   return seconds * 1000;
 }

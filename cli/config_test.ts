@@ -73,6 +73,11 @@ Deno.test("parseConfig rejects bad values with one sentence naming them", () => 
   );
   assertThrows(() => parseConfig(["--bogus"], env), ConfigError, "--bogus");
   assertThrows(() => parseConfig(["--timeout", "0"], env), ConfigError, 'Invalid timeout "0"');
+  assertThrows(
+    () => parseConfig(["--idle-timeout", "none"], env),
+    ConfigError,
+    'Invalid idle timeout "none"',
+  );
 });
 
 Deno.test("parseConfig takes an OpenTelemetry collector from --otlp-endpoint or the OTEL_ variables", () => {

@@ -39,7 +39,7 @@ export function banner(config: Config, url: string, addresses: readonly string[]
   ].join("\n");
 }
 
-/** `llmprof up`: runs until SIGINT or SIGTERM. Returns the exit status. */
+/** `llmprof up`: runs until SIGINT or SIGTERM. Returns the exit status: 1 when calls were lost. */
 export async function up(config: Config): Promise<number> {
   let llmprof;
   try {
@@ -66,6 +66,14 @@ export async function up(config: Config): Promise<number> {
   await stopped.promise;
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   console.log("llmprof: stopping; finishing calls in flight…");
-  await llmprof.shutdown();
+  const lost = await llmprof.shutdown();
+  if (lost > 0) {
+    console.error(
+      `llmprof: stopped with ${lost} calls lost: they could not be written to ${
+        redactDbUrl(config.db)
+      }.`,
+    );
+    return 1;
+  }
   return 0;
 }

@@ -35,6 +35,8 @@ export interface CapturedCall {
   /** Milliseconds from request arrival to the end of the response (or the disconnect). */
   durationMs: number;
   clientAborted: boolean;
+  /** True when the request never reached the upstream (it could not be connected to): it cost nothing. */
+  unsent?: boolean;
   /** Why the call failed or was only partly captured; null when all went well. */
   error: string | null;
 }

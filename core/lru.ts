@@ -42,6 +42,13 @@ export class Lru<K, V> {
     this.#youngWeight += weight;
   }
 
+  /** Drops every entry. */
+  clear(): void {
+    this.#young = new Map();
+    this.#old = new Map();
+    this.#youngWeight = 0;
+  }
+
   /** Entries kept. */
   get size(): number {
     return this.#young.size + this.#old.size;

@@ -31,3 +31,10 @@ Deno.test("Lru can weigh entries by their keys", () => {
   assertEquals(lru.get("a".repeat(40)), undefined, "retired once 160 characters of keys were held");
   assertEquals(lru.get("d".repeat(40)), 1);
 });
+
+Deno.test("clearing an Lru drops every entry", () => {
+  const lru = new Lru<string, number>(4);
+  for (const [i, key] of ["a", "b", "c", "d"].entries()) lru.set(key, i);
+  lru.clear();
+  assertEquals([lru.size, lru.get("a"), lru.get("d")], [0, undefined, undefined]);
+});

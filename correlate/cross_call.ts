@@ -32,6 +32,12 @@ export class CrossCallFindings {
     this.#routes = new RouteLedger(options);
   }
 
+  /** Forgets every earlier turn (the store was reset). */
+  forget(): void {
+    this.#turns.clear();
+    this.#latest.clear();
+  }
+
   /** Adds this call's cross-call findings to its record, its claims capped at what it paid. */
   add(record: CallRecord, facts: CallFacts | null): void {
     if (facts === null || record.usage === null || record.status < 200 || record.status >= 300) {

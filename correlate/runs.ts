@@ -45,6 +45,13 @@ export class RunChainer {
     this.#children = new Lru(size);
   }
 
+  /** Forgets every call it remembers (the store was reset): later calls chain from the store alone. */
+  forget(): void {
+    for (const memory of [this.#byHash, this.#byLoose, this.#byResponse]) memory.clear();
+    this.#turns.clear();
+    this.#children.clear();
+  }
+
   /** The run and turn of a call; never rejects (without the store, memory alone decides). */
   assign(request: ChainRequest): Promise<RunRef> {
     const next = this.#queue.then(() => this.#assign(request));

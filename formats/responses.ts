@@ -37,6 +37,7 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
     ? [{ role: "user", content: body.input }]
     : body.input;
   const toolNames = new Map<string, string>();
+  const extraTools: Record<string, unknown>[] = [];
   for (const [index, item] of (Array.isArray(input) ? input : []).entries()) {
     if (!isObject(item)) continue;
     const from = segments.length;
@@ -90,6 +91,9 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
       if (typeof item.encrypted_content === "string") {
         notes.push("encrypted reasoning was counted by its reported share only");
       }
+    } else if (type === "additional_tools") {
+      // Codex sends its tool schemas as an input item (namespaces inside), not in `tools`.
+      extraTools.push(...flatTools(item.tools));
     } else if (type === "item_reference") {
       notes.push("an item reference was not expanded; its tokens fall under formatting overhead");
     } else if (type.endsWith("_output") || type.endsWith("_result")) {
@@ -110,7 +114,7 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
     }
     tagMessage(segments, from, index);
   }
-  const tools = (Array.isArray(body.tools) ? body.tools : []).filter(isObject);
+  const tools = [...flatTools(body.tools), ...extraTools];
   for (const tool of tools) {
     segments.push(
       ...functionToolSegments(
@@ -122,6 +126,20 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
   if (tools.length > 0) segments.push(overhead(rules.funcEnd));
   const previous = typeof body.previous_response_id === "string" ? body.previous_response_id : null;
   return parsedRequest(body, segments, notes, previous);
+}
+
+/** Tool schemas, with those grouped in a `namespace` entry taken out of it. */
+function flatTools(value: unknown): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const pending = Array.isArray(value) ? [...value].reverse() : [];
+  while (pending.length > 0) {
+    const tool = pending.pop();
+    if (!isObject(tool)) continue;
+    if (tool.type === "namespace" && Array.isArray(tool.tools)) {
+      pending.push(...[...tool.tools].reverse());
+    } else out.push(tool);
+  }
+  return out;
 }
 
 function readResponse(response: Record<string, unknown>, into: ParsedResponse): void {

@@ -37,12 +37,17 @@ export class Ingest implements CaptureSink {
   readonly pool: AnalysisPool;
   readonly writer: StoreWriter;
   readonly #log: (line: string) => void;
+  readonly #store: BaseStore;
+  readonly #chainer: RunChainer;
+  readonly #crossCall = new CrossCallFindings();
+  #resetWatch: ReturnType<typeof setInterval> | undefined;
 
   constructor(store: BaseStore, options: IngestOptions) {
     this.#log = options.log;
+    this.#store = store;
     this.writer = new StoreWriter(store, { flushMs: options.flushMs, log: options.log });
-    const chainer = new RunChainer(store, { log: options.log });
-    const crossCall = new CrossCallFindings();
+    const chainer = this.#chainer = new RunChainer(store, { log: options.log });
+    const crossCall = this.#crossCall;
     this.pool = new AnalysisPool(this.queue, {
       workers: options.workers,
       overrides: options.overrides,
@@ -92,14 +97,38 @@ export class Ingest implements CaptureSink {
   }
 
   /**
-   * Analyses what is queued (waiting up to `drainMs`, or only closing the queue when the
-   * workers never started), then writes what is waiting and closes the store.
+   * Watches for a reset of the store (`llmprof reset`, perhaps from another process), once a
+   * second and off the request path: what chaining and findings remember of earlier calls
+   * goes with it, so new calls start new runs.
    */
-  async stop(drainMs: number, options: { analysed: boolean }): Promise<void> {
+  async watchResets(): Promise<void> {
+    let lastReset = await this.#store.lastReset().catch(() => 0);
+    let checking = false;
+    const watch = this.#resetWatch = setInterval(async () => {
+      if (checking) return;
+      checking = true;
+      const at = await this.#store.lastReset().catch(() => lastReset);
+      checking = false;
+      if (at === lastReset) return;
+      lastReset = at;
+      this.#chainer.forget();
+      this.#crossCall.forget();
+      this.#log("llmprof: the store was reset; runs start afresh.");
+    }, 1_000);
+    Deno.unrefTimer(watch);
+  }
+
+  /**
+   * Analyses what is queued (waiting up to `drainMs`, or only closing the queue when the
+   * workers never started), then writes what is waiting and closes the store. Returns the
+   * calls that could not be written.
+   */
+  async stop(drainMs: number, options: { analysed: boolean }): Promise<number> {
+    clearInterval(this.#resetWatch);
     if (!options.analysed) this.queue.close();
     else if (!await this.pool.stop(drainMs)) {
       this.#log(`llmprof: stopped with ${this.queue.pending} calls not analysed.`);
     }
-    await this.writer.close(drainMs);
+    return await this.writer.close(drainMs);
   }
 }

@@ -63,6 +63,8 @@ export interface TapEnd {
 export interface TapOptions {
   /** Most bytes to keep; beyond it only the count goes on. */
   cap: number;
+  /** Called as each chunk passes (the idle timeout's progress). */
+  onChunk?: () => void;
   /** Called once, when the stream ends, fails or is cancelled. */
   onEnd(end: TapEnd): void;
 }
@@ -100,6 +102,7 @@ export function tapStream(
         return;
       }
       firstChunkAt ??= performance.now();
+      options.onChunk?.();
       recorder.add(next.value);
       controller.enqueue(next.value);
     },
@@ -107,6 +110,55 @@ export function tapStream(
       end(true, null);
       await read.cancel(reason).catch(() => {});
     },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Reads a body of known length whole into one buffer of that size, noting progress after
+ * each chunk so a stalled body can be timed out. Throws when the body fails or ends short.
+ */
+export async function readWhole(
+  source: ReadableStream<Uint8Array>,
+  length: number,
+  progress: { touch(): void },
+): Promise<Uint8Array<ArrayBuffer>> {
+  const read = chunkReader(source);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (;;) {
+    const next = await read.next();
+    if (next.done) break;
+    progress.touch();
+    if (at + next.value.byteLength > length) {
+      await read.cancel(null).catch(() => {});
+      throw new Error(`the body is longer than its Content-Length of ${length} bytes`);
+    }
+    out.set(next.value, at);
+    at += next.value.byteLength;
+  }
+  if (at < length) {
+    throw new Error(`the body ended after ${at} of its ${length} bytes`);
+  }
+  return out;
+}
+
+/**
+ * The same stream, its first chunk already read: a source that fails at once (a body
+ * that cannot be decoded) throws here, before any answer has gone to the client.
+ */
+export async function primed(
+  source: ReadableStream<Uint8Array>,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = source.getReader();
+  let first: ReadableStreamReadResult<Uint8Array> | null = await reader.read();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = first ?? await reader.read();
+      first = null;
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
 }
 

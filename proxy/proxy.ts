@@ -1,16 +1,17 @@
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
-import { tapStream } from "./capture.ts";
+import { type CapturedBody, primed, readWhole, tapStream } from "./capture.ts";
 import { newCallId } from "./call_id.ts";
-import { Waits } from "./waits.ts";
+import { type WaitEnd, Waits } from "./waits.ts";
+import { isWebSocketUpgrade, relayWebSocket } from "./websocket.ts";
 import { redactHeaders, redactQuery, redactUrl } from "../core/redact.ts";
 import {
   type HeaderPairs,
   requestHeadersForUpstream,
   responseHeadersForClient,
 } from "./headers.ts";
-import { readRequestBody } from "./request_body.ts";
+import { type ForwardBody, readRequestBody } from "./request_body.ts";
 import { matchEndpoint, upstreamPrefix } from "./endpoints.ts";
-import { upstreamErrorResponse } from "./upstream_error.ts";
+import { clientErrorResponse, upstreamErrorResponse } from "./upstream_error.ts";
 
 /** Where and how the proxy forwards. */
 export interface ProxyOptions {
@@ -24,6 +25,8 @@ export interface ProxyOptions {
   captureCap?: number;
   /** Milliseconds to wait for the upstream's response headers. Default 10 minutes. */
   timeoutMs?: number;
+  /** Milliseconds a response body may go without a byte before the call is ended. Default 5 minutes. */
+  idleTimeoutMs?: number;
   /** Where operational messages go (never secrets). Default console.error. */
   log?: (line: string) => void;
 }
@@ -34,12 +37,17 @@ export const CALL_ID_HEADER = "x-llmprof-call-id";
 const DEFAULT_CAP = 32 * 1024 * 1024;
 
 /** Forwards a request upstream and captures the exchange; `url` is the request's, when already parsed. */
-export type ProxyHandler = (request: Request, url?: URL) => Promise<Response>;
+export interface ProxyHandler {
+  (request: Request, url?: URL): Promise<Response>;
+  /** Ends every call still open (shutdown's grace period is over): each is recorded as ended. */
+  endOpen(): void;
+}
 
 /** A fetch-style handler that forwards a request upstream and captures the exchange. */
 export function createProxy(options: ProxyOptions): ProxyHandler {
   const cap = options.captureCap ?? DEFAULT_CAP;
   const timeoutMs = options.timeoutMs ?? 600_000;
+  const idleMs = options.idleTimeoutMs ?? 300_000;
   const log = options.log ?? ((line: string) => console.error(line));
   // Upstreams as requests go to them and as records show them, worked out once.
   const upstreamPrefixes = {
@@ -52,8 +60,22 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   };
   // One periodic check watches every call's wait for the upstream's headers (timeout, client gone).
   const waits = new Waits(timeoutMs);
+  // And another watches every response body: no byte for the idle timeout, or client gone.
+  const idle = new Waits(idleMs);
+  // WebSocket sessions being relayed, each with how to close it.
+  const sockets = new Set<() => void>();
 
-  return async function proxy(request: Request, url = new URL(request.url)): Promise<Response> {
+  const proxy = async function proxy(
+    request: Request,
+    url = new URL(request.url),
+  ): Promise<Response> {
+    // llmprof is a base URL, not a forward proxy: a tunnel request is refused, not forwarded.
+    if (request.method === "CONNECT") {
+      return new Response("llmprof is not a forward proxy: set your client's base URL to it.\n", {
+        status: 405,
+        headers: { allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" },
+      });
+    }
     const startedAt = Date.now();
     const t0 = performance.now();
     const route = matchEndpoint(request.method, url.pathname, request.headers);
@@ -90,15 +112,38 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       });
     };
 
-    const aborter = new AbortController();
-    const wait = waits.watch(request.signal, (why) =>
-      aborter.abort(
-        why === "timeout"
-          ? new DOMException("upstream timed out", "TimeoutError")
-          : new DOMException("client disconnected", "AbortError"),
-      ));
+    // A 400 in the provider's shape for a request body that ended before its framing said.
+    const badRequestBody = (error: unknown, sent?: CapturedBody): Response => {
+      const reason = `the request body ended early or was malformed (${
+        errorMessage(error)
+      }): check the client's Content-Length or chunked encoding`;
+      record({
+        requestBytes: sent?.total ?? 0,
+        status: 400,
+        error: reason,
+      });
+      return clientErrorResponse(route.provider, `llmprof could not read ${reason}.`);
+    };
 
-    const forwarded = await readRequestBody(request, cap);
+    if (isWebSocketUpgrade(request)) {
+      const relayed = await relayWebSocket(request, target, { open: sockets, onEnd: record });
+      if (relayed instanceof Response) return relayed;
+      const reason = `could not open a WebSocket to ${where()}: ${scrub(relayed.error)}`;
+      record({ status: 502, unsent: true, error: reason });
+      return upstreamErrorResponse(route.provider, `llmprof ${reason}.`);
+    }
+
+    const aborter = new AbortController();
+    const end = (why: WaitEnd) => aborter.abort(abortReason(why));
+    const wait = waits.watch(request.signal, end);
+
+    let forwarded: ForwardBody;
+    try {
+      forwarded = await readRequestBody(request, cap);
+    } catch (error) {
+      wait.done();
+      return badRequestBody(error);
+    }
     let upstream: Response;
     try {
       upstream = await fetch(target, {
@@ -111,6 +156,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     } catch (error) {
       wait.done();
       const sent = await forwarded.captured;
+      if (sent.error) return badRequestBody(sent.error, sent);
       const clientAborted = request.signal.aborted;
       const reason = clientAborted
         ? "client disconnected before the upstream answered"
@@ -121,6 +167,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         requestBytes: sent.total,
         status: clientAborted ? 499 : 502,
         clientAborted,
+        // A request the upstream may have seen (the client left, no headers came in time,
+        // shutdown ended it) may be billed; one that could not be delivered was not.
+        unsent: !clientAborted && !aborter.signal.aborted,
         error: clientAborted ? reason : `could not reach the upstream ${where()}: ${reason}`,
       });
       return upstreamErrorResponse(
@@ -140,13 +189,14 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       firstChunkAt: number | null,
       cancelled: boolean,
       error: unknown,
+      status = upstream.status,
     ) => {
       const sent = await forwarded.captured;
-      const over = route.recognised && (sent.bytes === null || body.bytes === null);
+      const over = route.recognised && (sent.total > cap || body.total > cap);
       record({
         requestBody: route.recognised ? sent.bytes : null,
         requestBytes: sent.total,
-        status: upstream.status,
+        status,
         responseHeaders: redactHeaders(headers),
         responseBody: route.recognised ? body.bytes : null,
         responseBytes: body.total,
@@ -154,7 +204,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         durationMs: performance.now() - t0,
         clientAborted: cancelled,
         error: error
-          ? `upstream stream failed: ${scrub(errorMessage(error))}`
+          ? `upstream stream failed: ${scrub(bodyErrorMessage(error, aborter.signal, idleMs))}`
           : over
           ? `body over the ${cap} byte capture cap: analysis skipped`
           : null,
@@ -176,35 +226,82 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       );
       return new Response(upstream.body, init);
     }
+    // Fetch decodes gzip and br itself; a body that only claims to be encoded fails at its
+    // first byte, so that byte is read before answering, while a 502 can still be sent.
+    const decoded = valueOf(headers, "content-length") === undefined &&
+      upstream.headers.has("content-encoding");
+    const watch = idle.watch(request.signal, end);
     const length = Number(valueOf(headers, "content-length") ?? NaN);
     if (Number.isFinite(length) && length <= cap && !isEventStream(upstream.headers)) {
       // A JSON body of known size: read it whole and send the same bytes. The client cannot use
       // half a JSON document, and a byte body keeps Deno's fast path (a JS stream halves req/s).
       let bytes: Uint8Array<ArrayBuffer>;
       try {
-        bytes = new Uint8Array(await upstream.arrayBuffer());
+        bytes = await readWhole(upstream.body, length, watch);
       } catch (error) {
+        watch.done();
         const cancelled = request.signal.aborted;
-        await finish({ bytes: null, total: 0 }, null, cancelled, cancelled ? null : error);
+        await finish(
+          { bytes: null, total: 0 },
+          null,
+          cancelled,
+          cancelled ? null : error,
+          cancelled ? 499 : 502,
+        );
         return upstreamErrorResponse(
           route.provider,
-          `llmprof lost the upstream response from ${where()}: ${scrub(errorMessage(error))}.`,
+          `llmprof lost the upstream response from ${where()}: ${
+            scrub(bodyErrorMessage(error, aborter.signal, idleMs))
+          }.`,
         );
       }
+      watch.done();
       const arrived = performance.now();
       const gone = request.signal.aborted;
       queueMicrotask(() => finish({ bytes, total: bytes.byteLength }, arrived, gone, null));
       return new Response(bytes, init);
     }
-    const body = tapStream(upstream.body, {
+    let source: ReadableStream<Uint8Array> = upstream.body;
+    if (decoded) {
+      try {
+        source = await primed(upstream.body);
+      } catch (error) {
+        watch.done();
+        const message = `${
+          upstream.headers.get("content-encoding")
+        } body that could not be decoded`;
+        await finish(
+          { bytes: null, total: 0 },
+          null,
+          false,
+          `${message}: ${errorMessage(error)}`,
+          502,
+        );
+        return upstreamErrorResponse(
+          route.provider,
+          `llmprof got a ${message} from ${where()}: ${scrub(errorMessage(error))}.`,
+        );
+      }
+    }
+    const body = tapStream(source, {
       cap,
-      onEnd: (end) => {
-        if (end.cancelled) aborter.abort();
-        finish(end.body, end.firstChunkAt, end.cancelled, end.error);
+      onChunk: () => watch.touch(),
+      onEnd: (ended) => {
+        watch.done();
+        if (ended.cancelled) aborter.abort();
+        finish(ended.body, ended.firstChunkAt, ended.cancelled, ended.error);
       },
     });
     return new Response(body, init);
   };
+
+  return Object.assign(proxy, {
+    endOpen: () => {
+      waits.endAll("shutdown");
+      idle.endAll("shutdown");
+      for (const close of [...sockets]) close();
+    },
+  });
 }
 
 function valueOf(headers: HeaderPairs, name: string): string | undefined {
@@ -215,10 +312,32 @@ function isEventStream(headers: Headers): boolean {
   return headers.get("content-type")?.toLowerCase().startsWith("text/event-stream") ?? false;
 }
 
+/** Why a watched wait aborts the upstream request. */
+function abortReason(why: WaitEnd): DOMException {
+  if (why === "timeout") return new DOMException("upstream timed out", "TimeoutError");
+  if (why === "shutdown") {
+    return new DOMException("llmprof shut down while the call was open", "AbortError");
+  }
+  return new DOMException("client disconnected", "AbortError");
+}
+
+/** What went wrong reading a response body: the idle timeout and shutdown say so, not "aborted". */
+function bodyErrorMessage(error: unknown, signal: AbortSignal, idleMs: number): string {
+  const reason = signal.reason;
+  if (signal.aborted && reason instanceof DOMException) {
+    if (reason.name === "TimeoutError") return `the upstream sent nothing for ${idleMs / 1000} s`;
+    return reason.message;
+  }
+  return errorMessage(error);
+}
+
+function timedOut(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof DOMException &&
+    signal.reason.name === "TimeoutError";
+}
+
 function describeFetchError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
-  if (
-    signal.aborted && signal.reason instanceof DOMException && signal.reason.name === "TimeoutError"
-  ) {
+  if (timedOut(signal)) {
     return `no response within ${Math.round(timeoutMs / 1000)} s`;
   }
   return errorMessage(error);

@@ -1,13 +1,17 @@
 /** Why a watched wait was ended. */
-export type WaitEnd = "timeout" | "client-gone";
+export type WaitEnd = "timeout" | "client-gone" | "shutdown";
 
 /** A wait being watched; call `done` once it is over. */
 export interface Wait {
   done(): void;
+  /** Notes progress: the timeout counts again from the next check. */
+  touch(): void;
 }
 
 interface Entry {
   at: number;
+  /** Set by `touch`, so progress costs one assignment; the next check moves `at` on. */
+  moved: boolean;
   client: AbortSignal | null;
   /** Null once the wait is over, so a finished wait holds on to nothing of its call. */
   onEnd: ((why: WaitEnd) => void) | null;
@@ -22,8 +26,8 @@ export interface WaitsOptions {
 }
 
 /**
- * Watches the calls waiting on the upstream's response headers, and ends a wait that runs
- * past the timeout or whose client has gone. One periodic check serves every call: a timer
+ * Watches the calls waiting on the upstream (for its response headers, or for the next
+ * chunk of its body), and ends a wait that runs past the timeout or whose client has gone. One periodic check serves every call: a timer
  * and an abort listener per call cost about 0.05 ms each in Deno, a sixth of a proxied call,
  * while reading a request's `signal.aborted` costs next to nothing.
  */
@@ -42,7 +46,7 @@ export class Waits {
 
   /** Calls `onEnd` once, if the wait lasts past the timeout or `client` aborts before `done`. */
   watch(client: AbortSignal | null, onEnd: (why: WaitEnd) => void): Wait {
-    const entry: Entry = { at: this.#now() + this.#timeoutMs, client, onEnd };
+    const entry: Entry = { at: this.#now() + this.#timeoutMs, moved: false, client, onEnd };
     this.#entries.push(entry);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.check(), this.#tickMs);
@@ -53,7 +57,21 @@ export class Waits {
       done: () => {
         entry.onEnd = null;
       },
+      touch: () => {
+        entry.moved = true;
+      },
     };
+  }
+
+  /** Ends every wait still watched, as `why` (shutdown ends the calls still open). */
+  endAll(why: WaitEnd): void {
+    const entries = this.#entries;
+    this.#entries = [];
+    for (const entry of entries) {
+      const onEnd = entry.onEnd;
+      entry.onEnd = null;
+      onEnd?.(why);
+    }
   }
 
   /** Waits being watched. */
@@ -68,6 +86,10 @@ export class Waits {
     for (const entry of this.#entries) {
       const onEnd = entry.onEnd;
       if (onEnd === null) continue;
+      if (entry.moved) {
+        entry.moved = false;
+        entry.at = now + this.#timeoutMs;
+      }
       const why: WaitEnd | null = entry.client?.aborted
         ? "client-gone"
         : entry.at <= now

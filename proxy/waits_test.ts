@@ -82,3 +82,30 @@ Deno.test("waits are checked on their own timer, which does not keep the process
   assertEquals(after >= 29, true);
   assertEquals(waits.pending, 0);
 });
+
+Deno.test("waits that make progress time out only once idle for the whole timeout", () => {
+  const time = clock();
+  const waits = new Waits(100, { now: time.now, tickMs: 10 });
+  const ended: string[] = [];
+  const wait = waits.watch(null, (why) => ended.push(why));
+  time.advance(90);
+  wait.touch();
+  waits.check();
+  time.advance(90);
+  waits.check();
+  assertEquals(ended, []);
+  time.advance(10);
+  waits.check();
+  assertEquals(ended, ["timeout"]);
+});
+
+Deno.test("ending all waits ends each open wait once, with the reason given", () => {
+  const waits = new Waits(100, { tickMs: 10 });
+  const ended: string[] = [];
+  waits.watch(null, (why) => ended.push(`a ${why}`));
+  waits.watch(null, (why) => ended.push(`b ${why}`)).done();
+  waits.endAll("shutdown");
+  waits.endAll("shutdown");
+  assertEquals(ended, ["a shutdown"]);
+  assertEquals(waits.pending, 0);
+});

@@ -16,7 +16,7 @@ export function SetupGuide(props: { origin: string }) {
       <p>Claude Code</p>
       <pre>{`ANTHROPIC_BASE_URL=${o} claude`}</pre>
       <p>Codex CLI (Responses API)</p>
-      <pre>{`OPENAI_BASE_URL=${o}/v1 codex`}</pre>
+      <pre>{`codex -c openai_base_url=${o}/v1`}</pre>
       <p class="muted">Calls appear here as they happen; this page updates itself.</p>
     </div>
   );

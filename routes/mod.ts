@@ -11,7 +11,7 @@ import {
   callPageResponse,
   callsPageResponse,
   runsPageResponse,
-  storeDownPage,
+  storeUnreachablePage,
   trendsPageResponse,
 } from "./pages.tsx";
 
@@ -81,12 +81,12 @@ function answersJson(path: string): boolean {
 function failure(error: unknown, path: string, url: URL): Response {
   if (error instanceof BadPath) {
     return badRequest(
-      `${url.pathname} is not a valid path: "${error.message}" is not percent-encoded`,
+      `Malformed percent-encoding in ${url.pathname} ("${error.message}"): encode the id with encodeURIComponent.`,
     );
   }
-  const reason = error instanceof Error ? error.message : String(error);
-  if (!answersJson(path)) return storeDownPage(reason);
-  return Response.json({ error: `The store did not answer: ${reason}` }, { status: 503 });
+  const detail = `The store did not answer: ${error instanceof Error ? error.message : error}`;
+  if (!answersJson(path)) return storeUnreachablePage(detail);
+  return Response.json({ error: detail }, { status: 503 });
 }
 
 /** Serves llmprof's own paths. */

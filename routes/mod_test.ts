@@ -22,6 +22,7 @@ function downStore(): BaseStore {
     spend: fail,
     recordInstance: fail,
     latestInstance: fail,
+    lastReset: fail,
     reset: fail,
     health: () => Promise.resolve({ ok: false, error: "connect ECONNREFUSED" }),
     close: () => Promise.resolve(),
@@ -47,7 +48,7 @@ Deno.test("a path segment that is not valid percent-encoding is a 400, not a sto
   for (const path of ["/_llmprof/calls/%E0%A4%A", "/_llmprof/api/calls/%E0%A4%A"]) {
     const response = await get(path, context(downStore()));
     assertEquals(response.status, 400, path);
-    assertStringIncludes((await response.json()).error, "not percent-encoded");
+    assertStringIncludes((await response.json()).error, "Malformed percent-encoding");
   }
 });
 

@@ -38,18 +38,17 @@ function notFoundPage(message: string): Response {
   );
 }
 
-/** A readable page for when the store does not answer, with the reason. */
-export function storeDownPage(reason: string): Response {
+/** A readable 503 page for when the store does not answer; `detail` is the store's error. */
+export function storeUnreachablePage(detail: string): Response {
   return html(
     <Layout title="Store unreachable" active="">
       <h1>The store is unreachable</h1>
       <p>
-        llmprof is still proxying and recording what it can; the page will load once the store
-        answers again.
+        llmprof is running and still proxying (calls wait in memory and are written once the store
+        answers again), but the store did not answer, so this page cannot be shown.
       </p>
-      <p>
-        <code>{reason}</code>
-      </p>
+      <p class="muted">{detail}</p>
+      <p>Check that the database is up, then reload this page.</p>
     </Layout>,
     503,
   );

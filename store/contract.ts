@@ -152,6 +152,8 @@ export interface BaseStore {
   latestInstance(): Promise<Instance | null>;
   /** Deletes every stored call. */
   reset(): Promise<void>;
+  /** Epoch milliseconds of the latest reset, 0 when never. */
+  lastReset(): Promise<number>;
   /** Whether the store answers, and why not. */
   health(): Promise<{ ok: boolean; error?: string }>;
   close(): Promise<void>;

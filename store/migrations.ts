@@ -119,5 +119,10 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         )`,
       ],
     },
+    {
+      // When the store was last reset, so a running llmprof forgets the calls it remembers.
+      version: 9,
+      sql: [`CREATE TABLE resets (at ${d.bigint} NOT NULL)`],
+    },
   ];
 }

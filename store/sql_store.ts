@@ -368,7 +368,14 @@ export abstract class SqlStore implements BaseStore {
     await this.transaction(async (q) => {
       await q.all("DELETE FROM calls");
       await q.all("DELETE FROM sessions");
+      await q.all("DELETE FROM chain_heads");
+      await q.all("INSERT INTO resets (at) VALUES (?)", [Date.now()]);
     });
+  }
+
+  async lastReset(): Promise<number> {
+    const [row] = await this.db.all("SELECT max(at) AS at FROM resets");
+    return num(row?.at);
   }
 
   async health(): Promise<{ ok: boolean; error?: string }> {

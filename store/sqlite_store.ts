@@ -25,21 +25,52 @@ export class SqliteStore extends SqlStore {
     this.db = this.#querier();
   }
 
-  /** Opens (creating if needed) the SQLite file at `path` and applies its migrations. */
+  /**
+   * Opens (creating if needed, owner-only) the SQLite file at `path`, checks that it is not
+   * damaged and applies its migrations. A file it created is removed again when that fails.
+   */
   static async open(path: string): Promise<SqliteStore> {
-    // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
-    // database file's mode, so every copy of a prompt on disk is readable by its owner only.
-    if (path !== ":memory:") {
-      (await Deno.open(path, { create: true, write: true, mode: 0o600 })).close();
-    }
-    const store = new SqliteStore(path);
-    await store.migrate();
-    if (path !== ":memory:") {
-      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-        await Deno.chmod(file, 0o600).catch(() => {});
+    const file = path !== ":memory:";
+    const created = file && !(await Deno.stat(path).then(() => true, () => false));
+    // Created owner-only before SQLite opens it, so it is never readable by others.
+    if (created) (await Deno.open(path, { createNew: true, write: true, mode: 0o600 })).close();
+    let store: SqliteStore | undefined;
+    try {
+      store = new SqliteStore(path);
+      if (file) await Deno.chmod(path, 0o600).catch(() => {});
+      store.#checkIntegrity();
+      await store.migrate();
+      // SQLite gives its -wal and -shm files the database file's mode; make sure of all three.
+      if (file) {
+        for (const copy of [path, `${path}-wal`, `${path}-shm`]) {
+          await Deno.chmod(copy, 0o600).catch(() => {});
+        }
       }
+      return store;
+    } catch (error) {
+      try {
+        if (store) store.#sqlite.close();
+      } catch { /* not open */ }
+      if (created) {
+        for (const leftover of [path, `${path}-wal`, `${path}-shm`]) {
+          await Deno.remove(leftover).catch(() => {});
+        }
+      }
+      throw error;
     }
-    return store;
+  }
+
+  /** Throws, in one sentence, when the file is damaged (PRAGMA quick_check). */
+  #checkIntegrity(): void {
+    const rows = this.#sqlite.prepare("PRAGMA quick_check(3)").all() as Row[];
+    const problems = rows.map((row) => String(Object.values(row)[0])).filter((p) => p !== "ok");
+    if (problems.length > 0) {
+      throw new Error(
+        `the database file is damaged (${
+          problems.join("; ")
+        }); move it aside (or restore a backup) and start again`,
+      );
+    }
   }
 
   #statement(sql: string): StatementSync {
@@ -84,7 +115,9 @@ export class SqliteStore extends SqlStore {
         this.#sqlite.exec("COMMIT");
         return result;
       } catch (error) {
-        this.#sqlite.exec("ROLLBACK");
+        // SQLite has already rolled back after some errors (a full disk): the original error
+        // is what to report, not "cannot rollback - no transaction is active".
+        if (this.#sqlite.isTransaction) this.#sqlite.exec("ROLLBACK");
         throw error;
       }
     };

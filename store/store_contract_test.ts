@@ -217,15 +217,18 @@ contract("summarises by day, by model and by route", async (store) => {
   ]);
 });
 
-contract("reset deletes every call and session", async (store) => {
-  await store.writeBatch([
-    sampleCall({
+contract("reset deletes every call, session and chain head", async (store) => {
+  await store.writeBatch([{
+    ...sampleCall({
       session: { id: "s", turn: 1, source: "new", parent_id: null, retry_of: null, fork: false },
     }),
-  ]);
+    endHash: "h1",
+  }]);
+  assertEquals((await store.chainCandidates(["h1"])).length, 1);
   await store.reset();
   assertEquals((await store.listCalls()).total, 0);
   assertEquals(await store.listRuns(), []);
+  assertEquals(await store.chainCandidates(["h1"]), []);
   assertEquals((await store.health()).ok, true);
 });
 

@@ -108,6 +108,9 @@ export class WorkerStore implements BaseStore {
   latestInstance() {
     return this.#call("latestInstance");
   }
+  lastReset() {
+    return this.#call("lastReset");
+  }
   reset() {
     return this.#call("reset");
   }

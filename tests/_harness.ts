@@ -19,12 +19,15 @@ export function testConfig(upstream: string, overrides: Partial<Config> = {}): C
     allowedOrigins: [],
     token: null,
     privacy: "full",
+    idleTimeoutMs: 30_000,
     ...overrides,
   };
 }
 
 /** Settings a test may change: config values and the capture cap. */
-export type RigOverrides = Partial<Config> & Pick<StartOptions, "captureCap" | "analyse">;
+export type RigOverrides =
+  & Partial<Config>
+  & Pick<StartOptions, "captureCap" | "analyse" | "graceMs" | "drainMs">;
 
 /** A fake upstream and an llmprof in front of it, with the log lines llmprof wrote. */
 export interface Rig {
@@ -45,13 +48,15 @@ export async function withRig(
 ): Promise<void> {
   const fake = startFakeUpstream(fakeOptions);
   const logs: string[] = [];
-  const { captureCap, analyse = false, ...config } = overrides(fake.url);
+  const { captureCap, analyse = false, graceMs, drainMs, ...config } = overrides(fake.url);
   const records: Analysis[] = [];
   const waiting: Array<(a: Analysis) => void> = [];
   const llmprof = await startLlmprof(testConfig(fake.url, config), {
     log: (l) => logs.push(l),
     captureCap,
     analyse,
+    graceMs,
+    drainMs,
     workers: 1,
     onRecord: (a) => {
       const waiter = waiting.shift();

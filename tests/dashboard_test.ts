@@ -299,7 +299,7 @@ Deno.test({
         const line of [
           `${llmprof.url}/v1`,
           `ANTHROPIC_BASE_URL=${llmprof.url} claude`,
-          `OPENAI_BASE_URL=${llmprof.url}/v1 codex`,
+          `codex -c openai_base_url=${llmprof.url}/v1`,
         ]
       ) {
         assertStringIncludes(text, line);

@@ -569,3 +569,60 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
     close: () => server.shutdown(),
   };
 }
+
+/** A raw TCP upstream that answers with bytes a test writes itself; see {@linkcode startRawUpstream}. */
+export interface RawUpstream {
+  url: string;
+  /** Resolves when the peer (the proxy) closes a connection it was answered on. */
+  nextClose(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Starts an upstream that answers every request with `reply`, which writes raw bytes
+ * (half a body, a lying header) and may then stall: the misbehaviour fetch-level
+ * servers cannot show. A connection stays open until the peer closes it.
+ */
+export function startRawUpstream(reply: (conn: Deno.Conn) => Promise<void>): RawUpstream {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closeWaiters: Array<() => void> = [];
+  const conns = new Set<Deno.Conn>();
+  (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      (async () => {
+        const buffer = new Uint8Array(64 * 1024);
+        let seen = "";
+        // Read the request head and body (by Content-Length), then answer.
+        for (;;) {
+          const n = await conn.read(buffer).catch(() => null);
+          if (n === null) break;
+          seen += new TextDecoder().decode(buffer.subarray(0, n));
+          const end = seen.indexOf("\r\n\r\n");
+          if (end < 0) continue;
+          const length = Number(/content-length: *(\d+)/i.exec(seen)?.[1] ?? 0);
+          if (seen.length - end - 4 >= length) break;
+        }
+        await reply(conn).catch(() => {});
+        while ((await conn.read(buffer).catch(() => null)) !== null) { /* until closed */ }
+        conns.delete(conn);
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+        for (const w of closeWaiters.splice(0)) w();
+      })();
+    }
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    nextClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
+    close() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      }
+    },
+  };
+}

@@ -310,3 +310,22 @@ Deno.test("two instances sharing Postgres chain one agent's turns into one run",
     await fake.close();
   }
 });
+
+Deno.test("after a reset, new calls start new runs instead of joining or retrying deleted ones", () =>
+  withRig(async ({ llmprof, nextRecord, logs }) => {
+    const base = [{ role: "system", content: "S" }, { role: "user", content: "Start" }];
+    await post(llmprof.url, { model: "gpt-4o", messages: base });
+    const [before] = await sessions(nextRecord, 1);
+    await llmprof.writer.flush();
+    await llmprof.store.reset();
+    // The running llmprof notices a reset on its own, as it would one from `llmprof reset`.
+    await eventually(
+      () => logs.some((line) => line.includes("the store was reset")),
+      "llmprof never noticed the reset",
+      10_000,
+    );
+    await post(llmprof.url, { model: "gpt-4o", messages: base });
+    const [after] = await sessions(nextRecord, 1);
+    assert(after.id !== before.id, "a new run");
+    assertEquals([after.turn, after.parent_id, after.retry_of], [1, null, null]);
+  }, withAnalysis));
