@@ -127,6 +127,7 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
 function readResponse(response: Record<string, unknown>, into: ParsedResponse): void {
   const summary = into.summary;
   summary.id = str(response.id) || summary.id;
+  into.model = str(response.model) || into.model;
   const output = Array.isArray(response.output) ? response.output : [];
   if (output.length > 0) {
     summary.text = "";
