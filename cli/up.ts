@@ -13,11 +13,18 @@ export function banner(config: Config, url: string): string {
     ``,
     `  OpenAI     base_url  ${url}/v1   → ${config.upstream.href.replace(/\/$/, "")}`,
     `  Anthropic  base_url  ${url}      → ${config.anthropicUpstream.href.replace(/\/$/, "")}`,
+    `  Gemini     base_url  ${url}      → ${shown(config.geminiUpstream)}`,
+    `  Vertex AI  base_url  ${url}      → ${shown(config.vertexUpstream)}`,
+    `  Azure      endpoint  ${url}      → ${shown(config.azureUpstream ?? config.upstream)}`,
     `  Dashboard            ${url}${LOCAL_PREFIX}/`,
     `  Store                ${redactDbUrl(config.db)}`,
     ``,
     `  Keep your API key as it is; llmprof passes it through and never stores it.`,
   ].join("\n");
+}
+
+function shown(url: URL | undefined): string {
+  return url === undefined ? "" : url.href.replace(/\/$/, "");
 }
 
 /** `llmprof up`: runs until SIGINT or SIGTERM. Returns the exit status. */

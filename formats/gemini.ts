@@ -53,14 +53,21 @@ function mediaSegment(media: Json, notes: string[], fromUri: boolean): Segment {
       `a ${mimeType || "file"} part ${fromUri ? "given by URI" : "of unknown size"} was estimated`,
     );
   }
-  return { component: "images & files", label: mimeType.split("/")[0] || "file", tokens: cost.tokens };
+  return {
+    component: "images & files",
+    label: mimeType.split("/")[0] || "file",
+    tokens: cost.tokens,
+  };
 }
 
 /** Segments of one part; `component` is where the role's text goes. */
 function partSegments(part: unknown, component: ComponentName, notes: string[]): Segment[] {
   if (!isObject(part)) return [];
   if (typeof part.text === "string") {
-    return [{ component: part.thought === true ? "history (assistant)" : component, text: part.text }];
+    return [{
+      component: part.thought === true ? "history (assistant)" : component,
+      text: part.text,
+    }];
   }
   const call = part.functionCall ?? part.function_call;
   if (isObject(call)) {
@@ -86,7 +93,11 @@ function partSegments(part: unknown, component: ComponentName, notes: string[]):
   const file = part.fileData ?? part.file_data;
   if (isObject(file)) return [mediaSegment(file, notes, true)];
   if (isObject(part.executableCode)) {
-    return [{ component: "tool calls", label: "codeExecution", text: str(part.executableCode.code) }];
+    return [{
+      component: "tool calls",
+      label: "codeExecution",
+      text: str(part.executableCode.code),
+    }];
   }
   if (isObject(part.codeExecutionResult)) {
     return [{

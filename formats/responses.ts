@@ -1,12 +1,7 @@
 import { canonicalJson, canonicalMessage } from "./canonical.ts";
 import type { Json, WireFormat } from "./format.ts";
 import { shownMessages } from "./shown.ts";
-import {
-  chatRules,
-  functionToolSegments,
-  openaiMediaSegment,
-  roleComponent,
-} from "./chat.ts";
+import { chatRules, functionToolSegments, openaiMediaSegment, roleComponent } from "./chat.ts";
 import {
   isObject,
   jsonText,

@@ -9,7 +9,7 @@ import {
   responseHeadersForClient,
 } from "./headers.ts";
 import { readRequestBody } from "./request_body.ts";
-import { matchEndpoint, upstreamPrefix } from "./endpoints.ts";
+import { matchEndpoint, type UpstreamName, upstreamPrefix } from "./endpoints.ts";
 import { upstreamErrorResponse } from "./upstream_error.ts";
 
 /** Where and how the proxy forwards. */
@@ -18,6 +18,12 @@ export interface ProxyOptions {
   upstream: URL;
   /** Anthropic upstream base URL. */
   anthropicUpstream: URL;
+  /** Gemini API upstream. Default https://generativelanguage.googleapis.com. */
+  geminiUpstream?: URL;
+  /** Vertex AI upstream. Default https://aiplatform.googleapis.com. */
+  vertexUpstream?: URL;
+  /** Azure OpenAI upstream (the resource's URL). Default: `upstream`. */
+  azureUpstream?: URL;
   /** Receives every captured call. */
   sink: CaptureSink;
   /** Most body bytes captured per direction; beyond it analysis is skipped. Default 32 MiB. */
@@ -42,14 +48,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const timeoutMs = options.timeoutMs ?? 600_000;
   const log = options.log ?? ((line: string) => console.error(line));
   // Upstreams as requests go to them and as records show them, worked out once.
-  const upstreamPrefixes = {
-    openai: upstreamPrefix(options.upstream),
-    anthropic: upstreamPrefix(options.anthropicUpstream),
-  };
-  const shownUpstream = {
-    openai: redactUrl(options.upstream),
-    anthropic: redactUrl(options.anthropicUpstream),
-  };
+  const upstreams = upstreamsOf(options);
+  const upstreamPrefixes = mapValues(upstreams, upstreamPrefix);
+  const shownUpstream = mapValues(upstreams, redactUrl);
   // One periodic check watches every call's wait for the upstream's headers (timeout, client gone).
   const waits = new Waits(timeoutMs);
 
@@ -205,6 +206,26 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     });
     return new Response(body, init);
   };
+}
+
+/** Every upstream by name, defaults filled in. */
+function upstreamsOf(options: ProxyOptions): Record<UpstreamName, URL> {
+  return {
+    openai: options.upstream,
+    anthropic: options.anthropicUpstream,
+    gemini: options.geminiUpstream ?? new URL("https://generativelanguage.googleapis.com"),
+    vertex: options.vertexUpstream ?? new URL("https://aiplatform.googleapis.com"),
+    azure: options.azureUpstream ?? options.upstream,
+  };
+}
+
+function mapValues<T>(
+  upstreams: Record<UpstreamName, URL>,
+  fn: (url: URL) => T,
+): Record<UpstreamName, T> {
+  return Object.fromEntries(
+    Object.entries(upstreams).map(([name, url]) => [name, fn(url)]),
+  ) as Record<UpstreamName, T>;
 }
 
 function valueOf(headers: HeaderPairs, name: string): string | undefined {

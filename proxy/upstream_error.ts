@@ -7,6 +7,8 @@ import type { Provider } from "../core/call.ts";
 export function upstreamErrorResponse(provider: Provider, message: string): Response {
   const body = provider === "anthropic"
     ? { type: "error", error: { type: "api_error", message } }
+    : provider === "google"
+    ? { error: { code: 502, message, status: "UNAVAILABLE" } }
     : {
       error: { message, type: "upstream_error", param: null, code: "llmprof_upstream_unreachable" },
     };
