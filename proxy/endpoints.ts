@@ -32,9 +32,10 @@ function passthrough(provider: Provider, upstream: UpstreamName): Endpoint {
   return { api: "passthrough", provider, upstream, recognised: false };
 }
 
-/** Vertex AI paths name a project and a location. */
+/** Vertex AI paths name a publisher's model, or a project and a location. */
 function isVertex(path: string): boolean {
-  return path.includes("/projects/") && path.includes("/locations/");
+  return path.includes("/publishers/") ||
+    (path.includes("/projects/") && path.includes("/locations/"));
 }
 
 /**
