@@ -6,7 +6,7 @@
  */
 type Json = Record<string, unknown>;
 
-const TEXT = ["Hello", " from", " the", " fake", " Gemini."];
+const TEXT = ["Hello", " from", " the", " fake", " upstream."];
 const THOUGHT = "Thinking it over.";
 
 /** A stand-in prompt size: about four bytes a token. */

@@ -50,7 +50,7 @@ Deno.test({
       const before = fake.requests.length;
       const proxied = await gemini(llmprof.url);
       assertEquals(proxied, direct);
-      assertEquals(proxied.trim(), "Hello from the fake Gemini.");
+      assertEquals(proxied.trim(), "Hello from the fake upstream.");
       const turns = fake.requests.length - before;
       assert(turns >= 1, "the CLI called the model");
       type Listed = {

@@ -64,7 +64,7 @@ Deno.test("Google GenAI SDK generateContent gives the same result through llmpro
     assertEquals(loops[1], loops[0]);
     assertEquals(
       loops[1][1].candidates?.[0].content?.parts?.[0].text,
-      "Hello from the fake Gemini.",
+      "Hello from the fake upstream.",
     );
 
     const first = (await nextRecord()).record;
@@ -120,7 +120,7 @@ Deno.test("Google GenAI SDK streaming gives the same chunks through llmprof, and
       "gemini-2.5-pro",
       true,
     ]);
-    assertEquals(record.response?.text, "Hello from the fake Gemini.");
+    assertEquals(record.response?.text, "Hello from the fake upstream.");
     assertEquals(record.response?.thinking, "Thinking it over.");
     assertEquals(record.response?.complete, true);
     const last = streamed[1].at(-1)!.usageMetadata!;
