@@ -144,6 +144,13 @@ Deno.test("Google GenAI SDK countTokens passes through to the Gemini upstream", 
     const call = await nextCall();
     assertEquals([call.api, call.provider], ["passthrough", "google"]);
     assertEquals(call.requestHeaders["x-goog-api-key"], "[redacted]");
+    await (await fetch(`${llmprof.url}/v1beta/models/gemini-2.5-flash:countTokens?key=AIza-q`, {
+      method: "POST",
+      body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }),
+    })).text();
+    const keyed = await nextCall();
+    assertEquals([keyed.provider, keyed.status], ["google", 200]);
+    assertEquals(keyed.query.includes("AIza-q"), false, `the ?key= is redacted: ${keyed.query}`);
   }));
 
 Deno.test("Google GenAI SDK on Vertex AI is profiled as the same format", () =>
@@ -252,4 +259,31 @@ Deno.test("AzureOpenAI client Responses give the same result through llmprof", (
     assert(fake.requests.at(-1)!.path.endsWith("/openai/responses"), fake.requests.at(-1)!.path);
     const { record } = await nextRecord();
     assertEquals([record.api, record.provider, record.model], ["responses", "azure", AZURE_MODEL]);
+  }, () => ({ analyse: true })));
+
+Deno.test("streamGenerateContent without alt=sse (a streamed JSON array) passes through byte for byte and is analysed", () =>
+  withRig(async ({ fake, llmprof, nextRecord }) => {
+    const path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?key=AIza-query-key";
+    const body = JSON.stringify({ contents: [{ role: "user", parts: [{ text: "Say hello" }] }] });
+    const [direct, proxied] = await Promise.all([fake.url, llmprof.url].map(async (base) => {
+      const response = await fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      return await response.text();
+    }));
+    assertEquals(proxied, direct);
+    assert(proxied.startsWith("["), "a JSON array");
+    const { record } = await nextRecord();
+    assertEquals([record.api, record.model, record.stream], [
+      "generateContent",
+      "gemini-2.5-flash",
+      true,
+    ]);
+    assertEquals([record.response?.text, record.response?.complete], [
+      "Hello from the fake upstream.",
+      true,
+    ]);
+    assertEquals(record.usage?.output_tokens, 5);
   }, () => ({ analyse: true })));
