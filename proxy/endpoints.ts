@@ -50,7 +50,11 @@ export function matchEndpoint(method: string, pathname: string, headers: Headers
     if (verb === "generateContent" || verb === "streamGenerateContent") {
       return analysed("generateContent", "google", google);
     }
-    if ((verb === "rawPredict" || verb === "streamRawPredict") && path.includes("/anthropic/")) {
+    // Claude's token counter on Vertex is `…/models/count-tokens:rawPredict`: not a model call.
+    if (
+      (verb === "rawPredict" || verb === "streamRawPredict") && path.includes("/anthropic/") &&
+      !path.includes("/models/count-tokens:")
+    ) {
       return analysed("messages", "anthropic", "vertex");
     }
     const azure = AZURE.exec(path);

@@ -100,6 +100,13 @@ Deno.test("matchEndpoint recognises Gemini, Vertex AI and Azure OpenAI paths", (
     ),
     ["messages", "anthropic", "vertex"],
   );
+  assertEquals(
+    route(
+      "POST",
+      "/v1/projects/p/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict",
+    ),
+    ["passthrough", "anthropic", "vertex"],
+  );
   assertEquals(route("POST", "/openai/deployments/prod/chat/completions"), [
     "chat.completions",
     "azure",
