@@ -19,6 +19,12 @@ export interface ServerConfig {
   upstream: URL;
   /** Anthropic upstream base URL. */
   anthropicUpstream: URL;
+  /** Gemini API upstream; default https://generativelanguage.googleapis.com. */
+  geminiUpstream?: URL;
+  /** Vertex AI upstream; default https://aiplatform.googleapis.com. */
+  vertexUpstream?: URL;
+  /** Azure OpenAI upstream (the resource); default `upstream`. */
+  azureUpstream?: URL;
   /** Store URL: `sqlite:<file>` or `postgres://…`. */
   db: string;
   /** Path of a price-override JSON file, or null. */
@@ -99,7 +105,10 @@ export class UpstreamLoopError extends Error {
 }
 
 /** Opens the store, then starts the proxy, pages and API on the configured address. */
-export async function startLlmprof(config: ServerConfig, options: StartOptions = {}): Promise<Llmprof> {
+export async function startLlmprof(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   const store = await openStore(config.db);
@@ -124,6 +133,9 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     createApp({
       upstream: config.upstream,
       anthropicUpstream: config.anthropicUpstream,
+      geminiUpstream: config.geminiUpstream,
+      vertexUpstream: config.vertexUpstream,
+      azureUpstream: config.azureUpstream,
       sink: ingest,
       timeoutMs: config.timeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
@@ -166,12 +178,15 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
   }
   const { port } = server.addr;
   const ready = handler = app(port);
-  for (
-    const [flag, upstream] of [["--upstream", config.upstream], [
-      "--anthropic-upstream",
-      config.anthropicUpstream,
-    ]] as const
-  ) {
+  const upstreams: Array<[string, URL | undefined]> = [
+    ["--upstream", config.upstream],
+    ["--anthropic-upstream", config.anthropicUpstream],
+    ["--gemini-upstream", config.geminiUpstream],
+    ["--vertex-upstream", config.vertexUpstream],
+    ["--azure-upstream", config.azureUpstream],
+  ];
+  for (const [flag, upstream] of upstreams) {
+    if (upstream === undefined) continue;
     if (pointsAtSelf(upstream, { host: config.host, port })) {
       await server.shutdown();
       await store.close();

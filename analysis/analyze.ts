@@ -9,7 +9,8 @@ import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "../formats/elide.ts";
-import { formatOf } from "../formats/mod.ts";
+import { formatOf, type WireFormat } from "../formats/mod.ts";
+import { pathFacts } from "../formats/path.ts";
 import type { Cost, Usage } from "../core/record.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import { hasMedia, type ParsedRequest } from "../formats/segment.ts";
@@ -80,9 +81,13 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     record.error = joinErrors(record.error, `request body is not valid JSON: ${message(error)}`);
     return bareAnalysis(record, request);
   }
-  const model = typeof (body as { model?: unknown })?.model === "string"
+  const responseNotes: string[] = [];
+  const response = readResponse(call, format, responseNotes);
+  const fromPath = pathFacts(call.path);
+  const requested = typeof (body as { model?: unknown })?.model === "string"
     ? (body as { model: string }).model
-    : null;
+    : fromPath.model;
+  const model = modelOf(requested, response, call.provider, options.overrides);
   const choice = encodingForModel(model, call.provider);
   const counter = counters.get(choice.encoding)!;
 
@@ -93,8 +98,8 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     record.error = joinErrors(record.error, `request could not be parsed: ${message(error)}`);
     return bareAnalysis(record, request);
   }
-  record.model = parsed.model;
-  record.stream = parsed.stream;
+  record.model = model;
+  record.stream = parsed.stream || fromPath.stream;
 
   const notes = [...parsed.notes];
   // Only media parts carry base64 worth eliding; agent traffic without them skips the scan.
@@ -103,26 +108,22 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     request = elided.length <= MAX_STORED_REQUEST ? elided : null;
   }
   if (request === null) notes.push("the request was too large to store as text");
-  let response: ParsedResponse | null = null;
-  const encoding = call.responseHeaders["content-encoding"];
-  if (
-    call.responseBody !== null && call.responseBody.byteLength > 0 && call.status >= 200 &&
-    call.status < 300
-  ) {
-    if (encoding && encoding !== "identity") {
-      notes.push(`the response was ${encoding}-encoded and was not parsed`);
-    } else {
-      const sse = looksLikeSse(call.responseBody, call.responseHeaders["content-type"]);
-      try {
-        response = format.parseResponse(call.responseBody, sse);
-      } catch (error) {
-        notes.push(`the response could not be parsed: ${message(error)}`);
-      }
-    }
-  }
+  notes.push(...responseNotes);
   record.response = response?.summary ?? null;
   if (response && !response.summary.complete) {
     notes.push("the response stream was cut short; usage is what arrived");
+  }
+  if (parsed.cachedContent) {
+    // Explicitly cached content is held upstream: the request only names it.
+    const cachedTokens = response?.usage?.cache_read_tokens ?? 0;
+    parsed.segments.push({
+      component: "system prompt",
+      label: "cached content",
+      tokens: cachedTokens,
+    });
+    notes.push(
+      `the cached content ${parsed.cachedContent} is held upstream; its ${cachedTokens} tokens are cachedContentTokenCount`,
+    );
   }
 
   const reported = response?.usage?.input_tokens ?? null;
@@ -188,6 +189,49 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
       tools: toolUse(layout),
     },
   };
+}
+
+/** Reads a successful response body with its format; notes say why one was not read. */
+function readResponse(
+  call: CapturedCall,
+  format: WireFormat,
+  notes: string[],
+): ParsedResponse | null {
+  if (
+    call.responseBody === null || call.responseBody.byteLength === 0 || call.status < 200 ||
+    call.status >= 300
+  ) {
+    return null;
+  }
+  const encoding = call.responseHeaders["content-encoding"];
+  if (encoding && encoding !== "identity") {
+    notes.push(`the response was ${encoding}-encoded and was not parsed`);
+    return null;
+  }
+  const sse = looksLikeSse(call.responseBody, call.responseHeaders["content-type"]);
+  try {
+    return format.parseResponse(call.responseBody, sse);
+  } catch (error) {
+    notes.push(`the response could not be parsed: ${message(error)}`);
+    return null;
+  }
+}
+
+/**
+ * The model a call is priced as. An Azure deployment name is the operator's own: the
+ * response's `model` names the real model, unless an override is keyed by the deployment.
+ */
+function modelOf(
+  requested: string | null,
+  response: ParsedResponse | null,
+  provider: string,
+  overrides: Overrides | undefined,
+): string | null {
+  const answered = response?.model ?? null;
+  if (provider !== "azure" || answered === null) return requested ?? answered;
+  return requested !== null && overrides && Object.hasOwn(overrides, requested)
+    ? requested
+    : answered;
 }
 
 function unpriced(): Cost {

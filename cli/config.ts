@@ -43,6 +43,24 @@ export const SETTINGS: readonly Setting[] = [
     default: "https://api.anthropic.com",
     help: "Anthropic upstream",
   },
+  {
+    flag: "gemini-upstream",
+    env: "LLMPROF_GEMINI_UPSTREAM",
+    default: "https://generativelanguage.googleapis.com",
+    help: "Gemini API upstream",
+  },
+  {
+    flag: "vertex-upstream",
+    env: "LLMPROF_VERTEX_UPSTREAM",
+    default: "https://aiplatform.googleapis.com",
+    help: "Vertex AI upstream (your region's host)",
+  },
+  {
+    flag: "azure-upstream",
+    env: "LLMPROF_AZURE_UPSTREAM",
+    default: "the --upstream",
+    help: "Azure OpenAI resource, https://NAME.openai.azure.com",
+  },
   { flag: "home", env: "LLMPROF_HOME", default: "~/.llmprof", help: "data directory" },
   {
     flag: "db",
@@ -150,6 +168,15 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
       "--anthropic-upstream",
       pick("anthropic-upstream") ?? "https://api.anthropic.com",
     ),
+    geminiUpstream: parseUpstream(
+      "--gemini-upstream",
+      pick("gemini-upstream") ?? "https://generativelanguage.googleapis.com",
+    ),
+    vertexUpstream: parseUpstream(
+      "--vertex-upstream",
+      pick("vertex-upstream") ?? "https://aiplatform.googleapis.com",
+    ),
+    azureUpstream: optionalUpstream("--azure-upstream", pick("azure-upstream")),
     home,
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
@@ -253,6 +280,10 @@ function parseUpstream(flag: string, value: string): URL {
     );
   }
   return url;
+}
+
+function optionalUpstream(flag: string, value: string | undefined): URL | undefined {
+  return value === undefined ? undefined : parseUpstream(flag, value);
 }
 
 function parseDbUrl(value: string, env: Record<string, string | undefined>): string {

@@ -12,6 +12,26 @@ Deno.test("parseConfig applies the defaults of the design's configuration table"
   assertEquals(config.home, "/home/ada/.llmprof");
   assertEquals(config.db, "sqlite:/home/ada/.llmprof/llmprof.db");
   assertEquals(config.pricing, null);
+  assertEquals(config.geminiUpstream?.href, "https://generativelanguage.googleapis.com/");
+  assertEquals(config.vertexUpstream?.href, "https://aiplatform.googleapis.com/");
+  assertEquals(config.azureUpstream, undefined, "Azure goes to --upstream unless given");
+});
+
+Deno.test("parseConfig reads the Gemini, Vertex AI and Azure upstreams", () => {
+  const config = parseConfig(["--azure-upstream", "https://acme.openai.azure.com"], {
+    ...env,
+    LLMPROF_GEMINI_UPSTREAM: "http://localhost:9001",
+    LLMPROF_VERTEX_UPSTREAM: "https://us-central1-aiplatform.googleapis.com",
+  });
+  assertEquals(
+    [config.geminiUpstream?.host, config.vertexUpstream?.host, config.azureUpstream?.host],
+    ["localhost:9001", "us-central1-aiplatform.googleapis.com", "acme.openai.azure.com"],
+  );
+  assertThrows(
+    () => parseConfig(["--azure-upstream", "acme.openai.azure.com"], env),
+    ConfigError,
+    'Invalid --azure-upstream "acme.openai.azure.com"',
+  );
 });
 
 Deno.test("parseConfig takes flags over environment variables", () => {

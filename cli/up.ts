@@ -18,7 +18,8 @@ const PRIVACY_SHOWN = {
  * listens on (`addresses`, the first being `url`), and the mode it runs in.
  */
 export function banner(config: Config, url: string, addresses: readonly string[] = [url]): string {
-  const shown = (upstream: URL) => redactUrl(upstream).replace(/\/$/, "");
+  const shown = (upstream: URL | undefined) =>
+    upstream === undefined ? "" : redactUrl(upstream).replace(/\/$/, "");
   const others = addresses.filter((a) => a !== url);
   return [
     `llmprof ${VERSION} is profiling on ${url}`,
@@ -26,6 +27,9 @@ export function banner(config: Config, url: string, addresses: readonly string[]
     ``,
     `  OpenAI     base_url  ${url}/v1   → ${shown(config.upstream)}`,
     `  Anthropic  base_url  ${url}      → ${shown(config.anthropicUpstream)}`,
+    `  Gemini     base_url  ${url}      → ${shown(config.geminiUpstream)}`,
+    `  Vertex AI  base_url  ${url}      → ${shown(config.vertexUpstream)}`,
+    `  Azure      endpoint  ${url}      → ${shown(config.azureUpstream ?? config.upstream)}`,
     `  Dashboard            ${url}${LOCAL_PREFIX}/`,
     `  Store                ${redactDbUrl(config.db)}`,
     `  Access               ${

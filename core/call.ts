@@ -1,8 +1,8 @@
 /** Which API a call spoke, by its path. */
-export type Api = "chat.completions" | "responses" | "messages" | "passthrough";
+export type Api = "chat.completions" | "responses" | "messages" | "generateContent" | "passthrough";
 
 /** Who a call went to, as far as llmprof can tell. */
-export type Provider = "openai" | "anthropic" | "unknown";
+export type Provider = "openai" | "anthropic" | "google" | "azure" | "unknown";
 
 /** One call as the proxy saw it: the raw material that analysis and storage work from. */
 export interface CapturedCall {

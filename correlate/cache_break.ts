@@ -101,11 +101,16 @@ export function firstChange(
   };
 }
 
+/** OpenAI's models, on OpenAI or Azure, cache every prompt prefix of 1,024+ tokens. */
+function cachesAutomatically(turn: TurnFacts): boolean {
+  return turn.provider === "openai" || turn.provider === "azure";
+}
+
 /** Tokens of the previous turn's prompt the provider holds in cache once it has answered. */
 function cachedAfter(turn: TurnFacts): number {
   const { usage } = turn;
   if (usage.cache_write_tokens > 0) return usage.cache_read_tokens + usage.cache_write_tokens;
-  if (turn.provider === "openai" && usage.input_tokens >= PROMPT_CACHE.minTokens) {
+  if (cachesAutomatically(turn) && usage.input_tokens >= PROMPT_CACHE.minTokens) {
     return Math.floor(usage.input_tokens / PROMPT_CACHE.stepTokens) * PROMPT_CACHE.stepTokens;
   }
   return usage.cache_read_tokens;
@@ -137,7 +142,7 @@ export function diagnoseCacheBreak(previous: TurnFacts, turn: TurnFacts): Findin
       ? `the cache had likely expired (${
         seconds.toLocaleString("en")
       } s between the turns; caches live about 5 minutes)`
-      : turn.provider === "openai"
+      : cachesAutomatically(turn)
       ? `the provider did not serve it from cache ${
         seconds.toLocaleString("en")
       } s later (a prompt_cache_key keeps a run's calls on one cache)`

@@ -104,6 +104,8 @@ export function uncachedPrefix(
   const usd = cacheSaving({ from: 0, to: tokens }, usage, rates);
   const how = call.provider === "anthropic"
     ? "put a cache_control breakpoint after the system prompt"
+    : call.provider === "google"
+    ? "move it into a cachedContent (Gemini context caching), or keep it byte-identical at the start of the prompt for Gemini 2.5's implicit cache"
     : "keep it byte-identical at the start of the prompt (OpenAI caches 1,024+ token prefixes automatically; prompt_cache_key helps)";
   const seconds = Math.round((call.at - lastSentAt) / 1000);
   return {

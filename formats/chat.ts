@@ -239,11 +239,13 @@ export function parseChatResponse(body: Uint8Array, sse: boolean): ParsedRespons
     }
     summary.stop_reason = str(choice?.finish_reason) || null;
     summary.complete = true;
-    return { summary, usage: openaiUsage(json.usage) };
+    return { summary, usage: openaiUsage(json.usage), model: str(json.model) || null };
   }
   const calls = new Map<number, { id: string | null; name: string; arguments: string }>();
+  let model: string | null = null;
   for (const { data } of sseJson(body)) {
     summary.id ??= str(data.id) || null;
+    model ??= str(data.model) || null;
     if (isObject(data.usage)) usage = openaiUsage(data.usage);
     const choice = Array.isArray(data.choices) ? data.choices[0] : undefined;
     if (!isObject(choice)) continue;
@@ -266,7 +268,7 @@ export function parseChatResponse(body: Uint8Array, sse: boolean): ParsedRespons
     }
   }
   summary.tool_calls = [...calls.values()];
-  return { summary, usage };
+  return { summary, usage, model };
 }
 
 /** Leading system and developer messages: the chat API's context. */

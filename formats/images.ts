@@ -130,3 +130,35 @@ export function documentTokens(bytes: number): MediaTokens {
   const pages = Math.max(1, Math.round(bytes / 50_000));
   return { tokens: pages * 1_600, estimated: true };
 }
+
+/** Tokens per tile or small image, in Google's published counting for Gemini 2.x and later. */
+const GEMINI_TILE = 258;
+
+/**
+ * Google's published media costs for Gemini: an image with both sides at most 384 pixels is
+ * 258 tokens, a larger one 258 per 768×768 tile; a PDF 258 per page (a page taken as about
+ * 50 KB when only the size is known); video 263 and audio 32 tokens per second (a second of
+ * audio taken as 16 KB, of video as 250 KB). Anything of unknown size is one tile, estimated.
+ */
+export function geminiMediaTokens(
+  mimeType: string,
+  size: ImageSize | null,
+  bytes: number | null,
+): MediaTokens {
+  if (mimeType.startsWith("image/")) {
+    if (size === null || size.width <= 0 || size.height <= 0) {
+      return { tokens: GEMINI_TILE, estimated: true };
+    }
+    if (size.width <= 384 && size.height <= 384) return { tokens: GEMINI_TILE, estimated: false };
+    const tiles = Math.ceil(size.width / 768) * Math.ceil(size.height / 768);
+    return { tokens: GEMINI_TILE * tiles, estimated: false };
+  }
+  if (bytes === null || bytes <= 0) return { tokens: GEMINI_TILE, estimated: true };
+  if (mimeType.startsWith("audio/")) {
+    return { tokens: 32 * Math.max(1, Math.round(bytes / 16_000)), estimated: true };
+  }
+  if (mimeType.startsWith("video/")) {
+    return { tokens: 263 * Math.max(1, Math.round(bytes / 250_000)), estimated: true };
+  }
+  return { tokens: GEMINI_TILE * Math.max(1, Math.round(bytes / 50_000)), estimated: true };
+}

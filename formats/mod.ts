@@ -5,6 +5,7 @@
  */
 import { chatFormat } from "./chat.ts";
 import type { WireFormat } from "./format.ts";
+import { geminiFormat } from "./gemini.ts";
 import { messagesFormat } from "./messages.ts";
 import { responsesFormat } from "./responses.ts";
 
@@ -15,6 +16,7 @@ export const FORMATS: Readonly<Record<WireFormat["api"], WireFormat>> = {
   "chat.completions": chatFormat,
   "responses": responsesFormat,
   "messages": messagesFormat,
+  "generateContent": geminiFormat,
 };
 
 /** The format of an API, or null for calls that are only passed through. */

@@ -1,12 +1,7 @@
 import { canonicalJson, canonicalMessage } from "./canonical.ts";
 import type { Json, WireFormat } from "./format.ts";
 import { shownMessages } from "./shown.ts";
-import {
-  chatRules,
-  functionToolSegments,
-  openaiMediaSegment,
-  roleComponent,
-} from "./chat.ts";
+import { chatRules, functionToolSegments, openaiMediaSegment, roleComponent } from "./chat.ts";
 import {
   isObject,
   jsonText,
@@ -145,6 +140,7 @@ function flatTools(value: unknown): Record<string, unknown>[] {
 function readResponse(response: Record<string, unknown>, into: ParsedResponse): void {
   const summary = into.summary;
   summary.id = str(response.id) || summary.id;
+  into.model = str(response.model) || into.model;
   const output = Array.isArray(response.output) ? response.output : [];
   if (output.length > 0) {
     summary.text = "";

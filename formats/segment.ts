@@ -22,6 +22,8 @@ export interface ParsedRequest {
   notes: string[];
   /** Responses API: the response this call continues. */
   previousResponseId: string | null;
+  /** Gemini: the cached content the prompt starts with, held upstream and not in the body. */
+  cachedContent?: string | null;
 }
 
 /** A parser's result: the request's model and stream flag read from its body, with what was found. */

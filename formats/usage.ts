@@ -5,6 +5,8 @@ export interface ParsedResponse {
   summary: ResponseSummary;
   /** Usage as the provider reported it, or null. */
   usage: Usage | null;
+  /** The model the response names (`model`, Gemini's `modelVersion`), when it names one. */
+  model?: string | null;
 }
 
 /** A non-negative integer from a usage field, or 0. */
@@ -56,6 +58,25 @@ export function anthropicUsage(raw: unknown): Usage | null {
     cache_write_tokens: write,
     cache_write_1h_tokens: Math.min(write, tokens(split?.ephemeral_1h_input_tokens)),
     reasoning_tokens: 0,
+    source: "provider",
+  };
+}
+
+/**
+ * Gemini `usageMetadata` in llmprof's terms: the prompt is `promptTokenCount` (cached content
+ * included) plus `toolUsePromptTokenCount`, both billed as input; thoughts are billed as output.
+ */
+export function geminiUsage(raw: unknown): Usage | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const u = raw as Record<string, unknown>;
+  const thoughts = tokens(u.thoughtsTokenCount);
+  return {
+    input_tokens: tokens(u.promptTokenCount) + tokens(u.toolUsePromptTokenCount),
+    output_tokens: tokens(u.candidatesTokenCount) + thoughts,
+    cache_read_tokens: tokens(u.cachedContentTokenCount),
+    cache_write_tokens: 0,
+    cache_write_1h_tokens: 0,
+    reasoning_tokens: thoughts,
     source: "provider",
   };
 }

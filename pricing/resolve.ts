@@ -22,9 +22,12 @@ const HOSTS: Array<[RegExp, string]> = [
   [/(^|\.)openai\.com$/, "openai"],
 ];
 
+/** Providers of the API formats that genai-prices knows under the same id. */
+const KNOWN_PROVIDERS = new Set(["openai", "anthropic", "google", "azure"]);
+
 /** Where a call went, to pick the provider's prices. */
 export interface PriceContext {
-  /** From the API format: "openai" or "anthropic" (or "unknown"). */
+  /** From the endpoint: "openai", "anthropic", "google", "azure" (or "unknown"). */
   provider: string;
   /** The upstream URL the call was sent to, when known. */
   upstream?: string;
@@ -50,7 +53,7 @@ function providerOf(model: string, context: PriceContext): string[] {
     } catch { /* not a URL */ }
   }
   if (prefix) ids.push(prefix);
-  if (context.provider === "openai" || context.provider === "anthropic") ids.push(context.provider);
+  if (KNOWN_PROVIDERS.has(context.provider)) ids.push(context.provider);
   return [...new Set(ids)];
 }
 

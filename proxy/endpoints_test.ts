@@ -60,3 +60,69 @@ Deno.test("an upstream on llmprof's own address and port is recognised as a loop
   assertEquals(pointsAtSelf(new URL("http://127.0.0.1:80"), { host: "0.0.0.0", port: 80 }), true);
   assertEquals(pointsAtSelf(new URL("http://10.0.0.2:80"), { host: "10.0.0.2", port: 80 }), true);
 });
+
+Deno.test("matchEndpoint recognises Gemini, Vertex AI and Azure OpenAI paths", () => {
+  const route = (method: string, path: string, headers = none) => {
+    const e = matchEndpoint(method, path, headers);
+    return [e.api, e.provider, e.upstream];
+  };
+  assertEquals(route("POST", "/v1beta/models/gemini-2.5-flash:generateContent"), [
+    "generateContent",
+    "google",
+    "gemini",
+  ]);
+  assertEquals(route("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent"), [
+    "generateContent",
+    "google",
+    "gemini",
+  ]);
+  assertEquals(route("POST", "/v1beta/models/gemini-2.5-flash:countTokens"), [
+    "passthrough",
+    "google",
+    "gemini",
+  ]);
+  assertEquals(route("GET", "/v1beta/models", new Headers({ "x-goog-api-key": "k" })), [
+    "passthrough",
+    "google",
+    "gemini",
+  ]);
+  assertEquals(
+    route(
+      "POST",
+      "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent",
+    ),
+    ["generateContent", "google", "vertex"],
+  );
+  assertEquals(
+    route(
+      "POST",
+      "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:streamRawPredict",
+    ),
+    ["messages", "anthropic", "vertex"],
+  );
+  assertEquals(
+    route(
+      "POST",
+      "/v1/projects/p/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict",
+    ),
+    ["passthrough", "anthropic", "vertex"],
+  );
+  assertEquals(route("POST", "/openai/deployments/prod/chat/completions"), [
+    "chat.completions",
+    "azure",
+    "azure",
+  ]);
+  assertEquals(route("POST", "/openai/responses"), ["responses", "azure", "azure"]);
+  assertEquals(route("POST", "/openai/v1/responses", new Headers({ "api-key": "k" })), [
+    "responses",
+    "azure",
+    "azure",
+  ]);
+  // Without Azure's key header, `/openai/v1/` is an OpenAI-compatible prefix as before.
+  assertEquals(route("POST", "/openai/v1/chat/completions"), [
+    "chat.completions",
+    "openai",
+    "openai",
+  ]);
+  assertEquals(route("GET", "/openai/deployments/prod/models"), ["passthrough", "azure", "azure"]);
+});

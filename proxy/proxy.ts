@@ -10,7 +10,7 @@ import {
   responseHeadersForClient,
 } from "./headers.ts";
 import { type ForwardBody, readRequestBody } from "./request_body.ts";
-import { matchEndpoint, upstreamPrefix } from "./endpoints.ts";
+import { matchEndpoint, type UpstreamName, upstreamPrefix } from "./endpoints.ts";
 import { clientErrorResponse, upstreamErrorResponse } from "./upstream_error.ts";
 
 /** Where and how the proxy forwards. */
@@ -19,6 +19,12 @@ export interface ProxyOptions {
   upstream: URL;
   /** Anthropic upstream base URL. */
   anthropicUpstream: URL;
+  /** Gemini API upstream. Default https://generativelanguage.googleapis.com. */
+  geminiUpstream?: URL;
+  /** Vertex AI upstream. Default https://aiplatform.googleapis.com. */
+  vertexUpstream?: URL;
+  /** Azure OpenAI upstream (the resource's URL). Default: `upstream`. */
+  azureUpstream?: URL;
   /** Receives every captured call. */
   sink: CaptureSink;
   /** Most body bytes captured per direction; beyond it analysis is skipped. Default 32 MiB. */
@@ -50,14 +56,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const idleMs = options.idleTimeoutMs ?? 300_000;
   const log = options.log ?? ((line: string) => console.error(line));
   // Upstreams as requests go to them and as records show them, worked out once.
-  const upstreamPrefixes = {
-    openai: upstreamPrefix(options.upstream),
-    anthropic: upstreamPrefix(options.anthropicUpstream),
-  };
-  const shownUpstream = {
-    openai: redactUrl(options.upstream),
-    anthropic: redactUrl(options.anthropicUpstream),
-  };
+  const upstreams = upstreamsOf(options);
+  const upstreamPrefixes = mapValues(upstreams, upstreamPrefix);
+  const shownUpstream = mapValues(upstreams, redactUrl);
   // One periodic check watches every call's wait for the upstream's headers (timeout, client gone).
   const waits = new Waits(timeoutMs);
   // And another watches every response body: no byte for the idle timeout, or client gone.
@@ -302,6 +303,26 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       for (const close of [...sockets]) close();
     },
   });
+}
+
+/** Every upstream by name, defaults filled in. */
+function upstreamsOf(options: ProxyOptions): Record<UpstreamName, URL> {
+  return {
+    openai: options.upstream,
+    anthropic: options.anthropicUpstream,
+    gemini: options.geminiUpstream ?? new URL("https://generativelanguage.googleapis.com"),
+    vertex: options.vertexUpstream ?? new URL("https://aiplatform.googleapis.com"),
+    azure: options.azureUpstream ?? options.upstream,
+  };
+}
+
+function mapValues<T>(
+  upstreams: Record<UpstreamName, URL>,
+  fn: (url: URL) => T,
+): Record<UpstreamName, T> {
+  return Object.fromEntries(
+    Object.entries(upstreams).map(([name, url]) => [name, fn(url)]),
+  ) as Record<UpstreamName, T>;
 }
 
 function valueOf(headers: HeaderPairs, name: string): string | undefined {

@@ -30,6 +30,8 @@ function errorResponse(
 ): Response {
   const body = provider === "anthropic"
     ? { type: "error", error: { type: as.type, message } }
+    : provider === "google"
+    ? { error: { code: as.status, message, status: as.status === 400 ? "INVALID_ARGUMENT" : "UNAVAILABLE" } }
     : { error: { message, type: as.type, param: null, code: as.code } };
   return Response.json(body, { status: as.status, headers: { "x-llmprof-error": as.source } });
 }

@@ -17,6 +17,10 @@ export function SetupGuide(props: { origin: string }) {
       <pre>{`ANTHROPIC_BASE_URL=${o} claude`}</pre>
       <p>Codex CLI (Responses API)</p>
       <pre>{`codex -c openai_base_url=${o}/v1`}</pre>
+      <p>Google GenAI SDK and Gemini CLI</p>
+      <pre>{`new GoogleGenAI({ httpOptions: { baseUrl: "${o}" } })\nGOOGLE_GEMINI_BASE_URL=${o} gemini`}</pre>
+      <p>Azure OpenAI (with --azure-upstream https://NAME.openai.azure.com)</p>
+      <pre>{`new AzureOpenAI({ endpoint: "${o}", apiVersion, deployment })`}</pre>
       <p class="muted">Calls appear here as they happen; this page updates itself.</p>
     </div>
   );

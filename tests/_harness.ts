@@ -4,13 +4,16 @@ import type { CapturedCall } from "../core/call.ts";
 import { type Llmprof, startLlmprof, type StartOptions } from "../server.ts";
 import { type FakeOptions, type FakeUpstream, startFakeUpstream } from "./fake_upstream.ts";
 
-/** A config for tests: a free port, both upstreams pointing at `upstream`. */
+/** A config for tests: a free port, every upstream pointing at `upstream`. */
 export function testConfig(upstream: string, overrides: Partial<Config> = {}): Config {
   return {
     host: "127.0.0.1",
     port: 0,
     upstream: new URL(upstream),
     anthropicUpstream: new URL(upstream),
+    geminiUpstream: new URL(upstream),
+    vertexUpstream: new URL(upstream),
+    azureUpstream: new URL(upstream),
     home: Deno.makeTempDirSync({ prefix: "llmprof-test-" }),
     db: "sqlite::memory:",
     pricing: null,
@@ -74,8 +77,8 @@ export async function withRig(
     if (ready) return Promise.resolve(ready);
     return within(
       new Promise<Analysis>((resolve) => waiting.push(resolve)),
-      5_000,
-      "no call was analysed within 5 s",
+      20_000,
+      "no call was analysed within 20 s",
     );
   };
   try {

@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's Chromium), over calls recorded through the proxy.
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
@@ -300,6 +301,8 @@ Deno.test({
           `${llmprof.url}/v1`,
           `ANTHROPIC_BASE_URL=${llmprof.url} claude`,
           `codex -c openai_base_url=${llmprof.url}/v1`,
+          `GOOGLE_GEMINI_BASE_URL=${llmprof.url} gemini`,
+          `new AzureOpenAI({ endpoint: "${llmprof.url}"`,
         ]
       ) {
         assertStringIncludes(text, line);
@@ -309,5 +312,66 @@ Deno.test({
       await browser.close();
       await llmprof.shutdown();
     }
+  },
+});
+
+Deno.test({
+  name: "a Gemini call shows its flame graph, messages and run in the browser, escaped",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withDashboard({}, async ({ browser, llmprof }) => {
+      const ai = new GoogleGenAI({ apiKey: "AIza-test", httpOptions: { baseUrl: llmprof.url } });
+      const config = {
+        systemInstruction: `Be careful. ${XSS_IMG}`,
+        tools: [{
+          functionDeclarations: TOOLS.map((name) => ({ name, description: `The ${name} tool` })),
+        }],
+      };
+      const contents = [{ role: "user", parts: [{ text: `Weather? ${XSS_SCRIPT}` }] }];
+      const first = await ai.models.generateContent({
+        model: "gemini-2.5-flash",
+        contents,
+        config,
+      });
+      await ai.models.generateContent({
+        model: "gemini-2.5-flash",
+        config,
+        contents: [...contents, first.candidates![0].content!, {
+          role: "user",
+          parts: [{ functionResponse: { name: "get_weather", response: { out: XSS_IMG } } }],
+        }],
+      });
+      let id = "";
+      let run = "";
+      await eventually(async () => {
+        const { calls } = await (await fetch(`${llmprof.url}/_llmprof/api/calls`)).json();
+        const last = calls.find((c: { turn: number | null }) => c.turn === 2);
+        id = last?.id ?? "";
+        run = last?.session_id ?? "";
+        return calls.length === 2 && calls.every((c: { analysed: boolean }) => c.analysed) && id;
+      }, "the two Gemini turns were never stored as one run");
+      const view = await open(browser, `${llmprof.url}/_llmprof/calls/${id}`, "gemini-call");
+      const frames = await view.page.locator('.flame .frame[data-depth="2"]').evaluateAll((els) =>
+        els.map((e) => e.getAttribute("data-frame"))
+      );
+      for (const tool of TOOLS) assert(frames.includes(tool), `a frame for ${tool}: ${frames}`);
+      const page = await view.page.content();
+      assertStringIncludes(page, "generateContent");
+      assertStringIncludes(page, "Weather? &lt;script&gt;", "the prompt is shown as text");
+      assertStringIncludes(page, "→ get_weather(");
+      await noInjection(view.page);
+      assertEquals(view.errors, []);
+      const runs = await open(
+        browser,
+        `${llmprof.url}/_llmprof/runs?id=${encodeURIComponent(run)}`,
+        "gemini-run",
+      );
+      await runs.page.waitForSelector("[data-timeline] svg");
+      assertEquals(await runs.page.getAttribute("[data-timeline] svg", "data-turns"), "2");
+      await noInjection(runs.page);
+      assertEquals(runs.errors, []);
+    });
   },
 });

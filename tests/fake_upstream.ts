@@ -1,5 +1,6 @@
 /**
- * A fake OpenAI + Anthropic upstream for tests and benchmarks. It replays the event
+ * A fake OpenAI + Anthropic + Gemini (`fake_gemini.ts`) + Azure OpenAI + Vertex AI upstream
+ * for tests and benchmarks. It replays the event
  * sequences the providers document, for JSON and SSE, and a few failure modes chosen
  * with the `x-fake-behavior` request header:
  * `slow` (10 SSE chunks 50 ms apart), `endless` (SSE until the client leaves),
@@ -8,6 +9,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { type CacheUse, FakePromptCache } from "./fake_cache.ts";
+import { fakeGemini } from "./fake_gemini.ts";
 
 /** One request the fake upstream received. */
 export interface SeenRequest {
@@ -30,6 +32,8 @@ export interface FakeUpstream {
 }
 
 const encoder = new TextEncoder();
+/** The model the fake Azure resource runs behind every deployment. */
+export const AZURE_MODEL = "gpt-4o-mini-2024-07-18";
 const TEXT = ["Hello", " from", " the", " fake", " upstream", "."];
 const THINKING = ["Let me", " think", " about", " this."];
 
@@ -446,7 +450,12 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
     for (const w of cancelWaiters.splice(0)) w(cancels);
   };
 
-  const streamed = (frames: string[], gapMs: number, endless = false): Response => {
+  const streamed = (
+    frames: string[],
+    gapMs: number,
+    endless = false,
+    contentType = "text/event-stream",
+  ): Response => {
     let i = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const body = new ReadableStream<Uint8Array>({
@@ -462,7 +471,7 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
       },
     }, { highWaterMark: 0 });
     return new Response(body, {
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      headers: { "content-type": contentType, "cache-control": "no-cache" },
     });
   };
 
@@ -520,11 +529,26 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
           bytes: file instanceof File ? file.size : 0,
         });
       }
-      const kind = url.pathname.endsWith("/v1/chat/completions")
+      const vertexAnthropic = /\/publishers\/anthropic\/models\/([^/:]+):(stream)?rawPredict$/i
+        .exec(url.pathname);
+      if (req.method === "POST" && !vertexAnthropic) {
+        let gemini;
+        try {
+          gemini = fakeGemini(url.pathname, url.search, body);
+        } catch {
+          return providerError(url.pathname, 400);
+        }
+        if (gemini && "json" in gemini) return Response.json(gemini.json);
+        if (gemini) return streamed(gemini.frames, 0, false, gemini.contentType);
+      }
+      // Azure OpenAI names deployments in the path and answers with the model behind them.
+      const azure = url.pathname.includes("/openai/deployments/") ||
+        url.pathname.endsWith("/openai/responses");
+      const kind = url.pathname.endsWith("/chat/completions")
         ? chatCompletions
-        : url.pathname.endsWith("/v1/responses")
+        : url.pathname.endsWith("/responses")
         ? responses
-        : url.pathname.endsWith("/v1/messages")
+        : url.pathname.endsWith("/v1/messages") || vertexAnthropic
         ? messages
         : null;
       if (kind === null || req.method !== "POST") {
@@ -542,7 +566,12 @@ export function startFakeUpstream(options: FakeOptions = {}): FakeUpstream {
         tool: req.headers.get("x-fake-tool"),
         cache: cache?.use(url.pathname, request) ?? { read: 0, write: 0 },
       });
-      const out = kind(request, turn, request.stream === true);
+      const answered = azure
+        ? { ...request, model: AZURE_MODEL }
+        : vertexAnthropic
+        ? { ...request, model: decodeURIComponent(vertexAnthropic[1]) }
+        : request;
+      const out = kind(answered, turn, request.stream === true);
       if (typeof out === "string") {
         const events = out.split(/(?<=\n\n)/);
         return behavior === "slow-events" ? streamed(events, 50) : streamed(events, 0);

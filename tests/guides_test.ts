@@ -20,6 +20,8 @@ Deno.test("the README has a runnable guide for each TypeScript client", () => {
     "openai-typescript",
     "anthropic-typescript",
     "vercel-ai-sdk",
+    "google-genai",
+    "azure-openai",
   ]);
 });
 
@@ -28,6 +30,8 @@ for (const guide of found) {
     withRig(async ({ llmprof, nextRecord }) => {
       Deno.env.set("OPENAI_API_KEY", "sk-guide-test");
       Deno.env.set("ANTHROPIC_API_KEY", "sk-ant-guide-test");
+      Deno.env.set("GEMINI_API_KEY", "AIza-guide-test");
+      Deno.env.set("AZURE_OPENAI_API_KEY", "azure-guide-test");
       const dir = new URL("./.guides/", import.meta.url);
       await Deno.mkdir(dir, { recursive: true });
       const file = new URL(`${guide.name}-${crypto.randomUUID()}.ts`, dir);
