@@ -3,6 +3,7 @@ import type { Analysis } from "./analysis/analysis.ts";
 import { createApp } from "./app.ts";
 import { VERSION } from "./core/version.ts";
 import { Ingest } from "./pipeline/ingest.ts";
+import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";
 import { loadOverrides, type Overrides } from "./pricing/overrides.ts";
@@ -23,6 +24,8 @@ export interface ServerConfig {
   pricing: string | null;
   /** Milliseconds to wait for an upstream's response headers. */
   timeoutMs: number;
+  /** Days to keep calls (older ones are pruned in the background); null or absent keeps everything. */
+  retainDays?: number | null;
 }
 
 /** A running llmprof: its address, its parts and how to stop it. */
@@ -67,7 +70,10 @@ export class UpstreamLoopError extends Error {
 }
 
 /** Opens the store, then starts the proxy, pages and API on the configured address. */
-export async function startLlmprof(config: ServerConfig, options: StartOptions = {}): Promise<Llmprof> {
+export async function startLlmprof(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   const store = await openStore(config.db);
@@ -122,6 +128,12 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     }
   }
   if (options.analyse !== false) ingest.start();
+  // Calls stored before blocks are converted in the background, a batch at a time.
+  const stopConverting = new AbortController();
+  const converted = splitStoredRequests(store, { log, signal: stopConverting.signal }).catch((
+    error,
+  ) => log(`llmprof: could not store earlier prompts as blocks: ${(error as Error).message}`));
+  const retention = config.retainDays ? startRetention(store, config.retainDays, { log }) : null;
   const shown = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const drainMs = options.drainMs ?? 5_000;
   return {
@@ -133,6 +145,9 @@ export async function startLlmprof(config: ServerConfig, options: StartOptions =
     writer,
     async shutdown() {
       await server.shutdown();
+      retention?.stop();
+      stopConverting.abort();
+      await converted;
       await ingest.stop(drainMs, { analysed: options.analyse !== false });
     },
   };

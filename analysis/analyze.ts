@@ -8,6 +8,8 @@ import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "../formats/elide.ts";
+import type { SplitText } from "../core/blocks.ts";
+import { splitRequest } from "./request_blocks.ts";
 import { formatOf } from "../formats/mod.ts";
 import type { Cost, Usage } from "../core/record.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
@@ -148,9 +150,15 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     usage: record.usage,
     cost: record.cost,
   });
+  let blocks: SplitText | null = null;
+  if (request !== null) {
+    blocks = splitRequest(call.api, request, { counter, body });
+    request = null;
+  }
   return {
     record,
     request,
+    blocks,
     previousResponseId: parsed.previousResponseId,
     chain: keys.prefixes,
     looseChain: keys.loose,

@@ -56,6 +56,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "600",
     help: "seconds to wait for an upstream's response headers",
   },
+  {
+    flag: "retain",
+    env: "LLMPROF_RETAIN_DAYS",
+    default: "forever",
+    help: "days to keep calls; older ones are deleted in the background",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
@@ -90,7 +96,20 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
     db: parseDbUrl(pick("db") ?? `sqlite:${home}/llmprof.db`, env),
     pricing: pick("pricing") ?? null,
     timeoutMs: parseTimeout(pick("timeout") ?? "600"),
+    retainDays: parseRetain(pick("retain")),
   };
+}
+
+/** `--retain`: a whole number of days above 0, or "forever" (the default). */
+function parseRetain(value: string | undefined): number | null {
+  if (value === undefined || value === "forever") return null;
+  const days = Number(value.replace(/d$/, ""));
+  if (!Number.isInteger(days) || days < 1) {
+    throw new ConfigError(
+      `Invalid retention "${value}": use a whole number of days above 0 (--retain 30), or leave it unset to keep everything.`,
+    );
+  }
+  return days;
 }
 
 function expandHome(path: string, env: Record<string, string | undefined>): string {

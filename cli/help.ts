@@ -14,6 +14,7 @@ export function helpText(): string {
     `  llmprof [up] [options]   start the proxy and dashboard (the default)`,
     `  llmprof traces [--limit N] [--json]   recent calls from the store`,
     `  llmprof reset [--yes]    delete every stored call, after a confirmation`,
+    `  llmprof prune --older-than 30d [--yes]  delete older calls and the blocks only they used`,
     `  llmprof prices <model>   show the prices llmprof uses for a model, and where they come from`,
     `  llmprof --help           show this help`,
     `  llmprof --version        show the version`,

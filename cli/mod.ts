@@ -7,6 +7,7 @@ import { helpText } from "./help.ts";
 import { up } from "./up.ts";
 
 import { reset } from "./reset.ts";
+import { prune } from "./prune.ts";
 import { traces } from "./traces.ts";
 import { StoreError } from "../store/mod.ts";
 import { PricingError } from "../pricing/overrides.ts";
@@ -40,6 +41,8 @@ export async function runCli(args: string[]): Promise<number> {
         return await traces(commandArgs, Deno.env.toObject());
       case "reset":
         return await reset(commandArgs, Deno.env.toObject());
+      case "prune":
+        return await prune(commandArgs, Deno.env.toObject());
       default:
         console.error(`Unknown command "${command}": run llmprof --help to see the commands.`);
         return 2;

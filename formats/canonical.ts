@@ -69,4 +69,3 @@ export function canonicalMessage(message: Json): string {
 export function textOf(value: unknown): string {
   return blocks(value).map((b) => isObject(b) ? str(b.text) : "").join("\n");
 }
-

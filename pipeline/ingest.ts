@@ -58,6 +58,7 @@ export class Ingest implements CaptureSink {
         this.writer.write({
           record,
           request: analysis.request,
+          blocks: analysis.blocks,
           endHash: analysis.chain.at(-1) ?? null,
           looseHash: analysis.looseChain.at(-1) ?? null,
         });

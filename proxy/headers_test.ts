@@ -1,8 +1,5 @@
 import { assertEquals } from "../testing/assert.ts";
-import {
-  requestHeadersForUpstream,
-  responseHeadersForClient,
-} from "./headers.ts";
+import { requestHeadersForUpstream, responseHeadersForClient } from "./headers.ts";
 
 Deno.test("requestHeadersForUpstream drops hop-by-hop headers, those named in Connection, Host and Content-Length", () => {
   const out = requestHeadersForUpstream(

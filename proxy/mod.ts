@@ -3,4 +3,4 @@
  * @module
  */
 export { CALL_ID_HEADER, createProxy, type ProxyHandler, type ProxyOptions } from "./proxy.ts";
-export { matchEndpoint, pointsAtSelf, type Endpoint, upstreamPrefix } from "./endpoints.ts";
+export { type Endpoint, matchEndpoint, pointsAtSelf, upstreamPrefix } from "./endpoints.ts";

@@ -9,7 +9,14 @@ Deno.test("migration 7 keeps the latest call per conversation hash from a databa
   db.exec(
     "CREATE TABLE llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
   );
-  for (const m of migrations({ bigint: "INTEGER", real: "REAL", descNullsLast: "DESC" })) {
+  for (
+    const m of migrations({
+      bigint: "INTEGER",
+      real: "REAL",
+      descNullsLast: "DESC",
+      referencedHashes: "",
+    })
+  ) {
     if (m.version > 6) break;
     for (const sql of m.sql) db.exec(sql);
     db.prepare("INSERT INTO llmprof_migrations VALUES (?, ?)").run(m.version, "2026-11-01");

@@ -118,7 +118,9 @@ export async function callPage(id: string, ctx: AppContext) {
           ? (
             <Card label="run · turn" value={`${r.session.id.slice(-6)} · ${r.session.turn}`}>
               <div class="delta">
-                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>open the run</a>
+                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>
+                  open the run
+                </a>
                 {r.session.retry_of ? " · retry" : ""}
                 {r.session.fork ? " · branch" : ""}
               </div>
