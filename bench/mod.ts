@@ -4,6 +4,7 @@
  * @module
  */
 import { runAnalysis } from "./analysis.ts";
+import { runBlocks } from "./blocks.ts";
 import { runOverhead } from "./overhead.ts";
 import { runPages } from "./pages.ts";
 import { runSessions } from "./sessions.ts";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   sessions: () => runSessions(),
   pages: () => runPages(),
   startup: () => runStartup(),
+  blocks: () => runBlocks(),
 };
 
 async function machine(): Promise<string> {

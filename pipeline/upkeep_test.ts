@@ -1,0 +1,69 @@
+import { DatabaseSync } from "node:sqlite";
+import { assert, assertEquals } from "../testing/assert.ts";
+import { agentRun } from "../testing/agent_run.ts";
+import { sampleRecord } from "../testing/records.ts";
+import { migrations } from "../store/migrations.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
+import { splitStoredRequests } from "./upkeep.ts";
+
+Deno.test("migration 8 stores the prompts of a store made by the schema before it as blocks, each reading back identical", async () => {
+  const path = `${await Deno.makeTempDir()}/old.db`;
+  const db = new DatabaseSync(path);
+  db.exec(
+    "CREATE TABLE llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+  );
+  for (
+    const m of migrations({
+      bigint: "INTEGER",
+      real: "REAL",
+      descNullsLast: "DESC",
+      referencedHashes: "",
+    })
+  ) {
+    if (m.version > 7) break;
+    for (const sql of m.sql) db.exec(sql);
+    db.prepare("INSERT INTO llmprof_migrations VALUES (?, ?)").run(m.version, "2026-11-01");
+  }
+  const insert = db.prepare(
+    `INSERT INTO calls (id, created_at, created_ms, provider, api, status, record, request)
+     VALUES (?, '2026-11-01T00:00:00Z', ?, 'openai', ?, 200, ?, ?)`,
+  );
+  const requests = new Map<string, string | null>();
+  agentRun(7, { resultChars: 800 }).forEach((body, i) => {
+    const id = `old-${i}`;
+    requests.set(id, JSON.stringify(body, null, i % 2 ? 2 : undefined));
+  });
+  requests.set("not-json", "{ this is not JSON, but it was stored and must come back as it was");
+  requests.set("passthrough", null);
+  let n = 0;
+  for (const [id, text] of requests) {
+    const api = id === "passthrough" ? "passthrough" : "chat.completions";
+    insert.run(id, n++, api, JSON.stringify(sampleRecord({ id })), text);
+  }
+  db.close();
+
+  const store = await SqliteStore.open(path);
+  try {
+    const lines: string[] = [];
+    const converted = await splitStoredRequests(store, { batch: 3, log: (l) => lines.push(l) });
+    assertEquals(converted, 8);
+    assert(
+      lines.some((l) => l.includes("6 earlier calls stored as blocks")),
+      "progress is printed per batch",
+    );
+    assertEquals(await store.unsplitRequests(10), []);
+    for (const [id, text] of requests) assertEquals((await store.getCall(id))?.request, text, id);
+    const blocks = await store.callBlocks(["old-6"]);
+    assert(
+      blocks["old-6"].some((b) => b.kind === "tool results"),
+      "tool results became blocks of their own",
+    );
+    assertEquals(
+      await splitStoredRequests(store, { log: () => {} }),
+      0,
+      "a second start has nothing left to convert",
+    );
+  } finally {
+    await store.close();
+  }
+});
