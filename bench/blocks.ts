@@ -80,7 +80,7 @@ interface Backend {
   open(): Promise<{ store: BaseStore; bytes(): Promise<number>; done(): Promise<void> }>;
 }
 
-async function sqliteBackend(): Promise<Backend> {
+function sqliteBackend(): Backend {
   return {
     name: "SQLite",
     async open() {
@@ -156,7 +156,7 @@ export async function runBlocks(): Promise<string> {
   const small = smallCalls();
   const runWhole = whole(run.calls, texts(run.calls));
   const smallWhole = whole(small, texts(small));
-  const backends = [await sqliteBackend()];
+  const backends = [sqliteBackend()];
   const pg = pgBinDir() !== null ? await startPostgres() : null;
   if (pg) backends.push(postgresBackend(pg.url));
   const rows: string[] = [];

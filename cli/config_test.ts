@@ -73,3 +73,10 @@ Deno.test("parseConfig rejects bad values with one sentence naming them", () => 
   assertThrows(() => parseConfig(["--bogus"], env), ConfigError, "--bogus");
   assertThrows(() => parseConfig(["--timeout", "0"], env), ConfigError, 'Invalid timeout "0"');
 });
+
+Deno.test("parseConfig keeps everything by default and takes --retain or LLMPROF_RETAIN_DAYS in days", () => {
+  assertEquals(parseConfig([], env).retainDays, null);
+  assertEquals(parseConfig(["--retain", "30"], env).retainDays, 30);
+  assertEquals(parseConfig([], { ...env, LLMPROF_RETAIN_DAYS: "7d" }).retainDays, 7);
+  assertThrows(() => parseConfig(["--retain", "0"], env), ConfigError, 'Invalid retention "0"');
+});

@@ -1,10 +1,10 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { agentRun } from "../testing/agent_run.ts";
-import { sampleRecord } from "../testing/records.ts";
+import { sampleCall, sampleRecord } from "../testing/records.ts";
 import { migrations } from "../store/migrations.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
-import { splitStoredRequests } from "./upkeep.ts";
+import { splitStoredRequests, startRetention } from "./upkeep.ts";
 
 Deno.test("migration 8 stores the prompts of a store made by the schema before it as blocks, each reading back identical", async () => {
   const path = `${await Deno.makeTempDir()}/old.db`;
@@ -62,6 +62,33 @@ Deno.test("migration 8 stores the prompts of a store made by the schema before i
       await splitStoredRequests(store, { log: () => {} }),
       0,
       "a second start has nothing left to convert",
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("retention prunes calls older than its days in the background and keeps the rest", async () => {
+  const store = await SqliteStore.open(":memory:");
+  try {
+    const now = Date.now();
+    const call = (id: string, daysAgo: number) =>
+      sampleCall({ id, created_at: new Date(now - daysAgo * 86_400_000).toISOString() });
+    await store.writeBatch([call("old", 31), call("recent", 29)]);
+    const lines: string[] = [];
+    const retention = startRetention(store, 30, { log: (l) => lines.push(l) });
+    try {
+      for (let i = 0; i < 100 && (await store.stats()).calls > 1; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      retention.stop();
+    }
+    assertEquals(await store.getCall("old"), null);
+    assert((await store.getCall("recent")) !== null);
+    assert(
+      lines.some((l) => l.includes("retention deleted 1 calls older than 30 days")),
+      lines.join("\n"),
     );
   } finally {
     await store.close();
