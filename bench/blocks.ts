@@ -18,8 +18,8 @@ const RESPONSE = {
   usage: { prompt_tokens: 1000, completion_tokens: 20 },
 };
 
-/** The 100-turn run: 12 KB system prompt, 25 tools, a ~4 KB tool result per turn. */
-function agentCalls(): { calls: StoredCall[]; lastBytes: number; sentBytes: number } {
+/** The 100-turn run: 12 KB system prompt, 25 tools, a ~4 KB tool result per turn, analysed. */
+export function agentCalls(): { calls: StoredCall[]; lastBytes: number; sentBytes: number } {
   const counters = newCounters();
   const bodies = agentRun(100, { systemChars: 12_000, resultChars: 4_000, tools: 25 });
   let sentBytes = 0;
