@@ -14,3 +14,23 @@ export async function ask(question: string): Promise<string | null> {
     reader.releaseLock();
   }
 }
+
+/**
+ * Asks to confirm a deletion unless `yes`: null when confirmed, otherwise the exit status,
+ * after saying that nothing was deleted.
+ */
+export async function confirmDeletion(question: string, yes: boolean): Promise<number | null> {
+  if (yes) return null;
+  const answer = await ask(question);
+  if (answer === null) {
+    console.error(
+      "Nothing deleted: no answer could be read; pass --yes to confirm without a prompt.",
+    );
+    return 1;
+  }
+  if (!/^y(es)?$/i.test(answer.trim())) {
+    console.log("Nothing deleted.");
+    return 1;
+  }
+  return null;
+}

@@ -2,7 +2,7 @@ import { formatBytes } from "../core/bytes.ts";
 import { redactDbUrl } from "../core/redact.ts";
 import { pruneOlderThan } from "../pipeline/upkeep.ts";
 import { openStore } from "../store/mod.ts";
-import { ask } from "./_ask.ts";
+import { confirmDeletion } from "./_ask.ts";
 import { ConfigError } from "./config.ts";
 import { parseStoreArgs } from "./store_args.ts";
 
@@ -39,23 +39,13 @@ export async function prune(
       console.log(`Nothing to delete: ${redactDbUrl(db)} holds no calls older than ${days} days.`);
       return 0;
     }
-    if (!values.yes) {
-      const answer = await ask(
-        `Delete ${would.calls.toLocaleString("en")} calls older than ${days} days from ${
-          redactDbUrl(db)
-        } (about ${formatBytes(would.bytes)})? [y/N] `,
-      );
-      if (answer === null) {
-        console.error(
-          "Nothing deleted: no answer could be read; pass --yes to confirm without a prompt.",
-        );
-        return 1;
-      }
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        console.log("Nothing deleted.");
-        return 1;
-      }
-    }
+    const refused = await confirmDeletion(
+      `Delete ${would.calls.toLocaleString("en")} calls older than ${days} days from ${
+        redactDbUrl(db)
+      } (about ${formatBytes(would.bytes)})? [y/N] `,
+      values.yes === true,
+    );
+    if (refused !== null) return refused;
     const freed = await pruneOlderThan(store, days);
     console.log(
       `Deleted ${freed.calls.toLocaleString("en")} calls and ${

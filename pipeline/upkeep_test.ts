@@ -1,29 +1,13 @@
-import { DatabaseSync } from "node:sqlite";
+import { oldSqlite } from "../testing/old_store.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { agentRun } from "../testing/agent_run.ts";
 import { sampleCall, sampleRecord } from "../testing/records.ts";
-import { migrations } from "../store/migrations.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { splitStoredRequests, startRetention } from "./upkeep.ts";
 
 Deno.test("migration 8 stores the prompts of a store made by the schema before it as blocks, each reading back identical", async () => {
   const path = `${await Deno.makeTempDir()}/old.db`;
-  const db = new DatabaseSync(path);
-  db.exec(
-    "CREATE TABLE llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-  );
-  for (
-    const m of migrations({
-      bigint: "INTEGER",
-      real: "REAL",
-      descNullsLast: "DESC",
-      referencedHashes: "",
-    })
-  ) {
-    if (m.version > 7) break;
-    for (const sql of m.sql) db.exec(sql);
-    db.prepare("INSERT INTO llmprof_migrations VALUES (?, ?)").run(m.version, "2026-11-01");
-  }
+  const db = oldSqlite(path, 7);
   const insert = db.prepare(
     `INSERT INTO calls (id, created_at, created_ms, provider, api, status, record, request)
      VALUES (?, '2026-11-01T00:00:00Z', ?, 'openai', ?, 200, ?, ?)`,
