@@ -25,9 +25,11 @@ export async function splitStoredRequests(
   const batch = options.batch ?? 200;
   const counter = new TokenCounter("o200k_base");
   let done = 0;
+  let after = "";
   while (!options.signal?.aborted) {
-    const calls = await store.unsplitRequests(batch);
+    const calls = await store.unsplitRequests(batch, after);
     if (calls.length === 0) break;
+    after = calls[calls.length - 1].id;
     if (done === 0) log(`llmprof: storing the prompts of earlier calls once, as blocks…`);
     await store.splitRequests(
       calls.map((c) => ({ id: c.id, blocks: splitRequest(c.api, c.request, { counter }) })),

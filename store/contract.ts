@@ -166,8 +166,8 @@ export interface BaseStore {
   spend(options: { since: string }): Promise<Spend>;
   /** The blocks of each call's request, in order (glue left out), keyed by call id. */
   callBlocks(ids: readonly string[]): Promise<Record<string, BlockMeta[]>>;
-  /** Up to `limit` calls whose request is still whole text, for the migration to blocks. */
-  unsplitRequests(limit: number): Promise<UnsplitRequest[]>;
+  /** Up to `limit` calls whose request is still whole text, in id order after `after`, for the migration to blocks. */
+  unsplitRequests(limit: number, after?: string): Promise<UnsplitRequest[]>;
   /** Replaces calls' whole request text by its blocks. */
   splitRequests(calls: ReadonlyArray<{ id: string; blocks: SplitText }>): Promise<void>;
   /** Deletes calls created before `before` and the blocks no other call references; `dryRun` only counts. */

@@ -3,7 +3,8 @@ import type { Dialect } from "./migrations.ts";
 import { insertCallsSql, type Querier, type Row, SqlStore } from "./sql_store.ts";
 import type { SqlValue } from "./rows.ts";
 
-const DIALECT: Dialect = {
+/** Postgres's column types and queries where they differ from SQLite's. */
+export const POSTGRES_DIALECT: Dialect = {
   bigint: "BIGINT",
   real: "DOUBLE PRECISION",
   descNullsLast: "DESC NULLS LAST",
@@ -82,7 +83,7 @@ function connect(url: string): postgres.Sql {
 /** The team store: a shared PostgreSQL database, written by any number of llmprof instances. */
 export class PostgresStore extends SqlStore {
   readonly kind = "postgres" as const;
-  protected readonly dialect = DIALECT;
+  protected readonly dialect = POSTGRES_DIALECT;
   protected readonly db: Querier;
   readonly #url: string;
   #sql: postgres.Sql;

@@ -251,10 +251,10 @@ export abstract class SqlStore implements BaseStore {
     return out;
   }
 
-  async unsplitRequests(limit: number): Promise<UnsplitRequest[]> {
+  async unsplitRequests(limit: number, after = ""): Promise<UnsplitRequest[]> {
     const rows = await this.db.all(
-      "SELECT id, api, request FROM calls WHERE request IS NOT NULL ORDER BY id LIMIT ?",
-      [Math.max(1, limit)],
+      "SELECT id, api, request FROM calls WHERE id > ? AND request IS NOT NULL ORDER BY id LIMIT ?",
+      [after, Math.max(1, limit)],
     );
     return rows.map((r) => ({ id: String(r.id), api: String(r.api), request: String(r.request) }));
   }
