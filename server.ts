@@ -4,6 +4,7 @@ import { type App, createApp } from "./app.ts";
 import { LOCAL_PREFIX } from "./core/paths.ts";
 import { VERSION } from "./core/version.ts";
 import { Ingest } from "./pipeline/ingest.ts";
+import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";
 import type { Privacy } from "./core/record.ts";
@@ -43,6 +44,8 @@ export interface ServerConfig {
   token: string | null;
   /** What is stored of each prompt and response. */
   privacy: Privacy;
+  /** Days to keep calls (older ones are pruned in the background); null or absent keeps everything. */
+  retainDays?: number | null;
 }
 
 /** A running llmprof: its address, its parts and how to stop it. */
@@ -196,6 +199,12 @@ export async function startLlmprof(
     }
   }
   if (options.analyse !== false) ingest.start();
+  // Calls stored before blocks are converted in the background, a batch at a time.
+  const stopConverting = new AbortController();
+  const converted = splitStoredRequests(store, { log, signal: stopConverting.signal }).catch((
+    error,
+  ) => log(`llmprof: could not store earlier prompts as blocks: ${(error as Error).message}`));
+  const retention = config.retainDays ? startRetention(store, config.retainDays, { log }) : null;
   const shown = anyAddress(config.host) ? "127.0.0.1" : config.host;
   const base = (host: string) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const url = base(shown);
@@ -218,6 +227,9 @@ export async function startLlmprof(
     }
     clearTimeout(timer);
     await stopped;
+    retention?.stop();
+    stopConverting.abort();
+    await converted;
     const unwritten = await ingest.stop(drainMs, { analysed: options.analyse !== false });
     if (otlp && !await otlp.close(drainMs)) {
       log(`llmprof: stopped with ${otlp.stats().pending} spans not sent to the collector.`);

@@ -47,7 +47,9 @@ for (const file of files) {
     const [from, to] = [rankOf(file), rankOf(target)];
     if (from === null) problems.push(`${file} is in no layer: add its folder to .ci/layers`);
     else if (to !== null && to < from) {
-      problems.push(`${file} (${layers[from]}) imports ${target} (${layers[to]}), a layer above it`);
+      problems.push(
+        `${file} (${layers[from]}) imports ${target} (${layers[to]}), a layer above it`,
+      );
     }
   }
   graph.set(file, targets);
@@ -71,7 +73,9 @@ for (const file of files) if (!state.has(file)) visit(file);
 
 for (const problem of [...new Set(problems)]) console.error(problem);
 if (problems.length > 0) {
-  console.error(`${new Set(problems).size} import problems: move the code down a layer or the type below both.`);
+  console.error(
+    `${new Set(problems).size} import problems: move the code down a layer or the type below both.`,
+  );
   Deno.exit(1);
 }
 console.log(`imports: ${files.length} files, no cycles, no import runs up a layer`);

@@ -1,3 +1,4 @@
+import type { SplitText } from "../core/blocks.ts";
 import type { CallRecord } from "../core/record.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import type { OutlineBlock, StablePrefix } from "./outline.ts";
@@ -18,8 +19,10 @@ export interface CallFacts {
 /** What analysis adds beyond the record: the content the dashboard shows. */
 export interface Analysis {
   record: CallRecord;
-  /** The request's text for display, base64 payloads elided; null when not captured or too large. */
+  /** The request's text for display, base64 payloads elided, when it was not split into blocks; null when not captured or too large. */
   request: string | null;
+  /** The same text split into content-addressed blocks (what the store keeps); null when not split. */
+  blocks: SplitText | null;
   /** Responses API: the response id this call continues, for chaining. */
   previousResponseId: string | null;
   /** Hash per conversation prefix, for chaining the call into its run; empty when not parsed. */
@@ -37,6 +40,7 @@ export function bareAnalysis(record: CallRecord, request: string | null = null):
   return {
     record,
     request,
+    blocks: null,
     previousResponseId: null,
     chain: [],
     looseChain: [],

@@ -9,6 +9,8 @@ import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
 import { elideBase64 } from "../formats/elide.ts";
+import type { SplitText } from "../core/blocks.ts";
+import { splitRequest } from "./request_blocks.ts";
 import { formatOf, type WireFormat } from "../formats/mod.ts";
 import { pathFacts } from "../formats/path.ts";
 import type { Cost, Usage } from "../core/record.ts";
@@ -174,9 +176,15 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     usage: record.usage,
     cost: record.cost,
   });
+  let blocks: SplitText | null = null;
+  if (request !== null) {
+    blocks = splitRequest(call.api, request, { counter, body });
+    request = null;
+  }
   return {
     record,
     request,
+    blocks,
     previousResponseId: parsed.previousResponseId,
     chain: keys.prefixes,
     looseChain: keys.loose,

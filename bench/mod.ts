@@ -4,6 +4,7 @@
  * @module
  */
 import { runAnalysis } from "./analysis.ts";
+import { runBlocks } from "./blocks.ts";
 import { runOverhead } from "./overhead.ts";
 import { runPages } from "./pages.ts";
 import { runRedaction } from "./redaction.ts";
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   pages: () => runPages(),
   startup: () => runStartup(),
   redaction: () => runRedaction(),
+  blocks: () => runBlocks(),
 };
 
 async function machine(): Promise<string> {

@@ -6,6 +6,7 @@ import { handleLocal } from "../routes/mod.ts";
 import type { AppContext } from "../routes/context.ts";
 import { openStore, StoreWriter } from "../store/mod.ts";
 import { syntheticCalls } from "./store.ts";
+import { agentCalls } from "./blocks.ts";
 import { VERSION } from "../core/version.ts";
 
 /** Runs the page benchmark and returns its RESULTS.md section. */
@@ -15,6 +16,11 @@ export async function runPages(options: { calls?: number } = {}): Promise<string
   const store = await openStore(`sqlite:${dir}/llmprof.db`);
   const calls = syntheticCalls(total);
   for (let i = 0; i < calls.length; i += 1_000) await store.writeBatch(calls.slice(i, i + 1_000));
+  // The call view opens the last turn of a 100-turn agent run, stored as blocks: its request
+  // (457 KiB) is put back together from its blocks on every read.
+  const run = agentCalls();
+  for (const call of run.calls) await store.writeBatch([call]);
+  const lastTurn = run.calls[run.calls.length - 1].record;
   const writer = new StoreWriter(store);
   const ctx: AppContext = {
     version: VERSION,
@@ -27,7 +33,8 @@ export async function runPages(options: { calls?: number } = {}): Promise<string
   const pages: Array<[string, string]> = [
     ["calls list", "/"],
     ["calls list by cost", "/?sort=cost"],
-    ["call view", `/calls/${calls[total - 1].record.id}`],
+    ["call view (turn 100 of an agent run, from blocks)", `/calls/${lastTurn.id}`],
+    ["call API (the same call)", `/api/calls/${lastTurn.id}`],
     ["runs timeline (latest run)", "/runs"],
     ["trends", "/trends"],
   ];

@@ -118,6 +118,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "300",
     help: "seconds a response body may go without a byte before the call is ended",
   },
+  {
+    flag: "retain",
+    env: "LLMPROF_RETAIN_DAYS",
+    default: "forever",
+    help: "days to keep calls; older ones are deleted in the background",
+  },
 ];
 
 /** Parses `llmprof up` flags over environment variables over defaults. Throws ConfigError. */
@@ -190,6 +196,7 @@ export function parseConfig(args: string[], env: Record<string, string | undefin
       env,
     ),
     idleTimeoutMs: parseTimeout(pick("idle-timeout") ?? "300", "idle timeout"),
+    retainDays: parseRetain(pick("retain")),
   };
 }
 
@@ -231,6 +238,18 @@ function parseOrigin(value: string): string {
     );
   }
   return url.origin;
+}
+
+/** `--retain`: a whole number of days above 0, or "forever" (the default). */
+function parseRetain(value: string | undefined): number | null {
+  if (value === undefined || value === "forever") return null;
+  const days = Number(value.replace(/d$/, ""));
+  if (!Number.isInteger(days) || days < 1) {
+    throw new ConfigError(
+      `Invalid retention "${value}": use a whole number of days above 0 (--retain 30), or leave it unset to keep everything.`,
+    );
+  }
+  return days;
 }
 
 function expandHome(path: string, env: Record<string, string | undefined>): string {

@@ -170,3 +170,10 @@ Deno.test("parseConfig takes repeatable allowed hosts and origins, and a privacy
     "no path",
   );
 });
+
+Deno.test("parseConfig keeps everything by default and takes --retain or LLMPROF_RETAIN_DAYS in days", () => {
+  assertEquals(parseConfig([], env).retainDays, null);
+  assertEquals(parseConfig(["--retain", "30"], env).retainDays, 30);
+  assertEquals(parseConfig([], { ...env, LLMPROF_RETAIN_DAYS: "7d" }).retainDays, 7);
+  assertThrows(() => parseConfig(["--retain", "0"], env), ConfigError, 'Invalid retention "0"');
+});

@@ -16,6 +16,7 @@ export function helpText(): string {
     `  llmprof export --format pprof|speedscope|jsonl|csv (--call ID | --run ID | --since T [--until T]) [-o FILE]`,
     `                           calls in another tool's format (docs/export.md)`,
     `  llmprof reset [--yes]    delete every stored call, after a confirmation`,
+    `  llmprof prune --older-than 30d [--yes]  delete older calls and the blocks only they used`,
     `  llmprof prices <model>   show the prices llmprof uses for a model, and where they come from`,
     `  llmprof --help           show this help`,
     `  llmprof --version        show the version`,

@@ -7,6 +7,7 @@ import { helpText } from "./help.ts";
 import { up } from "./up.ts";
 
 import { reset } from "./reset.ts";
+import { prune } from "./prune.ts";
 import { traces } from "./traces.ts";
 import { exportCommand } from "./export.ts";
 import { StoreError } from "../store/mod.ts";
@@ -43,6 +44,8 @@ export async function runCli(args: string[]): Promise<number> {
         return await exportCommand(commandArgs, Deno.env.toObject());
       case "reset":
         return await reset(commandArgs, Deno.env.toObject());
+      case "prune":
+        return await prune(commandArgs, Deno.env.toObject());
       default:
         console.error(`Unknown command "${command}": run llmprof --help to see the commands.`);
         return 2;

@@ -1,23 +1,7 @@
 import { redactDbUrl } from "../core/redact.ts";
 import { openStore } from "../store/mod.ts";
 import { parseStoreArgs } from "./store_args.ts";
-
-/** Asks a question on stdout and reads one line of answer from stdin (a terminal or a pipe); null at end of input. */
-async function ask(question: string): Promise<string | null> {
-  await Deno.stdout.write(new TextEncoder().encode(question));
-  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  try {
-    while (!line.includes("\n")) {
-      const { done, value } = await reader.read();
-      if (done) return line === "" ? null : line;
-      line += value;
-    }
-    return line.split("\n")[0];
-  } finally {
-    reader.releaseLock();
-  }
-}
+import { confirmDeletion } from "./_ask.ts";
 
 /** `llmprof reset [--yes]`: deletes every stored trace, after a confirmation. */
 export async function reset(
@@ -32,21 +16,11 @@ export async function reset(
       console.log(`Nothing to delete: ${redactDbUrl(db)} holds no calls.`);
       return 0;
     }
-    if (!values.yes) {
-      const answer = await ask(
-        `Delete all ${total.toLocaleString("en")} calls in ${redactDbUrl(db)}? [y/N] `,
-      );
-      if (answer === null) {
-        console.error(
-          "Nothing deleted: no answer could be read; pass --yes to confirm without a prompt.",
-        );
-        return 1;
-      }
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        console.log("Nothing deleted.");
-        return 1;
-      }
-    }
+    const refused = await confirmDeletion(
+      `Delete all ${total.toLocaleString("en")} calls in ${redactDbUrl(db)}? [y/N] `,
+      values.yes === true,
+    );
+    if (refused !== null) return refused;
     await store.reset();
     console.log(`Deleted ${total.toLocaleString("en")} calls.`);
     return 0;

@@ -1,6 +1,7 @@
 import { canonicalMessage, textOf } from "./canonical.ts";
 import type { Json, WireFormat } from "./format.ts";
 import { shownMessages } from "./shown.ts";
+import { conversationCuts, cutText, scanJson, toolCuts, wholeText } from "./blocks.ts";
 import {
   base64Bytes,
   documentTokens,
@@ -298,4 +299,41 @@ export const chatFormat: WireFormat = {
     };
   },
   shownMessages: (body) => shownMessages(body.system ?? body.instructions, body.messages),
+  splitBlocks(text, body) {
+    const root = scanJson(text);
+    if (!root?.members) return wholeText(text);
+    const names = new Map<string, string>();
+    for (const m of Array.isArray(body.messages) ? body.messages.filter(isObject) : []) {
+      for (const c of Array.isArray(m.tool_calls) ? m.tool_calls.filter(isObject) : []) {
+        if (isObject(c.function)) names.set(str(c.id), str(c.function.name));
+      }
+    }
+    const messages = conversationCuts(root.members.get("messages"), body.messages, {
+      alsoCut: ["tool_calls"],
+      classify(message, part) {
+        const role = str(message.role);
+        if (role === "tool") {
+          return { kind: "tool results", label: names.get(str(message.tool_call_id)) ?? null };
+        }
+        const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isObject) : [];
+        if (
+          part?.type === "tool_calls" || (part === null && calls.length > 0 && !message.content)
+        ) {
+          return {
+            kind: "tool calls",
+            label: calls.map((c) => str(isObject(c.function) ? c.function.name : "")).join(", "),
+          };
+        }
+        if (part && part.type !== "text") return { kind: "images & files", label: str(part.type) };
+        return { kind: roleComponent(role) ?? "user input", label: role };
+      },
+    });
+    return cutText(text, [
+      ...messages,
+      ...toolCuts(
+        root.members.get("tools") ?? root.members.get("functions"),
+        body.tools ?? body.functions,
+      ),
+    ]);
+  },
 };

@@ -1,3 +1,4 @@
+import type { TextPiece } from "../core/blocks.ts";
 import type { Api } from "../core/call.ts";
 import type { ParsedRequest } from "./segment.ts";
 import type { ParsedResponse } from "./usage.ts";
@@ -46,4 +47,10 @@ export interface WireFormat {
   chainParts(body: Json): ChainParts;
   /** The request's system prompt and messages as text, for the call page. */
   shownMessages(body: Json): ShownMessage[];
+  /**
+   * Splits a request's text (the parsed `body` is its JSON) into its natural blocks: the
+   * system prompt, each tool schema, each message or content block, with the glue between
+   * them; the pieces joined give back `text` exactly.
+   */
+  splitBlocks(text: string, body: Json): TextPiece[];
 }

@@ -1,3 +1,4 @@
+import { type Cut, cutText, scanJson, wholeText } from "./blocks.ts";
 import { canonicalJson } from "./canonical.ts";
 import type { Json, ShownMessage, WireFormat } from "./format.ts";
 import { base64Bytes, geminiMediaTokens, imageSizeFromBase64 } from "./images.ts";
@@ -263,6 +264,54 @@ function systemText(body: Json): string {
     .join("\n");
 }
 
+/** The component one of Gemini's contents belongs to, by its parts and role. */
+function contentKind(content: Json): { kind: ComponentName; label: string | null } {
+  const parts = array(content.parts).filter(isObject);
+  const call = parts.find((p) => isObject(p.functionCall));
+  if (call) return { kind: "tool calls", label: str((call.functionCall as Json).name) || null };
+  const answer = parts.find((p) => isObject(p.functionResponse));
+  if (answer) {
+    return { kind: "tool results", label: str((answer.functionResponse as Json).name) || null };
+  }
+  if (parts.length > 0 && parts.every((p) => isObject(p.inlineData) || isObject(p.fileData))) {
+    return { kind: "images & files", label: null };
+  }
+  const role = str(content.role) || "user";
+  return { kind: role === "model" ? "history (assistant)" : "user input", label: role };
+}
+
+/** Cuts of a Gemini request: its system instruction, each content, and each function declaration. */
+function geminiCuts(text: string, body: Json): Cut[] | null {
+  const root = scanJson(text, 5);
+  if (!root?.members) return null;
+  const cuts: Cut[] = [];
+  const system = root.members.get("systemInstruction") ?? root.members.get("system_instruction");
+  if (system) cuts.push({ ...system, kind: "system prompt", label: null });
+  const contents = root.members.get("contents");
+  if (contents?.items && Array.isArray(body.contents)) {
+    contents.items.forEach((span, i) => {
+      const content = body.contents as unknown[];
+      if (isObject(content[i])) cuts.push({ ...span, ...contentKind(content[i] as Json) });
+    });
+  }
+  const tools = root.members.get("tools");
+  (tools?.items ?? []).forEach((toolSpan, i) => {
+    const tool = array(body.tools)[i];
+    const list = toolSpan.members?.get("functionDeclarations") ??
+      toolSpan.members?.get("function_declarations");
+    const fns = isObject(tool) ? array(tool.functionDeclarations ?? tool.function_declarations) : [];
+    if (list?.items && fns.length === list.items.length) {
+      list.items.forEach((span, j) => {
+        const fn = fns[j];
+        cuts.push({ ...span, kind: "tool schemas", label: isObject(fn) ? str(fn.name) || null : null });
+      });
+    } else {
+      cuts.push({ ...toolSpan, kind: "tool schemas", label: null });
+    }
+  });
+  return cuts;
+}
+
 /** Gemini `generateContent` and `streamGenerateContent` (Google AI and Vertex AI). */
 export const geminiFormat: WireFormat = {
   api: "generateContent",
@@ -284,6 +333,10 @@ export const geminiFormat: WireFormat = {
       tools: declarations(body.tools),
       skip: 0,
     };
+  },
+  splitBlocks(text, body) {
+    const cuts = geminiCuts(text, body);
+    return cuts === null ? wholeText(text) : cutText(text, cuts);
   },
   shownMessages(body): ShownMessage[] {
     const out: ShownMessage[] = [];

@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../testing/assert.ts";
 import { capturedCall } from "../testing/captured.ts";
 import { analyzeCall } from "../analysis/analyze.ts";
 import { chainKeys } from "../analysis/chain_keys.ts";
-import { parseGeminiRequest, parseGeminiResponse } from "./gemini.ts";
+import { geminiFormat, parseGeminiRequest, parseGeminiResponse } from "./gemini.ts";
 import { geminiMediaTokens } from "./images.ts";
 import { pathFacts } from "./path.ts";
 
@@ -215,4 +215,38 @@ Deno.test("Gemini turns chain: each turn's prefix hashes extend the previous tur
     systemInstruction: { parts: [{ text: "x" }] },
   });
   assert(other.prefixes[0] !== a.prefixes[0], "a different system instruction is another context");
+});
+
+Deno.test("a Gemini request splits into its system instruction, each content and each function declaration, and joins back exactly", () => {
+  const body = {
+    systemInstruction: { parts: [{ text: "You are a careful agent." }] },
+    tools: [{
+      functionDeclarations: [
+        { name: "read_file", description: "Reads a file", parameters: { type: "object" } },
+        { name: "list_dir", description: "Lists a folder", parameters: { type: "object" } },
+      ],
+    }],
+    contents: [
+      { role: "user", parts: [{ text: "What does a.ts export?" }] },
+      { role: "model", parts: [{ functionCall: { name: "read_file", args: { path: "a.ts" } } }] },
+      {
+        role: "user",
+        parts: [{ functionResponse: { name: "read_file", response: { text: "export {}" } } }],
+      },
+    ],
+  };
+  const text = JSON.stringify(body, null, 1);
+  const pieces = geminiFormat.splitBlocks(text, body);
+  assertEquals(pieces.map((p) => p.text).join(""), text);
+  assertEquals(
+    pieces.filter((p) => p.kind !== null).map((p) => `${p.kind}:${p.label}`),
+    [
+      "system prompt:null",
+      "tool schemas:read_file",
+      "tool schemas:list_dir",
+      "user input:user",
+      "tool calls:read_file",
+      "tool results:read_file",
+    ],
+  );
 });

@@ -1,6 +1,7 @@
 import { blocks, canonicalMessage, textOf } from "./canonical.ts";
 import type { WireFormat } from "./format.ts";
 import { shownMessages } from "./shown.ts";
+import { conversationCuts, type Cut, cutText, scanJson, toolCuts, wholeText } from "./blocks.ts";
 import {
   anthropicImageTokens,
   base64Bytes,
@@ -236,4 +237,37 @@ export const messagesFormat: WireFormat = {
     };
   },
   shownMessages: (body) => shownMessages(body.system ?? body.instructions, body.messages),
+  splitBlocks(text, body) {
+    const root = scanJson(text);
+    if (!root?.members) return wholeText(text);
+    const names = new Map<string, string>();
+    for (const m of Array.isArray(body.messages) ? body.messages.filter(isObject) : []) {
+      for (const b of Array.isArray(m.content) ? m.content.filter(isObject) : []) {
+        if (str(b.type).endsWith("tool_use")) names.set(str(b.id), str(b.name));
+      }
+    }
+    const system = root.members.get("system");
+    const systemCuts: Cut[] = system?.items
+      ? system.items.map((s) => ({ ...s, kind: "system prompt" as const, label: null }))
+      : system
+      ? [{ ...system, kind: "system prompt", label: null }]
+      : [];
+    const messages = conversationCuts(root.members.get("messages"), body.messages, {
+      classify(message, part) {
+        const role = str(message.role);
+        const type = str(part?.type);
+        if (type.endsWith("tool_use")) return { kind: "tool calls", label: str(part?.name) };
+        if (type.endsWith("tool_result")) {
+          return { kind: "tool results", label: names.get(str(part?.tool_use_id)) ?? null };
+        }
+        if (type === "image" || type === "document") return { kind: "images & files", label: type };
+        return { kind: role === "assistant" ? "history (assistant)" : "user input", label: role };
+      },
+    });
+    return cutText(text, [
+      ...systemCuts,
+      ...messages,
+      ...toolCuts(root.members.get("tools"), body.tools),
+    ]);
+  },
 };

@@ -1,6 +1,7 @@
 import { canonicalJson, canonicalMessage } from "./canonical.ts";
 import type { Json, WireFormat } from "./format.ts";
 import { shownMessages } from "./shown.ts";
+import { conversationCuts, type Cut, cutText, scanJson, toolCuts, wholeText } from "./blocks.ts";
 import { chatRules, functionToolSegments, openaiMediaSegment, roleComponent } from "./chat.ts";
 import {
   isObject,
@@ -262,4 +263,39 @@ export const responsesFormat: WireFormat = {
   },
   shownMessages: (body) =>
     shownMessages(body.system ?? body.instructions, body.messages ?? inputItems(body)),
+  splitBlocks(text, body) {
+    const root = scanJson(text);
+    if (!root?.members) return wholeText(text);
+    const names = new Map<string, string>();
+    for (const item of Array.isArray(body.input) ? body.input.filter(isObject) : []) {
+      if (item.type === "function_call") names.set(str(item.call_id), str(item.name));
+    }
+    const cuts: Cut[] = [];
+    const instructions = root.members.get("instructions");
+    if (instructions) cuts.push({ ...instructions, kind: "system prompt", label: null });
+    const input = root.members.get("input");
+    if (input && typeof body.input === "string") {
+      cuts.push({ ...input, kind: "user input", label: "user" });
+    }
+    cuts.push(...conversationCuts(input, body.input, {
+      classify(item, part) {
+        const type = str(item.type);
+        if (type === "function_call" || type === "custom_tool_call") {
+          return { kind: "tool calls", label: str(item.name) };
+        }
+        if (type.endsWith("_output")) {
+          return { kind: "tool results", label: names.get(str(item.call_id)) ?? null };
+        }
+        if (type === "reasoning") return { kind: "history (assistant)", label: type };
+        const role = str(item.role);
+        const partType = str(part?.type);
+        if (partType && !partType.includes("text")) {
+          return { kind: "images & files", label: partType };
+        }
+        return { kind: roleComponent(role) ?? "user input", label: role };
+      },
+    }));
+    cuts.push(...toolCuts(root.members.get("tools"), body.tools));
+    return cutText(text, cuts);
+  },
 };

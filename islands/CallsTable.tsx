@@ -96,7 +96,9 @@ export default function CallsTable(props: CallsTableProps) {
           {data.calls.map((c) => (
             <tr class={c.status >= 400 || c.error ? "bad" : undefined} data-call={c.id}>
               <td>
-                <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(c.id)}`}>{time(c.created_at)}</a>
+                <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(c.id)}`}>
+                  {time(c.created_at)}
+                </a>
               </td>
               <td>{c.provider}</td>
               <td>{c.model ?? (c.analysed ? "—" : "analysing…")}</td>

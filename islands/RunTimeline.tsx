@@ -6,6 +6,8 @@ import { COMPONENT_COLORS, tokens, usd } from "../reports/format.ts";
 /** A run's turns, each with its prompt split by component. */
 export interface RunTimelineProps {
   turns: RunTurn[];
+  /** Per turn, what it added and removed against the turn before (from block hashes); null for a first turn. */
+  deltas?: Array<string | null>;
 }
 
 /** One stacked bar per turn, split by component: how the context grew. */
@@ -19,6 +21,7 @@ export default function RunTimeline(props: RunTimelineProps) {
         component,
         tokens: n,
         cost: t.cost_usd,
+        delta: props.deltas?.[i] ?? null,
       }))
     );
     const chart = Plot.plot({
@@ -33,8 +36,18 @@ export default function RunTimeline(props: RunTimelineProps) {
           x: "index",
           y: "tokens",
           fill: "component",
-          title: (d: { turn: number; component: string; tokens: number; cost: number | null }) =>
-            `turn ${d.turn}\n${d.component}: ${tokens(d.tokens)} tokens\nturn cost ${usd(d.cost)}`,
+          title: (
+            d: {
+              turn: number;
+              component: string;
+              tokens: number;
+              cost: number | null;
+              delta: string | null;
+            },
+          ) =>
+            `turn ${d.turn}\n${d.component}: ${tokens(d.tokens)} tokens\nturn cost ${usd(d.cost)}${
+              d.delta ? `\nagainst the turn before: ${d.delta}` : ""
+            }`,
         }),
         Plot.ruleY([0]),
       ],
@@ -42,7 +55,7 @@ export default function RunTimeline(props: RunTimelineProps) {
     chart.setAttribute("data-turns", String(props.turns.length));
     ref.current!.replaceChildren(chart);
     return () => chart.remove();
-  }, [props.turns]);
+  }, [props.turns, props.deltas]);
   return (
     <div class="chart" ref={ref} data-timeline>
       <p class="muted">{props.turns.length} turns</p>

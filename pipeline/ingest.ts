@@ -70,6 +70,7 @@ export class Ingest implements CaptureSink {
         this.writer.write({
           record,
           request: analysis.request,
+          blocks: analysis.blocks,
           endHash: analysis.chain.at(-1) ?? null,
           looseHash: analysis.looseChain.at(-1) ?? null,
         });

@@ -1,7 +1,8 @@
 import type { BaseStore } from "../store/contract.ts";
 import type { AppContext } from "./context.ts";
 
-type Probe = { ok: boolean; error?: string };
+/** A store probe: whether it answers, and its size when it does. */
+type Probe = { ok: boolean; error?: string; size?: { calls: number; bytes: number } | null };
 
 /** Milliseconds health waits for a fresh store probe before it answers from the last one. */
 const PROBE_WAIT_MS = 80;
@@ -30,6 +31,9 @@ async function storeHealth(store: BaseStore): Promise<Probe> {
   if (state.last !== null && performance.now() - state.at < FRESH_MS) return state.last;
   const probing = state;
   probing.pending ??= store.health()
+    .then(async (probe): Promise<Probe> =>
+      probe.ok ? { ...probe, size: await store.stats().catch(() => null) } : probe
+    )
     .catch((error: unknown): Probe => ({ ok: false, error: (error as Error).message }))
     .then((probe) => {
       probing.last = probe;
@@ -49,10 +53,11 @@ async function storeHealth(store: BaseStore): Promise<Probe> {
   };
 }
 
-/** `GET /_llmprof/health`: is llmprof up, does its store answer, is analysis keeping up. */
+/** `GET /_llmprof/health`: is llmprof up, does its store answer (and how big it is), is analysis keeping up. */
 export async function health(ctx: AppContext): Promise<Response> {
   const [probe, queue, writer] = [await storeHealth(ctx.store), ctx.queue(), ctx.writer()];
   const ok = probe.ok && writer.ok;
+  const size = probe.ok ? probe.size : null;
   return Response.json({
     status: ok ? "ok" : "degraded",
     version: ctx.version,
@@ -63,6 +68,8 @@ export async function health(ctx: AppContext): Promise<Response> {
       backlog: writer.backlog,
       dropped: writer.dropped,
       written: writer.written,
+      calls: size?.calls ?? null,
+      bytes: size?.bytes ?? null,
     },
     queue: { pending: queue.pending, dropped: queue.dropped },
     analysis: ctx.analysis(),

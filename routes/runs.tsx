@@ -1,3 +1,5 @@
+import { runDiffs } from "../reports/turn_diffs.ts";
+import { diffLine } from "../correlate/turn_diff.ts";
 import { runCards } from "../reports/run_cards.ts";
 import RunTimeline from "../islands/RunTimeline.tsx";
 import { percent, time, tokens, usd } from "../reports/format.ts";
@@ -12,6 +14,11 @@ export async function runsPage(url: URL, ctx: AppContext) {
   const id = url.searchParams.get("id") ?? sessions[0]?.id ?? null;
   const turns = id ? await ctx.store.getRun(id) : [];
   const cards = runCards(turns);
+  const diffs = await runDiffs(ctx.store, turns);
+  const deltas = turns.map((t) => {
+    const diff = diffs.get(t.call_id);
+    return diff ? diffLine(diff) : null;
+  });
   return (
     <Layout title="Runs" active="runs">
       <h1>Runs</h1>
@@ -67,7 +74,7 @@ export async function runsPage(url: URL, ctx: AppContext) {
               </div>
             </div>
             <ComponentLegend />
-            <Island name="RunTimeline" component={RunTimeline} props={{ turns }} />
+            <Island name="RunTimeline" component={RunTimeline} props={{ turns, deltas }} />
             <ExportLinks selection={{ run: id }} />
             <h2>Turns</h2>
             <table>
@@ -77,16 +84,18 @@ export async function runsPage(url: URL, ctx: AppContext) {
                   <th>time</th>
                   <th class="num">prompt tokens</th>
                   <th class="num">cost</th>
+                  <th>against the turn before</th>
                   <th>call</th>
                 </tr>
               </thead>
               <tbody>
-                {turns.map((t) => (
-                  <tr>
+                {turns.map((t, i) => (
+                  <tr title={deltas[i] ?? "the first turn"}>
                     <td>{t.turn}</td>
                     <td>{time(t.created_at)}</td>
                     <td class="num">{tokens(t.prompt_tokens)}</td>
                     <td class="num">{usd(t.cost_usd)}</td>
+                    <td class="muted">{deltas[i] ?? "—"}</td>
                     <td>
                       <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(t.call_id)}`}>open</a>
                     </td>

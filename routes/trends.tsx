@@ -1,3 +1,4 @@
+import { formatBytes } from "../core/bytes.ts";
 import CostChart from "../islands/CostChart.tsx";
 import { projectionText, reclaimableText, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
@@ -14,7 +15,7 @@ function delta(yesterday: string): string {
 
 /** The trends page: reclaimable spend, cost per day, today against yesterday, models, routes, the projection. */
 export async function trendsPage(ctx: AppContext) {
-  const data = await summaryData(ctx, 14);
+  const [data, size] = await Promise.all([summaryData(ctx, 14), ctx.store.stats()]);
   const today = data.daily[data.daily.length - 1];
   const yesterday = data.daily[data.daily.length - 2];
   return (
@@ -24,6 +25,11 @@ export async function trendsPage(ctx: AppContext) {
         {reclaimableText(data.reclaimable)}.
       </div>
       <div class="cards">
+        <div class="card" data-store-size>
+          <div class="label">store</div>
+          <div class="value">{formatBytes(size.bytes)}</div>
+          <div class="delta">{tokens(size.calls)} calls kept</div>
+        </div>
         <div class="card">
           <div class="label">cost today so far</div>
           <div class="value">{usd(today.cost_usd)}</div>

@@ -1,9 +1,13 @@
+import type { BlockMeta, SplitText } from "../core/blocks.ts";
 import type { CallRecord } from "../core/record.ts";
 
 /** A call as stored: its record, the request's text for display (base64 elided), and its chaining hash. */
 export interface StoredCall {
   record: CallRecord;
+  /** The request's text. When writing, `blocks` takes its place: the text split into content-addressed blocks. */
   request: string | null;
+  /** The request's text as blocks, each stored once however many calls repeat it. */
+  blocks?: SplitText | null;
   /** The hash of the call's whole conversation, which later turns look up. */
   endHash?: string | null;
   /** The same with the loose context (a masked system prompt, tools as a set). */
@@ -123,6 +127,29 @@ export interface Instance {
   started_at: string;
 }
 
+/** How big the store is. */
+export interface StoreStats {
+  calls: number;
+  /** Bytes on disk: the SQLite file and its WAL, or the Postgres tables with their indexes. */
+  bytes: number;
+}
+
+/** What pruning deleted, or would delete on a dry run. */
+export interface PruneResult {
+  calls: number;
+  /** Blocks no remaining call referenced. */
+  blocks: number;
+  /** Bytes of call rows and blocks deleted (the file keeps its size and reuses them). */
+  bytes: number;
+}
+
+/** A stored call whose request is still kept as whole text, from before blocks. */
+export interface UnsplitRequest {
+  id: string;
+  api: string;
+  request: string;
+}
+
 /** The contract every store implements: plain data in and out. */
 export interface BaseStore {
   readonly kind: "sqlite" | "postgres";
@@ -150,6 +177,16 @@ export interface BaseStore {
   recordInstance(instance: Instance): Promise<void>;
   /** The llmprof that most recently started on this store, or null when none recorded one. */
   latestInstance(): Promise<Instance | null>;
+  /** The blocks of each call's request, in order (glue left out), keyed by call id. */
+  callBlocks(ids: readonly string[]): Promise<Record<string, BlockMeta[]>>;
+  /** Up to `limit` calls whose request is still whole text, in id order after `after`, for the migration to blocks. */
+  unsplitRequests(limit: number, after?: string): Promise<UnsplitRequest[]>;
+  /** Replaces calls' whole request text by its blocks. */
+  splitRequests(calls: ReadonlyArray<{ id: string; blocks: SplitText }>): Promise<void>;
+  /** Deletes calls created before `before` and the blocks no other call references; `dryRun` only counts. */
+  prune(options: { before: string; dryRun?: boolean }): Promise<PruneResult>;
+  /** The store's size and number of calls. */
+  stats(): Promise<StoreStats>;
   /** Deletes every stored call. */
   reset(): Promise<void>;
   /** Epoch milliseconds of the latest reset, 0 when never. */

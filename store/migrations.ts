@@ -4,6 +4,8 @@ export interface Dialect {
   real: string;
   /** Descending order with NULLs last, as each dialect spells it in an index. */
   descNullsLast: string;
+  /** A query of every block hash the calls' ref lists and responses name, as rows of `hash`. */
+  referencedHashes: string;
 }
 
 /** Numbered schema migrations; each runs once per database, in order. */
@@ -123,6 +125,24 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
       // When the store was last reset, so a running llmprof forgets the calls it remembers.
       version: 9,
       sql: [`CREATE TABLE resets (at ${d.bigint} NOT NULL)`],
+    },
+    {
+      // Prompts stored once: each distinct block of a request (system prompt, tool schema,
+      // message, content block) and each response text, keyed by its hash; a call keeps the
+      // ordered list of its blocks. Calls stored before keep their whole text in `request`
+      // until the background conversion (pipeline/convert.ts) splits them, a batch at a time.
+      version: 10,
+      sql: [
+        `CREATE TABLE blocks (
+          hash TEXT PRIMARY KEY,
+          text TEXT NOT NULL,
+          kind TEXT,
+          label TEXT,
+          tokens INTEGER NOT NULL DEFAULT 0
+        )`,
+        `ALTER TABLE calls ADD COLUMN request_refs TEXT`,
+        `ALTER TABLE calls ADD COLUMN response_hash TEXT`,
+      ],
     },
   ];
 }

@@ -1,19 +1,10 @@
-import { DatabaseSync } from "node:sqlite";
+import { oldSqlite } from "../testing/old_store.ts";
 import { assertEquals } from "../testing/assert.ts";
-import { migrations } from "./migrations.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 
 Deno.test("migration 7 keeps the latest call per conversation hash from a database written before it", async () => {
   const path = `${await Deno.makeTempDir()}/old.db`;
-  const db = new DatabaseSync(path);
-  db.exec(
-    "CREATE TABLE llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-  );
-  for (const m of migrations({ bigint: "INTEGER", real: "REAL", descNullsLast: "DESC" })) {
-    if (m.version > 6) break;
-    for (const sql of m.sql) db.exec(sql);
-    db.prepare("INSERT INTO llmprof_migrations VALUES (?, ?)").run(m.version, "2026-11-01");
-  }
+  const db = oldSqlite(path, 6);
   const insert = db.prepare(
     `INSERT INTO calls (id, created_at, created_ms, provider, api, status, session_id, turn, record, end_hash, loose_hash)
      VALUES (?, '2026-11-01T00:00:00Z', ?, 'openai', 'chat.completions', 200, ?, ?, '{}', ?, ?)`,

@@ -3,13 +3,19 @@ import type { Dialect } from "./migrations.ts";
 import { insertCallsSql, type Querier, type Row, SqlStore } from "./sql_store.ts";
 import type { SqlValue } from "./rows.ts";
 
-const DIALECT: Dialect = {
+/** Postgres's column types and queries where they differ from SQLite's. */
+export const POSTGRES_DIALECT: Dialect = {
   bigint: "BIGINT",
   real: "DOUBLE PRECISION",
   descNullsLast: "DESC NULLS LAST",
+  referencedHashes: `SELECT e #>> '{}' FROM calls, jsonb_array_elements(calls.request_refs::jsonb) e
+    WHERE calls.request_refs IS NOT NULL AND jsonb_typeof(e) = 'string'
+    UNION SELECT response_hash FROM calls WHERE response_hash IS NOT NULL`,
 };
 /** Any constant: the advisory lock several instances take to migrate one at a time. */
 const MIGRATION_LOCK = 7_263_021;
+/** The advisory lock writes share and pruning takes alone (see SqlStore's transaction). */
+const BLOCKS_LOCK = 7_263_022;
 const ROWS_PER_INSERT = 500;
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -77,7 +83,7 @@ function connect(url: string): postgres.Sql {
 /** The team store: a shared PostgreSQL database, written by any number of llmprof instances. */
 export class PostgresStore extends SqlStore {
   readonly kind = "postgres" as const;
-  protected readonly dialect = DIALECT;
+  protected readonly dialect = POSTGRES_DIALECT;
   protected readonly db: Querier;
   readonly #url: string;
   #sql: postgres.Sql;
@@ -134,7 +140,7 @@ export class PostgresStore extends SqlStore {
 
   protected transaction<T>(
     fn: (q: Querier) => Promise<T>,
-    options: { lock?: boolean } = {},
+    options: { lock?: boolean; blocks?: "shared" | "exclusive" } = {},
   ): Promise<T> {
     return this.#guard(async (sql) =>
       await sql.begin(async (tx) => {
@@ -142,9 +148,24 @@ export class PostgresStore extends SqlStore {
         // afresh for every batch took as long as running it. A generic plan is made once.
         await tx`SET LOCAL plan_cache_mode = force_generic_plan`;
         if (options.lock) await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+        if (options.blocks === "shared") {
+          await tx`SELECT pg_advisory_xact_lock_shared(${BLOCKS_LOCK})`;
+        } else if (options.blocks === "exclusive") {
+          await tx`SELECT pg_advisory_xact_lock(${BLOCKS_LOCK})`;
+        }
         return await fn(querier(tx));
       }) as T
     );
+  }
+
+  protected async sizeOnDisk(q: Querier): Promise<number> {
+    const tables = ["calls", "blocks", "sessions", "chain_heads", "llmprof_migrations"];
+    const [row] = await q.all(
+      `SELECT ${
+        tables.map((t) => `coalesce(pg_total_relation_size(to_regclass('${t}')), 0)`).join(" + ")
+      } AS bytes`,
+    );
+    return Number(row?.bytes ?? 0);
   }
 
   async close(): Promise<void> {

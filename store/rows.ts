@@ -1,5 +1,6 @@
 import type { CallRecord } from "../core/record.ts";
 import type { StoredCall } from "./contract.ts";
+import { type Block, blockHash, MIN_BLOCK_CHARS } from "../core/blocks.ts";
 
 /** The calls table's columns, in insert order. */
 export const CALL_COLUMNS = [
@@ -29,6 +30,8 @@ export const CALL_COLUMNS = [
   "response_id",
   "analysed",
   "loose_hash",
+  "request_refs",
+  "response_hash",
 ] as const;
 
 /** A value a column holds. */
@@ -62,9 +65,23 @@ export function topComponent(record: CallRecord): string | null {
   return best?.name ?? null;
 }
 
-/** A stored call as the values of {@linkcode CALL_COLUMNS}. */
-export function callRow(call: StoredCall): SqlValue[] {
+/** A call's response text as a block of its own, and the record that refers to it instead. */
+export function responseBlock(record: CallRecord): { record: CallRecord; block: Block | null } {
+  const text = record.response?.text ?? "";
+  if (record.response === null || text.length < MIN_BLOCK_CHARS) return { record, block: null };
+  return {
+    record: { ...record, response: { ...record.response, text: "" } },
+    block: { hash: blockHash(text), text, kind: null, label: "response", tokens: 0 },
+  };
+}
+
+/** A stored call as the values of {@linkcode CALL_COLUMNS}; `response` is its {@linkcode responseBlock}. */
+export function callRow(
+  call: StoredCall,
+  response: { record: CallRecord; block: Block | null } = responseBlock(call.record),
+): SqlValue[] {
   const r = call.record;
+  const split = call.blocks ?? null;
   return [
     r.id,
     r.created_at,
@@ -84,14 +101,16 @@ export function callRow(call: StoredCall): SqlValue[] {
     attentionOf(r),
     topComponent(r),
     r.error === null ? null : r.error.slice(0, 500),
-    JSON.stringify(r),
-    call.request,
+    JSON.stringify(response.record),
+    split ? null : call.request,
     reclaimableOf(r),
     call.endHash ?? null,
     r.session?.parent_id ?? null,
     r.response?.id ?? null,
     call.analysed === false ? 0 : 1,
     call.looseHash ?? null,
+    split ? JSON.stringify(split.refs) : null,
+    response.block?.hash ?? null,
   ];
 }
 

@@ -1,3 +1,10 @@
+import {
+  type Block,
+  type BlockMeta,
+  joinBlocks,
+  refHashes,
+  type SplitText,
+} from "../core/blocks.ts";
 import type { CallRecord } from "../core/record.ts";
 import type {
   BaseStore,
@@ -7,14 +14,17 @@ import type {
   DaySummary,
   Instance,
   ModelSummary,
+  PruneResult,
   RouteSummary,
   RunSummary,
   RunTurn,
   Spend,
   StoredCall,
+  StoreStats,
+  UnsplitRequest,
 } from "./contract.ts";
 import { type Dialect, migrations } from "./migrations.ts";
-import { CALL_COLUMNS, callRow, num, numOrNull, type SqlValue } from "./rows.ts";
+import { CALL_COLUMNS, callRow, num, numOrNull, responseBlock, type SqlValue } from "./rows.ts";
 
 /** A result row. */
 export type Row = Record<string, unknown>;
@@ -95,11 +105,17 @@ export abstract class SqlStore implements BaseStore {
   protected abstract readonly dialect: Dialect;
   /** Statements outside a transaction. */
   protected abstract readonly db: Querier;
-  /** Runs `fn` in one transaction; `lock` first takes the migration lock. */
+  /**
+   * Runs `fn` in one transaction; `lock` first takes the migration lock. `blocks` takes the
+   * blocks lock: shared by writes, exclusive by pruning, so a prune never deletes a block
+   * that a write in flight found stored and did not write again.
+   */
   protected abstract transaction<T>(
     fn: (q: Querier) => Promise<T>,
-    options?: { lock?: boolean },
+    options?: { lock?: boolean; blocks?: "shared" | "exclusive" },
   ): Promise<T>;
+  /** The store's bytes on disk. */
+  protected abstract sizeOnDisk(q: Querier): Promise<number>;
   abstract close(): Promise<void>;
 
   /** Applies the migrations this database has not seen, safely when several instances start at once. */
@@ -131,8 +147,16 @@ export abstract class SqlStore implements BaseStore {
       if (!seen || seen.analysed === false) byId.set(call.record.id, call);
     }
     const unique = [...byId.values()];
+    const blocks = new Map<string, Block>();
+    const rows = unique.map((call) => {
+      for (const b of call.blocks?.blocks ?? []) blocks.set(b.hash, b);
+      const response = responseBlock(call.record);
+      if (response.block) blocks.set(response.block.hash, response.block);
+      return callRow(call, response);
+    });
     await this.transaction(async (q) => {
-      const inserted = await q.insertCalls(unique.map(callRow));
+      await insertBlocks(q, [...blocks.values()]);
+      const inserted = await q.insertCalls(rows);
       const fresh = unique.map((c) => c.record).filter((r) => inserted.has(r.id));
       const heads = chainHeads(unique.filter((c) => inserted.has(c.record.id)));
       for (let i = 0; i < heads.length; i += HEADS_PER_UPSERT) {
@@ -150,16 +174,145 @@ export abstract class SqlStore implements BaseStore {
           s.last_prompt_tokens,
         ]);
       }
-    });
+    }, { blocks: "shared" });
   }
 
   async getCall(id: string): Promise<StoredCall | null> {
-    const [row] = await this.db.all("SELECT record, request FROM calls WHERE id = ?", [id]);
+    const [row] = await this.db.all(
+      "SELECT record, request, request_refs, response_hash FROM calls WHERE id = ?",
+      [id],
+    );
     if (!row) return null;
+    const record = JSON.parse(String(row.record)) as CallRecord;
+    const refs = row.request_refs === null ? null : JSON.parse(String(row.request_refs));
+    const responseHash = row.response_hash === null ? null : String(row.response_hash);
+    const wanted = [...(refs ? refHashes(refs) : []), ...(responseHash ? [responseHash] : [])];
+    const texts = new Map<string, string>();
+    for (const b of await this.#blocks(wanted, "hash, text")) {
+      texts.set(String(b.hash), String(b.text));
+    }
+    if (responseHash && record.response) {
+      record.response.text = joinBlocks([responseHash], texts);
+    }
     return {
-      record: JSON.parse(String(row.record)),
-      request: row.request === null ? null : String(row.request),
+      record,
+      request: refs ? joinBlocks(refs, texts) : row.request === null ? null : String(row.request),
     };
+  }
+
+  /** Rows of the blocks with these hashes. */
+  async #blocks(hashes: readonly string[], columns: string, q: Querier = this.db): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (let i = 0; i < hashes.length; i += 500) {
+      const chunk = hashes.slice(i, i + 500);
+      rows.push(
+        ...await q.all(
+          `SELECT ${columns} FROM blocks WHERE hash IN (${chunk.map(() => "?").join(", ")})`,
+          chunk,
+        ),
+      );
+    }
+    return rows;
+  }
+
+  async callBlocks(ids: readonly string[]): Promise<Record<string, BlockMeta[]>> {
+    const out: Record<string, BlockMeta[]> = {};
+    if (ids.length === 0) return out;
+    const refsById = new Map<string, string[]>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.db.all(
+        `SELECT id, request_refs FROM calls WHERE request_refs IS NOT NULL AND id IN (${
+          chunk.map(() => "?").join(", ")
+        })`,
+        [...chunk],
+      );
+      for (const r of rows) {
+        refsById.set(
+          String(r.id),
+          (JSON.parse(String(r.request_refs)) as unknown[]).filter((x): x is string =>
+            typeof x === "string"
+          ),
+        );
+      }
+    }
+    const all = [...new Set([...refsById.values()].flat())];
+    const meta = new Map<string, BlockMeta>();
+    for (const b of await this.#blocks(all, "hash, kind, label, tokens")) {
+      meta.set(String(b.hash), {
+        hash: String(b.hash),
+        kind: b.kind === null ? null : String(b.kind) as BlockMeta["kind"],
+        label: b.label === null ? null : String(b.label),
+        tokens: num(b.tokens),
+      });
+    }
+    for (const [id, hashes] of refsById) {
+      out[id] = hashes.flatMap((h) => meta.get(h) ?? []);
+    }
+    return out;
+  }
+
+  async unsplitRequests(limit: number, after = ""): Promise<UnsplitRequest[]> {
+    const rows = await this.db.all(
+      "SELECT id, api, request FROM calls WHERE id > ? AND request IS NOT NULL ORDER BY id LIMIT ?",
+      [after, Math.max(1, limit)],
+    );
+    return rows.map((r) => ({ id: String(r.id), api: String(r.api), request: String(r.request) }));
+  }
+
+  async splitRequests(calls: ReadonlyArray<{ id: string; blocks: SplitText }>): Promise<void> {
+    if (calls.length === 0) return;
+    const blocks = new Map<string, Block>();
+    for (const c of calls) for (const b of c.blocks.blocks) blocks.set(b.hash, b);
+    await this.transaction(async (q) => {
+      await insertBlocks(q, [...blocks.values()]);
+      for (const c of calls) {
+        await q.all("UPDATE calls SET request_refs = ?, request = NULL WHERE id = ?", [
+          JSON.stringify(c.blocks.refs),
+          c.id,
+        ]);
+      }
+    }, { blocks: "shared" });
+  }
+
+  async prune(options: { before: string; dryRun?: boolean }): Promise<PruneResult> {
+    const before = Date.parse(options.before);
+    if (Number.isNaN(before)) throw new Error(`Cannot prune: "${options.before}" is not a time.`);
+    const rollback = new Error("dry run");
+    let result: PruneResult = { calls: 0, blocks: 0, bytes: 0 };
+    try {
+      await this.transaction(async (q) => {
+        const [calls] = await q.all(
+          `SELECT count(*) AS n, sum(length(record) + coalesce(length(request), 0) + coalesce(length(request_refs), 0)) AS bytes
+           FROM calls WHERE created_ms < ?`,
+          [before],
+        );
+        const runs = (await q.all(
+          "SELECT DISTINCT session_id FROM calls WHERE created_ms < ? AND session_id IS NOT NULL",
+          [before],
+        )).map((r) => String(r.session_id));
+        await q.all("DELETE FROM calls WHERE created_ms < ?", [before]);
+        await q.all("DELETE FROM chain_heads WHERE created_ms < ?", [before]);
+        await refreshRuns(q, runs);
+        const orphans = `FROM blocks WHERE hash NOT IN (${this.dialect.referencedHashes})`;
+        const [blocks] = await q.all(`SELECT count(*) AS n, sum(length(text)) AS bytes ${orphans}`);
+        await q.all(`DELETE ${orphans}`);
+        result = {
+          calls: num(calls?.n),
+          blocks: num(blocks?.n),
+          bytes: num(calls?.bytes) + num(blocks?.bytes),
+        };
+        if (options.dryRun) throw rollback;
+      }, { blocks: "exclusive" });
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
+    return result;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [row] = await this.db.all("SELECT count(*) AS n FROM calls");
+    return { calls: num(row?.n), bytes: await this.sizeOnDisk(this.db) };
   }
 
   async listCalls(query: CallQuery = {}): Promise<{ calls: CallSummary[]; total: number }> {
@@ -370,6 +523,7 @@ export abstract class SqlStore implements BaseStore {
       await q.all("DELETE FROM sessions");
       await q.all("DELETE FROM chain_heads");
       await q.all("INSERT INTO resets (at) VALUES (?)", [Date.now()]);
+      await q.all("DELETE FROM blocks");
     });
   }
 
@@ -389,6 +543,53 @@ export abstract class SqlStore implements BaseStore {
 }
 
 const HEADS_PER_UPSERT = 500;
+const BLOCKS_PER_INSERT = 200;
+
+/** Stores the blocks not stored yet; a block already stored is left as it is. */
+async function insertBlocks(q: Querier, blocks: readonly Block[]): Promise<void> {
+  if (blocks.length === 0) return;
+  const stored = new Set<string>();
+  for (let i = 0; i < blocks.length; i += 500) {
+    const chunk = blocks.slice(i, i + 500).map((b) => b.hash);
+    const rows = await q.all(
+      `SELECT hash FROM blocks WHERE hash IN (${chunk.map(() => "?").join(", ")})`,
+      chunk,
+    );
+    for (const r of rows) stored.add(String(r.hash));
+  }
+  const missing = blocks.filter((b) => !stored.has(b.hash));
+  for (let i = 0; i < missing.length; i += BLOCKS_PER_INSERT) {
+    const chunk = missing.slice(i, i + BLOCKS_PER_INSERT);
+    await q.all(
+      `INSERT INTO blocks (hash, text, kind, label, tokens) VALUES ${
+        chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")
+      } ON CONFLICT (hash) DO NOTHING`,
+      chunk.flatMap((b) => [b.hash, b.text, b.kind, b.label, b.tokens]),
+    );
+  }
+}
+
+/** Recomputes the summaries of runs that lost calls; a run with none left is deleted. */
+async function refreshRuns(q: Querier, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const marks = chunk.map(() => "?").join(", ");
+    const first = (column: string, order: string) =>
+      `(SELECT ${column} FROM calls c WHERE c.session_id = sessions.id ORDER BY c.created_ms ${order} LIMIT 1)`;
+    await q.all(
+      `UPDATE sessions SET
+         calls = (SELECT count(*) FROM calls c WHERE c.session_id = sessions.id),
+         cost_usd = (SELECT coalesce(sum(c.cost_usd), 0) FROM calls c WHERE c.session_id = sessions.id),
+         first_at = coalesce(${first("created_at", "ASC")}, first_at),
+         first_prompt_tokens = coalesce(${first("input_tokens", "ASC")}, 0),
+         last_at = coalesce(${first("created_at", "DESC")}, last_at),
+         last_prompt_tokens = coalesce(${first("input_tokens", "DESC")}, 0)
+       WHERE id IN (${marks})`,
+      [...chunk],
+    );
+    await q.all(`DELETE FROM sessions WHERE calls = 0 AND id IN (${marks})`, [...chunk]);
+  }
+}
 
 /** The chain-head rows a batch of calls gives: one per hash, the latest call's. */
 function chainHeads(calls: readonly StoredCall[]): SqlValue[][] {

@@ -3,7 +3,14 @@ import type { Dialect } from "./migrations.ts";
 import { insertCallsSql, type Querier, type Row, SqlStore } from "./sql_store.ts";
 import type { SqlValue } from "./rows.ts";
 
-const DIALECT: Dialect = { bigint: "INTEGER", real: "REAL", descNullsLast: "DESC" };
+const DIALECT: Dialect = {
+  bigint: "INTEGER",
+  real: "REAL",
+  descNullsLast: "DESC",
+  referencedHashes: `SELECT j.value FROM calls, json_each(calls.request_refs) j
+    WHERE calls.request_refs IS NOT NULL AND j.type = 'text'
+    UNION SELECT response_hash FROM calls WHERE response_hash IS NOT NULL`,
+};
 
 /** The default store: one SQLite file (WAL mode), zero setup. */
 export class SqliteStore extends SqlStore {
@@ -105,11 +112,13 @@ export class SqliteStore extends SqlStore {
 
   protected transaction<T>(
     fn: (q: Querier) => Promise<T>,
-    options: { lock?: boolean } = {},
+    options: { lock?: boolean; blocks?: "shared" | "exclusive" } = {},
   ): Promise<T> {
     // node:sqlite is synchronous, but `fn` is async: serialise transactions so they never nest.
+    // A transaction that writes starts IMMEDIATE: it holds SQLite's one write lock from its
+    // first read, so another process's prune cannot come between its reads and its writes.
     const run = async () => {
-      this.#sqlite.exec(options.lock ? "BEGIN IMMEDIATE" : "BEGIN");
+      this.#sqlite.exec(options.lock || options.blocks ? "BEGIN IMMEDIATE" : "BEGIN");
       try {
         const result = await fn(this.db);
         this.#sqlite.exec("COMMIT");
@@ -124,6 +133,22 @@ export class SqliteStore extends SqlStore {
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => {});
     return next;
+  }
+
+  protected async sizeOnDisk(q: Querier): Promise<number> {
+    const [pages] = await q.all("PRAGMA page_count");
+    const [size] = await q.all("PRAGMA page_size");
+    const wal = this.path === ":memory:"
+      ? 0
+      : await Deno.stat(`${this.path}-wal`).then((s) => s.size, () => 0);
+    return Number(pages?.page_count ?? 0) * Number(size?.page_size ?? 0) + wal;
+  }
+
+  /** Moves the WAL into the database file and truncates it (what a quiet store does on its own). */
+  checkpoint(): Promise<void> {
+    return this.transaction(() => Promise.resolve()).then(() => {
+      this.#sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    });
   }
 
   async close(): Promise<void> {

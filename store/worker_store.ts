@@ -111,6 +111,21 @@ export class WorkerStore implements BaseStore {
   lastReset() {
     return this.#call("lastReset");
   }
+  callBlocks(...args: Parameters<BaseStore["callBlocks"]>) {
+    return this.#call("callBlocks", ...args);
+  }
+  unsplitRequests(...args: Parameters<BaseStore["unsplitRequests"]>) {
+    return this.#call("unsplitRequests", ...args);
+  }
+  splitRequests(...args: Parameters<BaseStore["splitRequests"]>) {
+    return this.#call("splitRequests", ...args);
+  }
+  prune(...args: Parameters<BaseStore["prune"]>) {
+    return this.#call("prune", ...args);
+  }
+  stats() {
+    return this.#call("stats");
+  }
   reset() {
     return this.#call("reset");
   }

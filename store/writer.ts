@@ -29,7 +29,8 @@ export interface WriterStats {
 }
 
 function sizeOf(call: StoredCall): number {
-  return 2_048 + (call.request?.length ?? 0);
+  return 2_048 + (call.request?.length ?? 0) +
+    (call.blocks?.blocks.reduce((n, b) => n + b.text.length, 0) ?? 0);
 }
 
 /**

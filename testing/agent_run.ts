@@ -64,13 +64,16 @@ function fileText(turn: number, size: number): string {
  */
 export function agentRun(
   turns: number,
-  options: { resultChars?: number; tools?: number } = {},
+  options: { resultChars?: number; tools?: number; systemChars?: number } = {},
 ): Array<Record<string, unknown>> {
   const tools = agentTools(options.tools ?? 25);
+  const sentence = "You are a meticulous coding agent. Work step by step. ";
   const messages: Array<Record<string, unknown>> = [
     {
       role: "system",
-      content: "You are a meticulous coding agent. Work step by step. ".repeat(40),
+      content: sentence.repeat(
+        Math.ceil((options.systemChars ?? 40 * sentence.length) / sentence.length),
+      ),
     },
     {
       role: "user",

@@ -161,3 +161,55 @@ Deno.test("a call whose count and report disagree shows the note on its page and
     const calm = await (await fetch(`${llmprof.url}/_llmprof/calls/plain`)).text();
     assert(!calm.includes("data-mismatch"));
   }));
+
+Deno.test("a turn's API record gives back its request byte for byte and what it changed against the turn before; health and trends show the store's size", () =>
+  withRig(async ({ llmprof }) => {
+    const system = { role: "system", content: "You are a careful agent. ".repeat(20) };
+    const ask = {
+      role: "user",
+      content: "Read the file a.ts and tell me what it exports, please.",
+    };
+    const call = {
+      role: "assistant",
+      content: null,
+      tool_calls: [{
+        id: "c1",
+        type: "function",
+        function: { name: "read_file", arguments: "{}" },
+      }],
+    };
+    const result = {
+      role: "tool",
+      tool_call_id: "c1",
+      content: "export const a = 1;\n".repeat(30),
+    };
+    const bodies = [
+      JSON.stringify({ model: "gpt-4o", messages: [system, ask] }),
+      JSON.stringify({ model: "gpt-4o", messages: [system, ask, call, result] }),
+    ];
+    for (const body of bodies) {
+      const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+        body,
+      });
+      await response.body?.cancel();
+      await stored(llmprof.url, bodies.indexOf(body) + 1);
+    }
+    const list = await api(llmprof.url, "/calls");
+    const [second, first] = list.body.calls;
+    const record = await api(llmprof.url, `/calls/${second.id}`);
+    assertEquals(record.body.request, bodies[1]);
+    assertEquals((await api(llmprof.url, `/calls/${first.id}`)).body.request, bodies[0]);
+    assertEquals(record.body.session?.id, first.session_id, "the second call continues the first");
+    assertEquals(
+      record.body.diff.blocks.map((b: { change: string; kind: string }) => `${b.change} ${b.kind}`),
+      ["added tool calls", "added tool results"],
+    );
+    const health = await (await fetch(`${llmprof.url}/_llmprof/health`)).json();
+    assertEquals(health.store.calls, 2);
+    assert(health.store.bytes > 0);
+    const trends = await (await fetch(`${llmprof.url}/_llmprof/trends`)).text();
+    assertStringIncludes(trends, "data-store-size");
+    assertStringIncludes(trends, "2 calls kept");
+  }, () => ({ analyse: true })));

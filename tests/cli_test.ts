@@ -287,3 +287,32 @@ Deno.test("llmprof traces names the dashboard of the llmprof that wrote the stor
   assertEquals(json.projection.status, summary.projection.status);
   assertEquals(json.projection.spent_usd, summary.projection.spent_usd);
 });
+
+Deno.test("llmprof prune --older-than deletes older calls after a confirmation and says how much it freed", async () => {
+  const { openStore } = await import("../store/mod.ts");
+  const { sampleCall } = await import("../testing/records.ts");
+  const home = await seededHome(3);
+  const store = await openStore(`sqlite:${home}/llmprof.db`);
+  const old = sampleCall(
+    { id: "ancient", created_at: new Date(Date.now() - 40 * 86_400_000).toISOString() },
+    JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "old ".repeat(40) }] }),
+  );
+  await store.writeBatch([old]);
+  await store.close();
+  const none = await finish(
+    llmprof(["prune", "--older-than", "90d", "--yes"], { LLMPROF_HOME: home }),
+  );
+  assertEquals(none.code, 0, none.err);
+  assertStringIncludes(none.out, "Nothing to delete");
+  const bad = await finish(llmprof(["prune", "--older-than", "soon"], { LLMPROF_HOME: home }));
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.err, "--older-than 30d");
+  const yes = await finish(
+    llmprof(["prune", "--older-than", "30d", "--yes"], { LLMPROF_HOME: home }),
+  );
+  assertEquals(yes.code, 0, yes.err);
+  assertStringIncludes(yes.out, "Deleted 1 calls");
+  assertStringIncludes(yes.out, "freed");
+  const after = await finish(llmprof(["traces", "--json"], { LLMPROF_HOME: home }));
+  assertEquals(JSON.parse(after.out).total, 3);
+});

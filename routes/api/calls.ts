@@ -1,3 +1,4 @@
+import { callDiff } from "../../reports/turn_diffs.ts";
 import type { CallQuery } from "../../store/contract.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest, notFound } from "./_errors.ts";
@@ -41,9 +42,13 @@ export async function listCalls(url: URL, ctx: AppContext): Promise<Response> {
   return Response.json(await ctx.store.listCalls(query));
 }
 
-/** `GET /_llmprof/api/calls/:id`: the full record, with the request as stored. */
+/** `GET /_llmprof/api/calls/:id`: the full record, with the request as stored and what it changed against the previous turn of its run. */
 export async function getCall(id: string, ctx: AppContext): Promise<Response> {
   const call = await ctx.store.getCall(id);
   if (!call) return notFound(`No call with id "${id}"`);
-  return Response.json({ ...call.record, request: call.request });
+  return Response.json({
+    ...call.record,
+    request: call.request,
+    diff: await callDiff(ctx.store, call.record),
+  });
 }

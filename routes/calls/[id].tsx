@@ -1,3 +1,5 @@
+import { callDiff } from "../../reports/turn_diffs.ts";
+import type { TurnDiff } from "../../correlate/turn_diff.ts";
 import type { CallRecord, Finding } from "../../core/record.ts";
 import { formatOf, type Json, type ShownMessage } from "../../formats/mod.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
@@ -65,6 +67,63 @@ function Card(props: { label: string; value: string; children?: unknown }) {
   );
 }
 
+/** What this turn added and removed against the previous turn of its run, per component and per block. */
+function TurnChanges(props: { diff: TurnDiff }) {
+  const { diff } = props;
+  const sign = (n: number) => (n > 0 ? "+" : n < 0 ? "−" : "") + tokens(Math.abs(n));
+  return (
+    <>
+      <h2>What this turn changed</h2>
+      <p class="muted">
+        Against the{" "}
+        <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(diff.previous_call_id)}`}>
+          previous turn
+        </a>: {sign(diff.added_tokens)} tokens in new blocks, {tokens(diff.removed_tokens)}{" "}
+        in blocks gone.
+      </p>
+      {diff.components.length > 0
+        ? (
+          <table class="turn-diff">
+            <thead>
+              <tr>
+                <th>component</th>
+                <th class="num">before → now</th>
+                <th class="num">change</th>
+                <th class="num">cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {diff.components.map((c) => (
+                <tr>
+                  <td>{c.name}</td>
+                  <td class="num">{tokens(c.before)} → {tokens(c.after)}</td>
+                  <td class="num">{sign(c.delta)}</td>
+                  <td class="num">{usd(c.cost_usd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+        : null}
+      {diff.blocks.length > 0
+        ? (
+          <ul class="turn-blocks">
+            {diff.blocks.map((b) => (
+              <li>
+                <span class="role">{b.change}</span> {b.kind ?? "other"}
+                {b.label ? ` (${b.label})` : ""}: {b.change === "changed"
+                  ? `${tokens(b.tokens_before ?? 0)} → ${tokens(b.tokens)} tokens`
+                  : `${tokens(b.tokens)} tokens`}
+                {b.cost_usd === null ? "" : ` · ${usd(b.cost_usd)}`}
+              </li>
+            ))}
+          </ul>
+        )
+        : <p class="muted">Every block repeats the previous turn's.</p>}
+    </>
+  );
+}
+
 /** The call view: header, flame graph, findings, the request's messages and the response. */
 export async function callPage(id: string, ctx: AppContext) {
   const stored = await ctx.store.getCall(id);
@@ -79,6 +138,7 @@ export async function callPage(id: string, ctx: AppContext) {
     (r.attribution?.components ?? []).map((c) => [c.name, c.cost_usd]),
   );
   const messages = requestMessages(r.api, stored.request);
+  const diff = await callDiff(ctx.store, r);
   return (
     <Layout title={`${r.model ?? r.path} call`} active="calls">
       <h1>
@@ -123,7 +183,9 @@ export async function callPage(id: string, ctx: AppContext) {
           ? (
             <Card label="run · turn" value={`${r.session.id.slice(-6)} · ${r.session.turn}`}>
               <div class="delta">
-                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>open the run</a>
+                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>
+                  open the run
+                </a>
                 {r.session.retry_of ? " · retry" : ""}
                 {r.session.fork ? " · branch" : ""}
               </div>
@@ -166,6 +228,7 @@ export async function callPage(id: string, ctx: AppContext) {
           </>
         )
         : <p class="muted">This call was not analysed.</p>}
+      {diff ? <TurnChanges diff={diff} /> : null}
       <h2>Findings</h2>
       {r.findings.length === 0
         ? <p class="muted">Nothing to cut in this call.</p>
