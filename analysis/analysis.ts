@@ -1,5 +1,6 @@
 import type { CallRecord } from "../core/record.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
+import type { AgentFacts } from "./agent.ts";
 import type { OutlineBlock, StablePrefix } from "./outline.ts";
 
 /** What analysis hands on for findings across calls; not stored. */
@@ -25,6 +26,8 @@ export interface Analysis {
   looseChain: string[];
   /** The x-llmprof-session header, which groups calls explicitly. */
   sessionHeader: string | null;
+  /** What a coding agent said about itself (session id, client, launch, spawns); null when not parsed. */
+  agent: AgentFacts | null;
   /** What findings across calls need (the prompt's outline, its stable prefix, the rates); null when not parsed. */
   facts: CallFacts | null;
 }
@@ -38,6 +41,7 @@ export function bareAnalysis(record: CallRecord, request: string | null = null):
     chain: [],
     looseChain: [],
     sessionHeader: null,
+    agent: null,
     facts: null,
   };
 }

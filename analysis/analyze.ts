@@ -7,6 +7,7 @@ import { promptOutline, stablePrefix } from "./outline.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
+import { agentFacts } from "./agent.ts";
 import { elideBase64 } from "../formats/elide.ts";
 import { formatOf } from "../formats/mod.ts";
 import type { Cost, Usage } from "../core/record.ts";
@@ -155,6 +156,10 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     chain: keys.prefixes,
     looseChain: keys.loose,
     sessionHeader: call.requestHeaders["x-llmprof-session"] ?? null,
+    agent: agentFacts(call.requestHeaders, body, {
+      segments: parsed.segments,
+      response: record.response,
+    }),
     facts: {
       outline,
       stablePrefix: stablePrefix(outline),

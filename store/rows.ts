@@ -29,6 +29,8 @@ export const CALL_COLUMNS = [
   "response_id",
   "analysed",
   "loose_hash",
+  "launch_id",
+  "parent_run",
 ] as const;
 
 /** A value a column holds. */
@@ -91,6 +93,8 @@ export function callRow(call: StoredCall): SqlValue[] {
     r.response?.id ?? null,
     call.analysed === false ? 0 : 1,
     call.looseHash ?? null,
+    r.session?.launch ?? null,
+    r.session?.parent_run ?? null,
   ];
 }
 
