@@ -355,7 +355,13 @@ function messages(request: Json, turn: Turn, stream: boolean): string | Json {
     content.push({ type: "tool_use", id: toolId, name: turn.tool, input: JSON.parse(args) });
   }
   const message = {
-    id: "msg_fake1",
+    // A scripted agent's turns have their own ids, as real ones do: Claude Code merges
+    // assistant messages that share one.
+    id: turn.callId
+      ? `msg_${turn.callId}`
+      : turn.text
+      ? `msg_fake_${crypto.randomUUID()}`
+      : "msg_fake1",
     type: "message",
     role: "assistant",
     model: request.model,
