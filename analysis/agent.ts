@@ -56,7 +56,8 @@ export function clientName(userAgent: string | undefined): string | null {
 
 /** The agent's own session id: Claude Code's header or metadata, Codex's and Gemini CLI's headers. */
 export function agentSession(headers: Record<string, string>, body: unknown): string | null {
-  const header = headers["x-claude-code-session-id"] ?? headers["session_id"] ??
+  const header = headers["x-claude-code-session-id"] ?? headers["session-id"] ??
+    headers["session_id"] ??
     headers["x-gemini-cli-session-id"] ?? headers["x-session-id"];
   if (header) return header.slice(0, 200);
   const userId = isObject(body) && isObject(body.metadata) ? str(body.metadata.user_id) : "";
