@@ -40,7 +40,7 @@ export function clientName(userAgent: string | undefined): string | null {
   const patterns: Array<[RegExp, (m: RegExpExecArray) => string]> = [
     [/^claude-cli\/(\S+)/, (m) => `Claude Code ${m[1]}`],
     [/^codex[_\w-]*\/(\S+)/, (m) => `Codex ${m[1]}`],
-    [/GeminiCLI\/(\S+)/, (m) => `Gemini CLI ${m[1]}`],
+    [/GeminiCLI\/([^\s/]+)/, (m) => `Gemini CLI ${m[1]}`],
     [/^aider\/?(\S*)/, (m) => `aider${m[1] ? " " + m[1] : ""}`],
     [/^OpenAI\/JS\b/, () => "openai-node"],
     [/^OpenAI\/Python\b/, () => "openai-python"],
@@ -110,6 +110,11 @@ export function spawnedPrompts(response: ResponseSummary | null): string[] {
     }
   }
   return prompts;
+}
+
+/** True for a coding agent's client name (its tools are grouped as built-in and MCP). */
+export function isCodingAgent(client: string | null): boolean {
+  return client !== null && /^(Claude Code|Codex|Gemini CLI|aider)\b/.test(client);
 }
 
 /** What an agent's call says about itself. */

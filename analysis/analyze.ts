@@ -7,7 +7,7 @@ import { promptOutline, stablePrefix } from "./outline.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
-import { agentFacts } from "./agent.ts";
+import { agentFacts, isCodingAgent } from "./agent.ts";
 import { elideBase64 } from "../formats/elide.ts";
 import { formatOf } from "../formats/mod.ts";
 import type { Cost, Usage } from "../core/record.ts";
@@ -110,7 +110,12 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
   }
 
   const reported = response?.usage?.input_tokens ?? null;
+  const agent = agentFacts(call.requestHeaders, body, {
+    segments: parsed.segments,
+    response: record.response,
+  });
   record.attribution = attribute(parsed.segments, counter, {
+    agent: isCodingAgent(agent.client),
     exact: choice.exact && format.countsExactly,
     reported: reported !== null && reported > 0 ? reported : null,
     notes,
@@ -148,6 +153,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     attribution: record.attribution,
     usage: record.usage,
     cost: record.cost,
+    model: record.model,
   });
   return {
     record,
@@ -156,10 +162,7 @@ export function analyzeCall(call: CapturedCall, options: AnalyzeOptions = {}): A
     chain: keys.prefixes,
     looseChain: keys.loose,
     sessionHeader: call.requestHeaders["x-llmprof-session"] ?? null,
-    agent: agentFacts(call.requestHeaders, body, {
-      segments: parsed.segments,
-      response: record.response,
-    }),
+    agent,
     facts: {
       outline,
       stablePrefix: stablePrefix(outline),

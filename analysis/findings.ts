@@ -1,6 +1,7 @@
 import type { Attribution, Cost, Finding, Usage } from "../core/record.ts";
 import type { Segment } from "../formats/segment.ts";
 import type { TokenCounter } from "./tokenizer.ts";
+import { agentFindings } from "./agent_findings.ts";
 
 /** Blocks shorter than this are not worth calling duplicates. */
 const MIN_DUPLICATE_CHARS = 200;
@@ -26,7 +27,7 @@ function tokensOf(attribution: Attribution, name: string): number {
 export function callFindings(
   segments: readonly Segment[],
   counter: TokenCounter,
-  call: { attribution: Attribution; usage: Usage; cost: Cost | null },
+  call: { attribution: Attribution; usage: Usage; cost: Cost | null; model?: string | null },
 ): Finding[] {
   const findings: Finding[] = [];
   const { attribution, usage, cost } = call;
@@ -106,6 +107,12 @@ export function callFindings(
       }-token system prompt rides every call: cache it or cut it down`,
     });
   }
+  findings.push(...agentFindings(segments, counter, {
+    promptTokens: prompt,
+    model: call.model ?? null,
+    rate,
+    scale,
+  }));
   return capClaims(findings, cost?.input_usd ?? null);
 }
 

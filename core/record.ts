@@ -91,6 +91,8 @@ export interface RunRef {
   parent_turn?: number | null;
   /** The `llmprof run` launch the call came from (the x-llmprof-launch header). */
   launch?: string | null;
+  /** True when the agent compacted its context: this turn continues its run with a summary. */
+  compacted?: boolean;
 }
 
 /** Where a turn's prompt first differed from the previous turn's (cache-break diagnosis). */
@@ -109,7 +111,19 @@ export interface PromptChange {
 
 /** A saving or warning found in a call. */
 export interface Finding {
-  kind: "duplicated_content" | "uncached_prefix" | "unused_tools" | "cache_break" | "advisory";
+  kind:
+    | "duplicated_content"
+    | "uncached_prefix"
+    | "unused_tools"
+    | "cache_break"
+    | "advisory"
+    // A coding agent's context (see docs/findings.md).
+    | "compaction"
+    | "context_window"
+    | "large_tool_result"
+    | "reread"
+    | "repeated_tool_call"
+    | "tool_error_loop";
   /** Tokens per call the finding is about. */
   tokens: number;
   /** Dollars per call it would save, at the call's own cache-aware rates; null for advisories. */

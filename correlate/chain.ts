@@ -47,6 +47,17 @@ export interface AgentFacts {
   sessionKnown: boolean;
   /** The spawn whose prompt this call's opening matches. */
   spawn: Spawn | null;
+  /** The latest call of the session's main run, which a compacted turn continues. */
+  latest?: ChainNode | null;
+}
+
+/** The opening words of the summary an agent continues with after compacting its context. */
+const COMPACTED =
+  /^(This session is being continued from a previous conversation|Another language model started to solve this problem|Context checkpoint compaction)/i;
+
+/** True when a call's opening is an agent's summary after compaction. */
+export function isCompacted(opening: string | null): boolean {
+  return opening !== null && COMPACTED.test(opening);
 }
 
 /** True when a call's opening is the prompt a subagent was spawned with. */
@@ -58,8 +69,9 @@ export function matchesSpawn(opening: string | null, prompt: string): boolean {
 /**
  * Refines a call that chaining could not link: a subagent's first call is linked to the
  * run and turn that spawned it; the first new conversation of an agent's session is its
- * main run, named by the agent's own session id; a later one (a side call such as a title)
- * is its own run under the session's main run.
+ * main run, named by the agent's own session id; the summary an agent continues with after
+ * compacting continues that main run; another new one (a side call such as a title) is its
+ * own run under the session's main run.
  */
 export function decideAgentRun(
   input: ChainInput,
@@ -78,6 +90,16 @@ export function decideAgentRun(
   }
   if (agent.session === null) return chained;
   if (!facts.sessionKnown) return { ...chained, id: agent.session, source: "agent" };
+  if (facts.latest && isCompacted(agent.opening)) {
+    return {
+      ...chained,
+      id: facts.latest.sessionId,
+      turn: facts.latest.turn + 1,
+      source: "chain",
+      parent_id: facts.latest.callId,
+      compacted: true,
+    };
+  }
   return { ...chained, parent_run: agent.session, parent_turn: null };
 }
 

@@ -42,8 +42,10 @@ const PREFIXES_PER_ROUTE = 16;
 
 /** The tools a record shows: schemas shipped (tokens and cost) and tools in use. */
 export function routeTools(record: CallRecord): Pick<RouteCall, "tools" | "used"> {
+  // A coding agent's tool schemas are grouped (MCP servers, built-in tools): the tools are the leaves.
   const children = (name: string) =>
-    record.attribution?.tree.children.find((c) => c.name === name)?.children ?? [];
+    (record.attribution?.tree.children.find((c) => c.name === name)?.children ?? [])
+      .flatMap((c) => c.children.length > 0 ? c.children : [c]);
   const schemas = record.attribution?.components.find((c) => c.name === "tool schemas");
   const rate = schemas && schemas.cost_usd !== null && schemas.tokens > 0
     ? schemas.cost_usd / schemas.tokens

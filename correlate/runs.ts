@@ -42,6 +42,8 @@ export class RunChainer {
   readonly #children: Lru<string, number>;
   readonly #runs: Lru<string, RunInfo>;
   readonly #spawns: Lru<string, Spawn[]>;
+  /** The latest call of each run, which an agent's compacted turn continues. */
+  readonly #latest: Lru<string, ChainNode>;
   #queue: Promise<unknown> = Promise.resolve();
   #storeFailing = false;
 
@@ -59,6 +61,7 @@ export class RunChainer {
     this.#children = new Lru(size);
     this.#runs = new Lru(size);
     this.#spawns = new Lru(size);
+    this.#latest = new Lru(size);
   }
 
   /** The run and turn of a call; never rejects (without the store, memory alone decides). */
@@ -140,7 +143,8 @@ export class RunChainer {
         sessionKnown = (this.#turns.get(agent.session) ?? 0) > 0 ||
           await this.#ask(() => this.#store.runTurns(agent.session!), 0) > 0;
       }
-      session = decideAgentRun(request, chained, { sessionKnown, spawn });
+      const latest = agent.session === null ? null : this.#latest.get(agent.session) ?? null;
+      session = decideAgentRun(request, chained, { sessionKnown, spawn, latest });
     }
     let info = this.#runs.get(session.id);
     if (info === undefined && session.turn === 1) {
@@ -207,6 +211,9 @@ export class RunChainer {
     if (loose) this.#byLoose.set(loose, node);
     if (request.responseId) this.#byResponse.set(request.responseId, node);
     this.#turns.set(session.id, Math.max(this.#turns.get(session.id) ?? 0, session.turn));
+    if (session.turn >= (this.#latest.get(session.id)?.turn ?? 0)) {
+      this.#latest.set(session.id, node);
+    }
     if (session.parent_id) {
       this.#children.set(session.parent_id, (this.#children.get(session.parent_id) ?? 0) + 1);
     }

@@ -293,7 +293,8 @@ Deno.test("llmprof run reuses an llmprof already listening, and refuses a port h
 });
 
 Deno.test({
-  name: "llmprof run -- codex exec records Codex's run by its session id, over plain HTTP, and names it",
+  name:
+    "llmprof run -- codex exec records Codex's run by its session id, over plain HTTP, and names it",
   ignore: CODEX === null,
   async fn() {
     const fake = startFakeUpstream();

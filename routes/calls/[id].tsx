@@ -28,6 +28,12 @@ const KINDS: Record<Finding["kind"], string> = {
   unused_tools: "Unused tools",
   cache_break: "Cache break",
   advisory: "Advice",
+  compaction: "Compaction",
+  context_window: "Context near the window",
+  large_tool_result: "Large tool result",
+  reread: "Read again",
+  repeated_tool_call: "Repeated tool call",
+  tool_error_loop: "Tool error loop",
 };
 
 function FindingItem({ finding: f }: { finding: Finding }) {
@@ -118,7 +124,9 @@ export async function callPage(id: string, ctx: AppContext) {
           ? (
             <Card label="run · turn" value={`${r.session.id.slice(-6)} · ${r.session.turn}`}>
               <div class="delta">
-                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>open the run</a>
+                <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(r.session.id)}`}>
+                  open the run
+                </a>
                 {r.session.retry_of ? " · retry" : ""}
                 {r.session.fork ? " · branch" : ""}
               </div>
