@@ -15,14 +15,13 @@ export interface AgentPart {
 }
 
 const BLOCK = /<(system-reminder|environment_context|user_instructions)>[\s\S]*?<\/\1>/g;
-const MEMORY = /\b(CLAUDE(?:\.local)?\.md|AGENTS\.md|GEMINI\.md)\b/;
+/** A memory file's contents as Claude Code includes them: "Contents of /repo/CLAUDE.md …". */
+const MEMORY = /Contents of [^\n]*?\b(CLAUDE(?:\.local)?\.md|AGENTS\.md|GEMINI\.md)\b/;
 
 /** The name of one injected block. */
 function partLabel(tag: string, block: string): string {
-  const memory = MEMORY.exec(block.slice(0, 2000));
-  if (memory && /Contents of|instructions|Context from/i.test(block.slice(0, 2000))) {
-    return `memory: ${memory[1]}`;
-  }
+  const memory = MEMORY.exec(block);
+  if (memory) return `memory: ${memory[1]}`;
   if (/skills? (are|is) available|Skill tool/i.test(block.slice(0, 600))) return "skills";
   return `<${tag}>`;
 }

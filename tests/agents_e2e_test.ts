@@ -85,6 +85,7 @@ Deno.test({
     Deno.mkdirSync(`${dir}/home`);
     Deno.mkdirSync(project);
     Deno.writeTextFileSync(`${project}/notes.txt`, "The notes say hello.\n".repeat(20));
+    Deno.writeTextFileSync(`${project}/CLAUDE.md`, "Always answer in English.\n");
     const db = `sqlite:${dir}/llmprof.db`;
     try {
       // An absolute command path: it must reach neither the upstream URL nor the records.
@@ -142,6 +143,24 @@ Deno.test({
       assert(/^Claude Code .* · “\[fake-sub\] read /.test(sub[0].session!.name!));
       for (const r of records) assertEquals(r.session!.launch, launch);
 
+      // What Claude Code injects is named in the flame graph: its reminders, CLAUDE.md, its tools.
+      const frame = (r: CallRecord, name: string) =>
+        r.attribution!.tree.children.find((c) => c.name === name);
+      const user = frame(main[0], "user input")!.children.map((c) => c.name);
+      assert(user.includes("memory: CLAUDE.md"), user.join(", "));
+      assert(user.includes("<system-reminder>"), user.join(", "));
+      const builtIn = frame(main[0], "tool schemas")!.children.find((c) =>
+        c.name === "built-in tools"
+      );
+      assert(builtIn?.children.some((c) => c.name === "Read"), "no built-in Read tool");
+      // The main run reads notes.txt twice while the first result is in context.
+      const reread = main.at(-1)!.findings.find((f) => f.kind === "reread");
+      assert(
+        reread?.detail.includes(`${project}/notes.txt`),
+        JSON.stringify(main.at(-1)!.findings),
+      );
+      assert(reread!.tokens > 0);
+
       // The summary's figures are the stored records', and llmprof top prints the same.
       const report = topReport(records);
       const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
@@ -155,6 +174,9 @@ Deno.test({
       const url = /Dashboard: (http:\/\/[^/]+\/_llmprof)/.exec(printed)?.[1];
       assert(url, printed);
       assertEquals(printed.trimEnd(), formatTop(report, { dashboard: url }));
+      assertStringIncludes(printed, "built-in tools");
+      const biggest = Math.max(...records.flatMap((r) => r.findings.map((f) => f.usd ?? 0)));
+      assertEquals(report.findings[0].usd, biggest);
 
       const top = await llmprof(["top", "--launch", launch, "--json", "--db", db]);
       assertEquals(top.code, 0, top.err);
