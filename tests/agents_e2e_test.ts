@@ -183,6 +183,19 @@ Deno.test({
       assertEquals(JSON.parse(top.out), report);
       const byRun = await llmprof(["top", "--run", session, "--json", "--db", db]);
       assertEquals(JSON.parse(byRun.out).calls, records.length);
+
+      // The Runs page names the run and links its subagent.
+      const dashboard = await startLlmprof(testConfig(fake.url, { db }), { log: () => {} });
+      try {
+        const page = await (await fetch(
+          `${dashboard.url}/_llmprof/runs?id=${encodeURIComponent(session)}`,
+        )).text();
+        assertStringIncludes(page, "Claude Code 2.");
+        assertStringIncludes(page, `/_llmprof/runs?id=${encodeURIComponent(sub[0].session!.id)}`);
+        assertStringIncludes(page, "Subagents:");
+      } finally {
+        await dashboard.shutdown();
+      }
     } finally {
       await fake.close();
     }
