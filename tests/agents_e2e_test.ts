@@ -50,6 +50,25 @@ async function llmprof(
   return { code, out: decode(stdout), err: decode(stderr) };
 }
 
+/** `deno run main.ts run --quiet` on its own llmprof (a free port, a fresh store) for a shell script. */
+function quietRun(dir: string, script: string): string[] {
+  return [
+    "run",
+    "-A",
+    MAIN,
+    "run",
+    "--quiet",
+    "--port",
+    "0",
+    "--db",
+    `sqlite:${dir}/db`,
+    "--",
+    "sh",
+    "-c",
+    script,
+  ];
+}
+
 function launchOf(err: string): string {
   const m = /launch ([A-Z0-9]{10})/.exec(err);
   assert(m, `no launch id in the summary: ${err}`);
@@ -204,18 +223,12 @@ Deno.test({
 
 Deno.test("llmprof run exits with the child's status and passes its output through", async () => {
   const dir = Deno.makeTempDirSync();
-  const run = await llmprof([
-    "run",
-    "--quiet",
-    "--port",
-    "0",
-    "--db",
-    `sqlite:${dir}/db`,
-    "--",
-    "sh",
-    "-c",
-    'echo "$ANTHROPIC_BASE_URL $OPENAI_BASE_URL $GOOGLE_GEMINI_BASE_URL"; echo oops >&2; exit 7',
-  ]);
+  const run = await llmprof(
+    quietRun(
+      dir,
+      'echo "$ANTHROPIC_BASE_URL $OPENAI_BASE_URL $GOOGLE_GEMINI_BASE_URL"; echo oops >&2; exit 7',
+    ).slice(3),
+  );
   assertEquals(run.code, 7);
   const [anthropic, openai, gemini] = run.out.trim().split(" ");
   assert(/^http:\/\/127\.0\.0\.1:\d+$/.test(anthropic), anthropic);
@@ -227,21 +240,10 @@ Deno.test("llmprof run exits with the child's status and passes its output throu
 Deno.test("llmprof run forwards SIGTERM to the child and exits with its status", async () => {
   const dir = Deno.makeTempDirSync();
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "run",
-      "--quiet",
-      "--port",
-      "0",
-      "--db",
-      `sqlite:${dir}/db`,
-      "--",
-      "sh",
-      "-c",
+    args: quietRun(
+      dir,
       'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.05; done',
-    ],
+    ),
     env: { LLMPROF_HOME: dir },
     stdin: "null",
     stdout: "piped",
@@ -266,19 +268,7 @@ Deno.test("an interactive child of llmprof run sees a terminal", async () => {
   const dir = Deno.makeTempDirSync();
   const inner = [
     Deno.execPath(),
-    "run",
-    "-A",
-    MAIN,
-    "run",
-    "--quiet",
-    "--port",
-    "0",
-    "--db",
-    `sqlite:${dir}/db`,
-    "--",
-    "sh",
-    "-c",
-    "test -t 0 && test -t 1 && test -t 2 && echo TTY-OK || echo NO-TTY",
+    ...quietRun(dir, "test -t 0 && test -t 1 && test -t 2 && echo TTY-OK || echo NO-TTY"),
   ].map((a) => `'${a}'`).join(" ");
   const { code, stdout } = await new Deno.Command("script", {
     args: ["-qec", inner, "/dev/null"],
