@@ -166,6 +166,13 @@ export async function run(
 ): Promise<number> {
   const config: Config = parseConfig(parsed.flags, env);
   const say = (line: string) => parsed.quiet || console.error(line);
+  // While the child runs the terminal is its own: llmprof's messages wait until it exits.
+  const held: string[] = [];
+  let holding = false;
+  const log = (line: string) => {
+    if (!holding) return say(line);
+    if (held.length < 50) held.push(line);
+  };
   let url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
   let own: Awaited<ReturnType<typeof startLlmprof>> | null = null;
   const found = config.port === 0 ? "none" : await probe(url);
@@ -176,7 +183,7 @@ export async function run(
   }
   if (found === "none") {
     try {
-      own = await startLlmprof(config, { log: (line) => say(line) });
+      own = await startLlmprof(config, { log });
     } catch (error) {
       if (
         error instanceof PortInUseError || error instanceof UpstreamLoopError ||
@@ -190,6 +197,7 @@ export async function run(
     say(`llmprof: using the llmprof already on ${url}`);
   }
 
+  holding = true;
   const launch = launchId();
   const setup = childSetup(parsed.command, env, { url, launch });
   let child: Deno.ChildProcess;
@@ -231,6 +239,8 @@ export async function run(
   const status = await child.status;
   for (const [signal, forward] of listeners) Deno.removeSignalListener(signal, forward);
   const code = status.signal ? 128 + (SIGNAL_NUMBERS[status.signal] ?? 0) : status.code;
+  holding = false;
+  for (const line of held) say(line);
 
   if (!parsed.quiet) {
     try {
