@@ -1,7 +1,8 @@
 /**
  * Findings about how a coding agent used its context in one call: one large tool result,
- * the same file or URL read again while the earlier result is still in context, the same
- * tool call repeated, a tool error retried in a loop, and a context near the model's window.
+ * the same file or URL read again (with the same content) while the earlier result is still
+ * in context, the same tool call repeated with the same result, a tool error retried in a
+ * loop, and a context near the model's window.
  * Pure: the prompt's segments in, findings out.
  * @module
  */
@@ -142,7 +143,10 @@ export function agentFindings(
   const seen = new Map<string, ToolExchange>();
   const repeats = new Map<string, { first: ToolExchange; again: ToolExchange[] }>();
   for (const e of exchanges) {
-    const key = `${e.name}\u0000${e.input}`;
+    // Only a repeat that came back the same is waste: a test run again after an edit, or a
+    // file read again after it changed, is new information.
+    if (e.error || e.result === "") continue;
+    const key = `${e.name}\u0000${e.input}\u0000${e.result}`;
     const first = seen.get(key);
     if (!first) {
       seen.set(key, e);

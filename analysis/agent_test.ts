@@ -177,6 +177,7 @@ Deno.test("agent findings: a large tool result, a file read again, a repeated ca
     ...exchange("Bash", { command: "npm test" }, "ok", 3),
     ...exchange("Read", { file_path: "/repo/big.log" }, bigFile, 5),
     ...exchange("Bash", { command: "npm test" }, "ok", 7),
+    ...exchange("Bash", { command: "npm test" }, "1 failing", 8),
     ...exchange("Edit", { file_path: "a" }, "<tool_use_error>String not found</tool_use_error>", 9),
     ...exchange(
       "Edit",
@@ -197,6 +198,7 @@ Deno.test("agent findings: a large tool result, a file read again, a repeated ca
     ["Bash", false],
     ["Read", false],
     ["Bash", false],
+    ["Bash", false],
     ["Edit", true],
     ["Edit", true],
     ["Edit", true],
@@ -215,8 +217,12 @@ Deno.test("agent findings: a large tool result, a file read again, a repeated ca
   assertEquals(reread.tokens, fileTokens);
   assertAlmostEquals(reread.usd!, fileTokens * 3 / 1_000_000);
   assert(reread.detail.includes("read /repo/big.log 2 times"), reread.detail);
+  // npm test ran three times; two came back the same, the third is new information.
   const repeated = byKind.get("repeated_tool_call")!;
-  assert(repeated.detail.includes("Bash"), repeated.detail);
+  assert(
+    repeated.detail.includes("Bash call") && repeated.detail.includes("2 times"),
+    repeated.detail,
+  );
   const loop = byKind.get("tool_error_loop")!;
   assert(loop.detail.startsWith("Edit failed 3 times in a row"), loop.detail);
   assertEquals(byKind.has("context_window"), false);
