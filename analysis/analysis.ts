@@ -1,6 +1,7 @@
 import type { SplitText } from "../core/blocks.ts";
 import type { CallRecord } from "../core/record.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
+import type { AgentFacts } from "./agent.ts";
 import type { OutlineBlock, StablePrefix } from "./outline.ts";
 import type { ToolUse } from "./tool_use.ts";
 
@@ -31,6 +32,8 @@ export interface Analysis {
   looseChain: string[];
   /** The x-llmprof-session header, which groups calls explicitly. */
   sessionHeader: string | null;
+  /** What a coding agent said about itself (session id, client, launch, spawns); null when not parsed. */
+  agent: AgentFacts | null;
   /** What findings across calls need (the prompt's outline, its stable prefix, the rates); null when not parsed. */
   facts: CallFacts | null;
 }
@@ -45,6 +48,7 @@ export function bareAnalysis(record: CallRecord, request: string | null = null):
     chain: [],
     looseChain: [],
     sessionHeader: null,
+    agent: null,
     facts: null,
   };
 }

@@ -8,6 +8,7 @@ import { promptOutline, stablePrefix } from "./outline.ts";
 import type { AppliedRates } from "../pricing/price_table.ts";
 import { type Analysis, bareAnalysis } from "./analysis.ts";
 import { chainKeys } from "./chain_keys.ts";
+import { agentFacts, isCodingAgent } from "./agent.ts";
 import { elideBase64 } from "../formats/elide.ts";
 import type { SplitText } from "../core/blocks.ts";
 import { splitRequest } from "./request_blocks.ts";
@@ -129,7 +130,12 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
   }
 
   const reported = response?.usage?.input_tokens ?? null;
+  const agent = agentFacts(call.requestHeaders, body, {
+    segments: parsed.segments,
+    response: record.response,
+  });
   record.attribution = attribute(parsed.segments, counter, {
+    agent: isCodingAgent(agent.client),
     exact: choice.exact && format.countsExactly,
     reported: reported !== null && reported > 0 ? reported : null,
     notes,
@@ -175,6 +181,7 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     attribution: record.attribution,
     usage: record.usage,
     cost: record.cost,
+    model: record.model,
   });
   let blocks: SplitText | null = null;
   if (request !== null) {
@@ -189,6 +196,7 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     chain: keys.prefixes,
     looseChain: keys.loose,
     sessionHeader: call.requestHeaders["x-llmprof-session"] ?? null,
+    agent,
     facts: {
       outline,
       stablePrefix: stablePrefix(outline),

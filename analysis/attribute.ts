@@ -2,6 +2,7 @@ import { apportion } from "./apportion.ts";
 import { type Attribution, type ComponentName, COMPONENTS, type TreeNode } from "../core/record.ts";
 import type { Segment } from "../formats/segment.ts";
 import type { TokenCounter } from "./tokenizer.ts";
+import { agentParts, GROUP, toolGroup } from "./agent_parts.ts";
 
 /** Components whose children are named after tools. */
 const PER_TOOL: ReadonlySet<ComponentName> = new Set([
@@ -16,17 +17,43 @@ export interface Counts {
   children: Map<ComponentName, Map<string, number>>;
 }
 
-/** Counts segments into components and per-tool children. */
-export function countSegments(segments: readonly Segment[], counter: TokenCounter): Counts {
+/** Components whose text agents inject parts into (reminders, memory files, skills). */
+const INJECTED_INTO: ReadonlySet<ComponentName> = new Set(["system prompt", "user input"]);
+
+/**
+ * Counts segments into components and per-tool children. For a coding agent's call
+ * (`agent`), tool schemas are grouped by MCP server and built-in tools, and the parts an
+ * agent injects into the system prompt and user input become children of their own.
+ */
+export function countSegments(
+  segments: readonly Segment[],
+  counter: TokenCounter,
+  options: { agent?: boolean } = {},
+): Counts {
   const components = new Map<ComponentName, number>(COMPONENTS.map((c) => [c, 0]));
   const children = new Map<ComponentName, Map<string, number>>();
+  const addChild = (component: ComponentName, label: string, n: number) => {
+    const kids = children.get(component) ?? new Map<string, number>();
+    kids.set(label, (kids.get(label) ?? 0) + n);
+    children.set(component, kids);
+  };
+  const grouped = options.agent === true ||
+    segments.some((s) => s.component === "tool schemas" && s.label?.startsWith("mcp__"));
   for (const segment of segments) {
     const n = segment.tokens ?? (segment.text ? counter.count(segment.text) : 0);
     components.set(segment.component, components.get(segment.component)! + n);
     if (segment.label !== undefined && PER_TOOL.has(segment.component)) {
-      const kids = children.get(segment.component) ?? new Map<string, number>();
-      kids.set(segment.label, (kids.get(segment.label) ?? 0) + n);
-      children.set(segment.component, kids);
+      const label = grouped && segment.component === "tool schemas"
+        ? `${toolGroup(segment.label)}${GROUP}${segment.label}`
+        : segment.label;
+      addChild(segment.component, label, n);
+    } else if (segment.text && INJECTED_INTO.has(segment.component)) {
+      let left = n;
+      for (const part of agentParts(segment.text)) {
+        const tokens = Math.min(left, counter.count(part.text));
+        left -= tokens;
+        addChild(segment.component, part.label, tokens);
+      }
     }
   }
   // Fixed negative overheads (the guide's enum_init) never leave a component below zero.
@@ -66,20 +93,39 @@ export function reconcile(
 }
 
 /**
- * The flame-graph tree: context → components → one child per tool. Every tool keeps its
- * frame even when reconciliation rounded its share to 0 tokens; only components with
- * neither tokens nor tools are left out.
+ * The flame-graph tree: context → components → one child per tool or agent part; a
+ * grouped label ("MCP github" + GROUP + "create_issue") becomes a group with its members.
+ * Every tool keeps its frame even when reconciliation rounded its share to 0 tokens; only
+ * components with neither tokens nor tools are left out.
  */
 export function buildTree(counts: Counts): TreeNode {
   const children: TreeNode[] = [];
   let total = 0;
+  const bySize = (a: TreeNode, b: TreeNode) => b.tokens - a.tokens;
   for (const [name, tokens] of counts.components) {
     total += tokens;
-    const kids = [...(counts.children.get(name) ?? new Map<string, number>())]
-      .sort((a, b) => b[1] - a[1])
-      .map(([label, n]) => ({ name: label, tokens: Math.max(0, n), children: [] }));
+    const kids: TreeNode[] = [];
+    const groups = new Map<string, TreeNode>();
+    for (const [label, counted] of counts.children.get(name) ?? new Map<string, number>()) {
+      const n = Math.max(0, counted);
+      const at = label.indexOf(GROUP);
+      if (at < 0) {
+        kids.push({ name: label, tokens: n, children: [] });
+        continue;
+      }
+      const groupName = label.slice(0, at);
+      let group = groups.get(groupName);
+      if (!group) {
+        group = { name: groupName, tokens: 0, children: [] };
+        groups.set(groupName, group);
+        kids.push(group);
+      }
+      group.tokens += n;
+      group.children.push({ name: label.slice(at + 1), tokens: n, children: [] });
+    }
     if (tokens <= 0 && kids.length === 0) continue;
-    children.push({ name, tokens, children: kids });
+    for (const group of groups.values()) group.children.sort(bySize);
+    children.push({ name, tokens, children: kids.sort(bySize) });
   }
   return { name: "context", tokens: total, children };
 }
@@ -140,9 +186,15 @@ export function reconciliationNote(
 export function attribute(
   segments: readonly Segment[],
   counter: TokenCounter,
-  options: { exact: boolean; reported: number | null; notes?: string[]; stateful?: boolean },
+  options: {
+    exact: boolean;
+    reported: number | null;
+    notes?: string[];
+    stateful?: boolean;
+    agent?: boolean;
+  },
 ): Attribution {
-  const counted = countSegments(segments, counter);
+  const counted = countSegments(segments, counter, { agent: options.agent });
   const countedTotal = [...counted.components.values()].reduce((a, b) => a + b, 0);
   const method = options.exact ? "exact" : "approximate";
   const final = options.reported !== null && options.reported > 0

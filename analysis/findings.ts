@@ -2,6 +2,7 @@ import { countSegments } from "./attribute.ts";
 import type { Attribution, ComponentName, Cost, Finding, Usage } from "../core/record.ts";
 import type { Segment } from "../formats/segment.ts";
 import type { TokenCounter } from "./tokenizer.ts";
+import { agentFindings } from "./agent_findings.ts";
 
 /** Blocks shorter than this are not worth calling duplicates. */
 const MIN_DUPLICATE_CHARS = 200;
@@ -27,7 +28,7 @@ function tokensOf(attribution: Attribution, name: string): number {
 export function callFindings(
   segments: readonly Segment[],
   counter: TokenCounter,
-  call: { attribution: Attribution; usage: Usage; cost: Cost | null },
+  call: { attribution: Attribution; usage: Usage; cost: Cost | null; model?: string | null },
 ): Finding[] {
   const findings: Finding[] = [];
   const { attribution, usage, cost } = call;
@@ -112,6 +113,12 @@ export function callFindings(
       }-token system prompt rides every call: cache it or cut it down`,
     });
   }
+  findings.push(...agentFindings(segments, counter, {
+    promptTokens: prompt,
+    model: call.model ?? null,
+    rate,
+    scale: scaleOf("tool results"),
+  }));
   return capClaims(findings, cost?.input_usd ?? null);
 }
 

@@ -76,14 +76,28 @@ export interface Cost {
 export interface RunRef {
   id: string;
   turn: number;
-  /** "header": x-llmprof-session; "chain": it continues an earlier call; "new": it starts a run. */
-  source: "header" | "chain" | "new";
+  /**
+   * "header": x-llmprof-session; "agent": the first call of an agent's session (its own
+   * session id); "subagent": the first call of a subagent its parent spawned; "chain": it
+   * continues an earlier call; "new": it starts a run.
+   */
+  source: "header" | "agent" | "subagent" | "chain" | "new";
   /** The call this one continues, when chained. */
   parent_id: string | null;
   /** The earlier call with the same conversation, when this is a retry. */
   retry_of: string | null;
   /** True when the parent already had another continuation: this turn is a branch. */
   fork: boolean;
+  /** The run's name: the client and the first user message's opening words; set on a run's first call. */
+  name?: string | null;
+  /** The run that spawned this one (a subagent's parent, or the agent session a side call belongs to). */
+  parent_run?: string | null;
+  /** The parent run's turn that spawned this run, when known. */
+  parent_turn?: number | null;
+  /** The `llmprof run` launch the call came from (the x-llmprof-launch header). */
+  launch?: string | null;
+  /** True when the agent compacted its context: this turn continues its run with a summary. */
+  compacted?: boolean;
 }
 
 /** Where a turn's prompt first differed from the previous turn's (cache-break diagnosis). */
@@ -102,7 +116,19 @@ export interface PromptChange {
 
 /** A saving or warning found in a call. */
 export interface Finding {
-  kind: "duplicated_content" | "uncached_prefix" | "unused_tools" | "cache_break" | "advisory";
+  kind:
+    | "duplicated_content"
+    | "uncached_prefix"
+    | "unused_tools"
+    | "cache_break"
+    | "advisory"
+    // A coding agent's context (see docs/findings.md).
+    | "compaction"
+    | "context_window"
+    | "large_tool_result"
+    | "reread"
+    | "repeated_tool_call"
+    | "tool_error_loop";
   /** Tokens per call the finding is about. */
   tokens: number;
   /** Dollars per call it would save, at the call's own cache-aware rates; null for advisories. */

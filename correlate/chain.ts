@@ -18,6 +18,89 @@ export interface ChainInput {
   sessionHeader: string | null;
   /** Responses API: the response this call continues. */
   previousResponseId: string | null;
+  /** What the agent said about itself; absent for plain clients. */
+  agent?: AgentInput;
+}
+
+/** What placing a call among its agent's runs needs. */
+export interface AgentInput {
+  /** The agent's own session id. */
+  session: string | null;
+  /** The first user message's own text, to match a subagent to the turn that spawned it. */
+  opening: string | null;
+  /** The run's name, should this call start one. */
+  name: string | null;
+  /** The `llmprof run` launch. */
+  launch: string | null;
+}
+
+/** A subagent a parent's turn spawned, waiting for its first call. */
+export interface Spawn {
+  runId: string;
+  turn: number;
+  prompt: string;
+}
+
+/** What is known about an agent's session when one of its calls starts a new conversation. */
+export interface AgentFacts {
+  /** True when the session already has its main run. */
+  sessionKnown: boolean;
+  /** The spawn whose prompt this call's opening matches. */
+  spawn: Spawn | null;
+  /** The latest call of the session's main run, which a compacted turn continues. */
+  latest?: ChainNode | null;
+}
+
+/** The opening words of the summary an agent continues with after compacting its context. */
+const COMPACTED =
+  /^(This session is being continued from a previous conversation|Another language model started to solve this problem|Context checkpoint compaction)/i;
+
+/** True when a call's opening is an agent's summary after compaction. */
+export function isCompacted(opening: string | null): boolean {
+  return opening !== null && COMPACTED.test(opening);
+}
+
+/** True when a call's opening is the prompt a subagent was spawned with. */
+export function matchesSpawn(opening: string | null, prompt: string): boolean {
+  if (!opening) return false;
+  return opening === prompt || opening.startsWith(prompt) || prompt.startsWith(opening);
+}
+
+/**
+ * Refines a call that chaining could not link: a subagent's first call is linked to the
+ * run and turn that spawned it; the first new conversation of an agent's session is its
+ * main run, named by the agent's own session id; the summary an agent continues with after
+ * compacting continues that main run; another new one (a side call such as a title) is its
+ * own run under the session's main run.
+ */
+export function decideAgentRun(
+  input: ChainInput,
+  chained: RunRef,
+  facts: AgentFacts,
+): RunRef {
+  const agent = input.agent;
+  if (!agent || chained.source !== "new") return chained;
+  if (facts.spawn) {
+    return {
+      ...chained,
+      source: "subagent",
+      parent_run: facts.spawn.runId,
+      parent_turn: facts.spawn.turn,
+    };
+  }
+  if (agent.session === null) return chained;
+  if (!facts.sessionKnown) return { ...chained, id: agent.session, source: "agent" };
+  if (facts.latest && isCompacted(agent.opening)) {
+    return {
+      ...chained,
+      id: facts.latest.sessionId,
+      turn: facts.latest.turn + 1,
+      source: "chain",
+      parent_id: facts.latest.callId,
+      compacted: true,
+    };
+  }
+  return { ...chained, parent_run: agent.session, parent_turn: null };
 }
 
 /** What was found about a call's possible predecessors. */

@@ -26,6 +26,8 @@ export class CrossCallFindings {
   /** The latest call of each run named by the x-llmprof-session header, whose turns have no parent. */
   readonly #latest = new Lru<string, string>(50_000);
   readonly #routes: RouteLedger;
+  /** Each recent call's prompt tokens per component, for a compacted turn's "what was dropped". */
+  readonly #components = new Lru<string, Map<string, number>>(50_000);
 
   constructor(options: CrossCallOptions = {}) {
     this.#turns = new Lru(options.memoryChars ?? 32_000_000, { weigh });
@@ -63,6 +65,19 @@ export class CrossCallFindings {
       if (diagnosis) found.push(diagnosis);
     }
     this.#turns.set(record.id, turn);
+    const components = new Map(
+      (record.attribution?.components ?? []).map((c) => [c.name as string, c.tokens]),
+    );
+    this.#components.set(record.id, components);
+    const before = session?.compacted && previousId ? this.#components.get(previousId) : undefined;
+    if (before) {
+      const compaction = compactionFinding(
+        before,
+        components,
+        facts.rates ? facts.rates.input / 1_000_000 : null,
+      );
+      if (compaction) found.push(compaction);
+    }
     if (record.route) {
       found.push(...this.#routes.observe(record.route.id, {
         ...turn,
@@ -74,4 +89,35 @@ export class CrossCallFindings {
       record.findings = capClaims([...record.findings, ...found], record.cost?.input_usd ?? null);
     }
   }
+}
+
+/**
+ * A compacted turn: how far its context dropped from the turn before, and what was dropped,
+ * component by component. `rate` is the input price per token (the dollars each later turn
+ * no longer pays); no dollar claim is made, compaction saves rather than costs.
+ */
+export function compactionFinding(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  rate: number | null,
+): Finding | null {
+  const total = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const dropped = total(before) - total(after);
+  if (dropped <= 0) return null;
+  const parts = [...before].map(([name, tokens]) =>
+    [name, tokens - (after.get(name) ?? 0)] as const
+  )
+    .filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]).slice(0, 4)
+    .map(([name, d]) => `${name} ${Math.round(d).toLocaleString("en")}`);
+  const saved = rate === null ? "" : `, about $${(dropped * rate).toPrecision(2)} less a turn`;
+  return {
+    kind: "compaction",
+    tokens: Math.round(dropped),
+    usd: null,
+    detail: `the agent compacted its context from ${
+      Math.round(total(before)).toLocaleString("en")
+    } to ${Math.round(total(after)).toLocaleString("en")} tokens${saved}; dropped: ${
+      parts.join(", ")
+    }`,
+  };
 }

@@ -1,5 +1,12 @@
 import type { BaseStore } from "../store/contract.ts";
-import { type ChainInput, type ChainNode, decideRun } from "./chain.ts";
+import {
+  type ChainInput,
+  type ChainNode,
+  decideAgentRun,
+  decideRun,
+  matchesSpawn,
+  type Spawn,
+} from "./chain.ts";
 import { Lru } from "../core/lru.ts";
 import type { RunRef } from "../core/record.ts";
 
@@ -12,7 +19,12 @@ export type ChainLookup = Pick<
 /** A call to place in a run: its chaining input and what later calls will look it up by. */
 export interface ChainRequest extends ChainInput {
   responseId: string | null;
+  /** The prompts of subagents this call's response spawns. */
+  spawns?: readonly string[];
 }
+
+/** What every call of a run carries besides its turn: its name and where it was spawned. */
+type RunInfo = Pick<RunRef, "name" | "parent_run" | "parent_turn">;
 
 /**
  * Places each analysed call in its run. Calls are taken one at a time, in the order they
@@ -28,6 +40,10 @@ export class RunChainer {
   readonly #byResponse: Lru<string, ChainNode>;
   readonly #turns: Lru<string, number>;
   readonly #children: Lru<string, number>;
+  readonly #runs: Lru<string, RunInfo>;
+  readonly #spawns: Lru<string, Spawn[]>;
+  /** The latest call of each run, which an agent's compacted turn continues. */
+  readonly #latest: Lru<string, ChainNode>;
   #queue: Promise<unknown> = Promise.resolve();
   #storeFailing = false;
 
@@ -43,6 +59,9 @@ export class RunChainer {
     this.#byResponse = new Lru(size);
     this.#turns = new Lru(size);
     this.#children = new Lru(size);
+    this.#runs = new Lru(size);
+    this.#spawns = new Lru(size);
+    this.#latest = new Lru(size);
   }
 
   /** Forgets every call it remembers (the store was reset): later calls chain from the store alone. */
@@ -108,7 +127,49 @@ export class RunChainer {
         children: (id) => (id === parent ? children : 0),
       });
     }
+    if (request.agent) session = await this.#agentRun(request, session);
     this.#remember(request, session);
+    return session;
+  }
+
+  /**
+   * Places an agent's call among its session's runs (see decideAgentRun) and gives it its
+   * run's name and parent. Spawns are matched from memory: a subagent starts seconds after
+   * the turn that spawned it, on the same instance.
+   */
+  async #agentRun(request: ChainRequest, chained: RunRef): Promise<RunRef> {
+    const agent = request.agent!;
+    const key = agent.session ?? agent.launch ?? "";
+    let session = chained;
+    if (chained.source === "new") {
+      const waiting = this.#spawns.get(key) ?? [];
+      const at = waiting.findIndex((s) => matchesSpawn(agent.opening, s.prompt));
+      const spawn = at >= 0 ? waiting.splice(at, 1)[0] : null;
+      let sessionKnown = false;
+      if (agent.session !== null && spawn === null) {
+        sessionKnown = (this.#turns.get(agent.session) ?? 0) > 0 ||
+          await this.#ask(() => this.#store.runTurns(agent.session!), 0) > 0;
+      }
+      const latest = agent.session === null ? null : this.#latest.get(agent.session) ?? null;
+      session = decideAgentRun(request, chained, { sessionKnown, spawn, latest });
+    }
+    let info = this.#runs.get(session.id);
+    if (info === undefined && session.turn === 1) {
+      info = {
+        name: agent.name,
+        parent_run: session.parent_run ?? null,
+        parent_turn: session.parent_turn ?? null,
+      };
+      this.#runs.set(session.id, info);
+    }
+    session = { ...session, ...info, launch: agent.launch };
+    if (request.spawns?.length) {
+      const waiting = this.#spawns.get(key) ?? [];
+      for (const prompt of request.spawns) {
+        waiting.push({ runId: session.id, turn: session.turn, prompt });
+      }
+      this.#spawns.set(key, waiting);
+    }
     return session;
   }
 
@@ -157,6 +218,9 @@ export class RunChainer {
     if (loose) this.#byLoose.set(loose, node);
     if (request.responseId) this.#byResponse.set(request.responseId, node);
     this.#turns.set(session.id, Math.max(this.#turns.get(session.id) ?? 0, session.turn));
+    if (session.turn >= (this.#latest.get(session.id)?.turn ?? 0)) {
+      this.#latest.set(session.id, node);
+    }
     if (session.parent_id) {
       this.#children.set(session.parent_id, (this.#children.get(session.parent_id) ?? 0) + 1);
     }

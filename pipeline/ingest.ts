@@ -1,6 +1,7 @@
 import type { Analysis } from "../analysis/analysis.ts";
 import { withoutText } from "../analysis/privacy.ts";
 import type { Privacy } from "../core/record.ts";
+import { runName } from "../analysis/agent.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
 import { CrossCallFindings } from "../correlate/cross_call.ts";
@@ -62,6 +63,15 @@ export class Ingest implements CaptureSink {
             sessionHeader: analysis.sessionHeader,
             previousResponseId: analysis.previousResponseId,
             responseId: record.response?.id ?? null,
+            spawns: analysis.agent?.spawns,
+            agent: analysis.agent
+              ? {
+                session: analysis.agent.session,
+                opening: analysis.agent.opening,
+                name: runName(analysis.agent),
+                launch: analysis.agent.launch,
+              }
+              : undefined,
           });
         }
         crossCall.add(record, analysis.facts);

@@ -19,6 +19,8 @@ export async function runsPage(url: URL, ctx: AppContext) {
     const diff = diffs.get(t.call_id);
     return diff ? diffLine(diff) : null;
   });
+  const current = sessions.find((s) => s.id === id);
+  const children = sessions.filter((s) => s.parent_run !== null && s.parent_run === id);
   return (
     <Layout title="Runs" active="runs">
       <h1>Runs</h1>
@@ -35,7 +37,9 @@ export async function runsPage(url: URL, ctx: AppContext) {
               <select name="id" data-run-select>
                 {sessions.map((s) => (
                   <option value={s.id} selected={s.id === id}>
-                    {s.id.slice(-8)} · {s.calls} calls · {usd(s.cost_usd)} · {time(s.last_at)}
+                    {s.parent_run ? "↳ " : ""}
+                    {s.name ?? s.id.slice(-8)} · {s.calls} calls · {usd(s.cost_usd)} ·{" "}
+                    {time(s.last_at)}
                   </option>
                 ))}
               </select>
@@ -46,6 +50,33 @@ export async function runsPage(url: URL, ctx: AppContext) {
       {id && turns.length > 0
         ? (
           <>
+            {current?.name ? <p class="run-name">{current.name}</p> : null}
+            {current?.parent_run
+              ? (
+                <p>
+                  Spawned by run{" "}
+                  <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(current.parent_run)}`}>
+                    {current.parent_run.slice(-8)}
+                  </a>
+                </p>
+              )
+              : null}
+            {children.length > 0
+              ? (
+                <p>
+                  Subagents: {children.map((c) => (
+                    <>
+                      <a href={`${LOCAL_PREFIX}/runs?id=${encodeURIComponent(c.id)}`}>
+                        {c.name ?? c.id.slice(-8)}
+                      </a>{" "}
+                      ({usd(c.cost_usd)}){" "}
+                    </>
+                  ))}
+                  · with subagents{" "}
+                  {usd(cards.cost_usd + children.reduce((n, c) => n + c.cost_usd, 0))}
+                </p>
+              )
+              : null}
             <div class="cards">
               <div class="card">
                 <div class="label">turns</div>

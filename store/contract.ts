@@ -31,6 +31,10 @@ export interface ChainRow {
 /** Filters, sort and paging for {@linkcode BaseStore.listCalls}. */
 export interface CallQuery {
   session?: string;
+  /** Calls of a run and of the runs it spawned (its subagents). */
+  family?: string;
+  /** Calls of one `llmprof run` launch. */
+  launch?: string;
   model?: string;
   /** ISO time, inclusive. */
   since?: string;
@@ -70,6 +74,10 @@ export interface RunSummary {
   cost_usd: number;
   first_prompt_tokens: number;
   last_prompt_tokens: number;
+  /** The client and the first user message's opening words, when known. */
+  name: string | null;
+  /** The run that spawned this one (a subagent's parent), or null. */
+  parent_run: string | null;
 }
 
 /** One turn of a run. */

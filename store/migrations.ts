@@ -144,5 +144,17 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `ALTER TABLE calls ADD COLUMN response_hash TEXT`,
       ],
     },
+    {
+      // Runs as agents see them: the launch a call came from, the run that spawned a run, a run's name.
+      version: 11,
+      sql: [
+        `ALTER TABLE calls ADD COLUMN launch_id TEXT`,
+        `ALTER TABLE calls ADD COLUMN parent_run TEXT`,
+        `CREATE INDEX calls_by_launch ON calls (launch_id, created_ms)`,
+        `CREATE INDEX calls_by_parent_run ON calls (parent_run)`,
+        `ALTER TABLE sessions ADD COLUMN name TEXT`,
+        `ALTER TABLE sessions ADD COLUMN parent_run TEXT`,
+      ],
+    },
   ];
 }

@@ -32,6 +32,8 @@ export const CALL_COLUMNS = [
   "loose_hash",
   "request_refs",
   "response_hash",
+  "launch_id",
+  "parent_run",
 ] as const;
 
 /** A value a column holds. */
@@ -111,6 +113,8 @@ export function callRow(
     call.looseHash ?? null,
     split ? JSON.stringify(split.refs) : null,
     response.block?.hash ?? null,
+    r.session?.launch ?? null,
+    r.session?.parent_run ?? null,
   ];
 }
 

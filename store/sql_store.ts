@@ -41,10 +41,12 @@ const SUMMARY_COLUMNS =
   "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error, analysed";
 
 const SESSION_UPSERT = `
-  INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
+  INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens, name, parent_run)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET
     calls = sessions.calls + excluded.calls,
+    name = coalesce(sessions.name, excluded.name),
+    parent_run = coalesce(sessions.parent_run, excluded.parent_run),
     cost_usd = sessions.cost_usd + excluded.cost_usd,
     first_prompt_tokens = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_prompt_tokens ELSE sessions.first_prompt_tokens END,
     first_at = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_at ELSE sessions.first_at END,
@@ -68,9 +70,13 @@ export function runDeltas(records: readonly CallRecord[]): RunSummary[] {
         cost_usd: cost,
         first_prompt_tokens: tokens,
         last_prompt_tokens: tokens,
+        name: r.session.name ?? null,
+        parent_run: r.session.parent_run ?? null,
       });
       continue;
     }
+    s.name ??= r.session.name ?? null;
+    s.parent_run ??= r.session.parent_run ?? null;
     s.calls++;
     s.cost_usd += cost;
     if (r.created_at < s.first_at) [s.first_at, s.first_prompt_tokens] = [r.created_at, tokens];
@@ -172,6 +178,8 @@ export abstract class SqlStore implements BaseStore {
           s.cost_usd,
           s.first_prompt_tokens,
           s.last_prompt_tokens,
+          s.name,
+          s.parent_run,
         ]);
       }
     }, { blocks: "shared" });
@@ -319,6 +327,10 @@ export abstract class SqlStore implements BaseStore {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (query.session) where.push("session_id = ?"), params.push(query.session);
+    if (query.family) {
+      where.push("(session_id = ? OR parent_run = ?)"), params.push(query.family, query.family);
+    }
+    if (query.launch) where.push("launch_id = ?"), params.push(query.launch);
     if (query.model) where.push("model = ?"), params.push(query.model);
     if (query.since) where.push("created_ms >= ?"), params.push(Date.parse(query.since));
     if (query.until) where.push("created_ms < ?"), params.push(Date.parse(query.until));
@@ -375,6 +387,8 @@ export abstract class SqlStore implements BaseStore {
       cost_usd: num(r.cost_usd),
       first_prompt_tokens: num(r.first_prompt_tokens),
       last_prompt_tokens: num(r.last_prompt_tokens),
+      name: r.name === null || r.name === undefined ? null : String(r.name),
+      parent_run: r.parent_run === null || r.parent_run === undefined ? null : String(r.parent_run),
     }));
   }
 

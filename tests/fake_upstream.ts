@@ -10,6 +10,7 @@
 import { gzipSync } from "node:zlib";
 import { type CacheUse, FakePromptCache } from "./fake_cache.ts";
 import { fakeGemini } from "./fake_gemini.ts";
+import { scriptedTurn } from "./fake_agent.ts";
 
 /** One request the fake upstream received. */
 export interface SeenRequest {
@@ -61,6 +62,16 @@ interface Turn {
   inputTokens: number;
   outputTokens: number;
   cache: CacheUse;
+  /** A scripted agent's tool arguments (JSON) and tool-call id, or its answer. */
+  args?: string;
+  callId?: string;
+  text?: string;
+}
+
+/** A JSON text cut in four parts, as a stream sends tool arguments. */
+function argParts(args: string): string[] {
+  const q = Math.ceil(args.length / 4);
+  return [0, 1, 2, 3].map((i) => args.slice(i * q, (i + 1) * q)).filter((p) => p !== "");
 }
 
 /**
@@ -79,6 +90,20 @@ function decide(
     last.role === "tool" || last.type === "function_call_output" ||
     (Array.isArray(last.content) && (last.content as Json[]).some((b) => b.type === "tool_result"))
   );
+  const script = scriptedTurn(request);
+  if (script) {
+    const inputTokens = Math.max(promptTokens(raw), options.cache.read + options.cache.write);
+    return "tool" in script
+      ? {
+        tool: script.tool,
+        args: JSON.stringify(script.args),
+        callId: script.id,
+        inputTokens,
+        outputTokens: 12,
+        cache: options.cache,
+      }
+      : { tool: null, text: script.text, inputTokens, outputTokens: 12, cache: options.cache };
+  }
   const first = tools[0];
   const name = first === undefined
     ? null
@@ -192,13 +217,15 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: turn.inputTokens + turn.outputTokens,
   };
+  const args = turn.args ?? ARGS;
+  const text = turn.text ? [turn.text] : TEXT;
   const item = turn.tool
     ? {
       id: "fc_fake1",
       type: "function_call",
       status: "completed",
-      arguments: ARGS,
-      call_id: "call_fake1",
+      arguments: args,
+      call_id: turn.callId ?? "call_fake1",
       name: turn.tool,
     }
     : {
@@ -206,7 +233,7 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
       type: "message",
       status: "completed",
       role: "assistant",
-      content: [{ type: "output_text", text: TEXT.join(""), annotations: [] }],
+      content: [{ type: "output_text", text: text.join(""), annotations: [] }],
     };
   const base = {
     id,
@@ -246,7 +273,7 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
         item: { ...item, status: "in_progress", arguments: "" },
       }),
     );
-    for (const delta of ARG_PARTS) {
+    for (const delta of turn.args ? argParts(args) : ARG_PARTS) {
       frames.push(
         ev("response.function_call_arguments.delta", {
           item_id: "fc_fake1",
@@ -259,7 +286,7 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
       ev("response.function_call_arguments.done", {
         item_id: "fc_fake1",
         output_index: 0,
-        arguments: ARGS,
+        arguments: args,
       }),
     );
   } else {
@@ -278,7 +305,7 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
         part,
       }),
     );
-    for (const delta of TEXT) {
+    for (const delta of text) {
       frames.push(
         ev("response.output_text.delta", {
           item_id: "msg_fake1",
@@ -294,7 +321,7 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
         item_id: "msg_fake1",
         output_index: 0,
         content_index: 0,
-        text: TEXT.join(""),
+        text: text.join(""),
         logprobs: [],
       }),
     );
@@ -324,17 +351,21 @@ function messages(request: Json, turn: Turn, stream: boolean): string | Json {
   if (thinking) {
     content.push({ type: "thinking", thinking: THINKING.join(""), signature: "sig_fake" });
   }
-  content.push({ type: "text", text: TEXT.join("") });
+  const text = turn.text ? [turn.text] : TEXT;
+  const toolId = turn.callId ?? "toolu_fake1";
+  const args = turn.args ?? ARGS;
+  content.push({ type: "text", text: text.join("") });
   if (turn.tool) {
-    content.push({
-      type: "tool_use",
-      id: "toolu_fake1",
-      name: turn.tool,
-      input: { city: "Paris" },
-    });
+    content.push({ type: "tool_use", id: toolId, name: turn.tool, input: JSON.parse(args) });
   }
   const message = {
-    id: "msg_fake1",
+    // A scripted agent's turns have their own ids, as real ones do: Claude Code merges
+    // assistant messages that share one.
+    id: turn.callId
+      ? `msg_${turn.callId}`
+      : turn.text
+      ? `msg_fake_${crypto.randomUUID()}`
+      : "msg_fake1",
     type: "message",
     role: "assistant",
     model: request.model,
@@ -382,7 +413,7 @@ function messages(request: Json, turn: Turn, stream: boolean): string | Json {
   }
   frames.push(ev("content_block_start", { index, content_block: { type: "text", text: "" } }));
   frames.push(ev("ping"));
-  for (const t of TEXT) {
+  for (const t of text) {
     frames.push(ev("content_block_delta", { index, delta: { type: "text_delta", text: t } }));
   }
   frames.push(ev("content_block_stop", { index }));
@@ -391,10 +422,10 @@ function messages(request: Json, turn: Turn, stream: boolean): string | Json {
     frames.push(
       ev("content_block_start", {
         index,
-        content_block: { type: "tool_use", id: "toolu_fake1", name: turn.tool, input: {} },
+        content_block: { type: "tool_use", id: toolId, name: turn.tool, input: {} },
       }),
     );
-    for (const part of ARG_PARTS) {
+    for (const part of turn.args ? argParts(args) : ARG_PARTS) {
       frames.push(
         ev("content_block_delta", {
           index,

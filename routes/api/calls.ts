@@ -22,6 +22,8 @@ export function parseCallQuery(params: URLSearchParams): CallQuery | string {
         query.sort = value as CallQuery["sort"];
         break;
       case "session":
+      case "family":
+      case "launch":
       case "model":
         query[name] = value;
         break;
@@ -35,7 +37,7 @@ export function parseCallQuery(params: URLSearchParams): CallQuery | string {
   return query;
 }
 
-/** `GET /_llmprof/api/calls?limit&offset&session&model&since&until&sort=time|cost|attention` */
+/** `GET /_llmprof/api/calls?limit&offset&session&family&launch&model&since&until&sort=time|cost|attention` */
 export async function listCalls(url: URL, ctx: AppContext): Promise<Response> {
   const query = parseCallQuery(url.searchParams);
   if (typeof query === "string") return badRequest(query);

@@ -31,6 +31,12 @@ const KINDS: Record<Finding["kind"], string> = {
   unused_tools: "Unused tools",
   cache_break: "Cache break",
   advisory: "Advice",
+  compaction: "Compaction",
+  context_window: "Context near the window",
+  large_tool_result: "Large tool result",
+  reread: "Read again",
+  repeated_tool_call: "Repeated tool call",
+  tool_error_loop: "Tool error loop",
 };
 
 function FindingItem({ finding: f }: { finding: Finding }) {
