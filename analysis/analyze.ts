@@ -11,7 +11,7 @@ import { chainKeys } from "./chain_keys.ts";
 import { agentFacts, isCodingAgent } from "./agent.ts";
 import { elideBase64 } from "../formats/elide.ts";
 import type { SplitText } from "../core/blocks.ts";
-import { splitRequest } from "./request_blocks.ts";
+import { holdForSplit, splitRequest } from "./request_blocks.ts";
 import { formatOf, type WireFormat } from "../formats/mod.ts";
 import { pathFacts } from "../formats/path.ts";
 import type { Cost, Usage } from "../core/record.ts";
@@ -47,6 +47,11 @@ export interface AnalyzeOptions {
   counters?: Counters;
   /** Price overrides from LLMPROF_PRICING. */
   overrides?: Overrides;
+  /**
+   * Store the request as content-addressed blocks (default true). False leaves it as text,
+   * for a privacy level to redact first; {@linkcode splitForStore} then splits it.
+   */
+  split?: boolean;
 }
 
 /**
@@ -184,11 +189,12 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
     model: record.model,
   });
   let blocks: SplitText | null = null;
-  if (request !== null) {
+  const shown = request;
+  if (request !== null && options.split !== false) {
     blocks = splitRequest(call.api, request, { counter, body });
     request = null;
   }
-  return {
+  const analysis: Analysis = {
     record,
     request,
     blocks,
@@ -205,6 +211,10 @@ function analyze(call: CapturedCall, options: AnalyzeOptions): Analysis {
       tools: toolUse(layout),
     },
   };
+  if (request !== null && shown !== null) {
+    holdForSplit(analysis, { api: call.api, text: shown, body, counter });
+  }
+  return analysis;
 }
 
 /** Reads a successful response body with its format; notes say why one was not read. */

@@ -102,6 +102,8 @@ export async function protect(
     }
     if (record.route) record.route.label = metadataRouteLabel(record.route.label);
     record.findings = withoutText(record.findings);
+    // A run's name quotes its first user message: under metadata it names the client only.
+    if (analysis.agent) analysis.agent.opening = null;
     return analysis;
   }
   if (analysis.request !== null) analysis.request = redactJsonText(analysis.request);
@@ -130,6 +132,8 @@ export async function protect(
   }
   const route = record.route;
   if (route) strings.push({ get: () => route.label, set: (t) => (route.label = t) });
+  const agent = analysis.agent;
+  if (agent?.opening) strings.push({ get: () => agent.opening!, set: (t) => (agent.opening = t) });
   for (const finding of record.findings) {
     strings.push({ get: () => finding.detail, set: (t) => (finding.detail = t) });
     const change = finding.change;

@@ -2,6 +2,7 @@ import { type SplitText, toBlocks } from "../core/blocks.ts";
 import { wholeText } from "../formats/blocks.ts";
 import { formatOf } from "../formats/mod.ts";
 import { isObject } from "../formats/segment.ts";
+import type { Analysis } from "./analysis.ts";
 import type { TokenCounter } from "./tokenizer.ts";
 
 /**
@@ -27,4 +28,34 @@ export function splitRequest(
     ? format.splitBlocks(text, body)
     : wholeText(text);
   return toBlocks(pieces, (t) => options.counter.count(t));
+}
+
+/** What an analysis left as text needs to be split later: its API, text, parsed body and counter. */
+interface Held {
+  api: string;
+  text: string;
+  body: unknown;
+  counter: TokenCounter;
+}
+
+const held = new WeakMap<Analysis, Held>();
+
+/** Keeps what {@linkcode splitForStore} needs for an analysis whose request is still text. */
+export function holdForSplit(analysis: Analysis, what: Held): void {
+  held.set(analysis, what);
+}
+
+/**
+ * Turns an analysis's request text into the blocks the store keeps, after its privacy
+ * level has had its say: the text as it is now is split (the parsed body is reused when the
+ * text was left unchanged). Changes `analysis`.
+ */
+export function splitForStore(analysis: Analysis): Analysis {
+  const what = held.get(analysis);
+  held.delete(analysis);
+  if (analysis.request === null || what === undefined) return analysis;
+  const body = analysis.request === what.text ? what.body : undefined;
+  analysis.blocks = splitRequest(what.api, analysis.request, { counter: what.counter, body });
+  analysis.request = null;
+  return analysis;
 }

@@ -6,6 +6,7 @@ import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "../analysis/analyze.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 import { protect, type SecretRedactor } from "../analysis/privacy.ts";
+import { splitForStore } from "../analysis/request_blocks.ts";
 import type { Privacy } from "../core/record.ts";
 
 // Analysis never competes with the proxy for the CPU: it takes what is left over.
@@ -44,11 +45,13 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
   const calls = event.data as CapturedCall[];
   // The privacy level applies here, before the analyses leave the worker to be written.
   // A scan that fails keeps no text at all rather than text it could not check.
-  const analyses = Promise.all(calls.map((call) => {
-    const analysis = analyzeCall(call, { counters, overrides });
-    return protect(analysis, privacy, { redactSecrets }).catch(() =>
+  // Blocks are split from the text as the level leaves it, so no block holds what it removed.
+  const analyses = Promise.all(calls.map(async (call) => {
+    const analysis = analyzeCall(call, { counters, overrides, split: false });
+    const stored = await protect(analysis, privacy, { redactSecrets }).catch(() =>
       protect(analysis, "metadata", { redactSecrets })
     );
+    return splitForStore(stored);
   }));
   previous = previous.then(async () => self.postMessage(await analyses));
 };
