@@ -5,7 +5,7 @@
  * text stored per call, as before blocks.
  */
 import { analyzeCall, newCounters } from "../analysis/analyze.ts";
-import { capturedCall } from "../testing/captured.ts";
+import { capturedCall, storedTurn } from "../testing/captured.ts";
 import { agentRun } from "../testing/agent_run.ts";
 import { pgBinDir, startPostgres } from "../testing/postgres.ts";
 import { PostgresStore, SqliteStore, type StoredCall } from "../store/mod.ts";
@@ -32,15 +32,7 @@ export function agentCalls(): { calls: StoredCall[]; lastBytes: number; sentByte
       startedAt: Date.parse("2026-11-27T10:00:00Z") + i * 1_000,
     });
     const a = analyzeCall(call, { counters });
-    a.record.session = {
-      id: "bench-run",
-      turn: i + 1,
-      source: i ? "chain" : "new",
-      parent_id: null,
-      retry_of: null,
-      fork: false,
-    };
-    return { record: a.record, request: a.request, blocks: a.blocks };
+    return storedTurn(a, "bench-run", i);
   });
   return { calls, lastBytes, sentBytes };
 }

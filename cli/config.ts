@@ -1,3 +1,4 @@
+import { isLoopback } from "../core/hosts.ts";
 import { redactDbUrl } from "../core/redact.ts";
 import type { ServerConfig } from "../server.ts";
 import { parseArgs } from "node:util";
@@ -210,13 +211,6 @@ function parseOtlp(
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-}
-
-/** Whether a bind address or Host name is loopback: reachable only from this machine. */
-export function isLoopback(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return name === "localhost" || name.endsWith(".localhost") || name === "::1" ||
-    /^127(\.\d{1,3}){3}$/.test(name);
 }
 
 function parsePrivacy(value: string): Privacy {

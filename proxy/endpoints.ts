@@ -1,3 +1,4 @@
+import { isLoopback } from "../core/hosts.ts";
 import type { Api, Provider } from "../core/call.ts";
 
 /** The configured upstreams a request can go to. */
@@ -104,8 +105,6 @@ export function upstreamPrefix(base: URL): string {
   return base.origin + basePath;
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
-
 /**
  * Whether an upstream URL points back at llmprof's own listening address: requests sent
  * there would come straight back and multiply until the process runs out of sockets.
@@ -116,5 +115,5 @@ export function pointsAtSelf(upstream: URL, listen: { host: string; port: number
   const host = upstream.hostname.replace(/^\[|\]$/g, "");
   const bound = listen.host.replace(/^\[|\]$/g, "");
   const anyAddress = bound === "0.0.0.0" || bound === "::";
-  return host === bound || ((anyAddress || LOOPBACK.test(bound)) && LOOPBACK.test(host));
+  return host === bound || ((anyAddress || isLoopback(bound)) && isLoopback(host));
 }

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../testing/assert.ts";
-import { capturedCall } from "../testing/captured.ts";
+import { capturedCall, storedTurn } from "../testing/captured.ts";
 import { analyzeCall, newCounters } from "../analysis/analyze.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import type { StoredCall } from "../store/contract.ts";
@@ -97,15 +97,7 @@ Deno.test("a scripted 5-turn run's diffs name what each turn added, changed and 
         }),
         { counters },
       );
-      a.record.session = {
-        id: "scripted",
-        turn: i + 1,
-        source: i ? "chain" : "new",
-        parent_id: null,
-        retry_of: null,
-        fork: false,
-      };
-      return { record: a.record, request: a.request, blocks: a.blocks };
+      return storedTurn(a, "scripted", i);
     });
     await store.writeBatch(calls);
     const diffs = await Promise.all(calls.map((c) => callDiff(store, c.record)));

@@ -1,4 +1,6 @@
 import type { Api, CapturedCall } from "../core/call.ts";
+import type { Analysis } from "../analysis/analysis.ts";
+import type { StoredCall } from "../store/contract.ts";
 
 const encoder = new TextEncoder();
 
@@ -44,4 +46,20 @@ export function capturedCall(
     error: null,
     ...fields,
   };
+}
+
+/**
+ * An analysed call as the writer takes it, placed as turn `index + 1` of the run `run`
+ * (a new run at index 0, chained after it), for tests and benchmarks that store a run.
+ */
+export function storedTurn(analysis: Analysis, run: string, index: number): StoredCall {
+  analysis.record.session = {
+    id: run,
+    turn: index + 1,
+    source: index ? "chain" : "new",
+    parent_id: null,
+    retry_of: null,
+    fork: false,
+  };
+  return { record: analysis.record, request: analysis.request, blocks: analysis.blocks };
 }
