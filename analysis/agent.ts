@@ -17,7 +17,7 @@ export interface AgentFacts {
   launch: string | null;
   /** The first user message's own text, agent-injected blocks removed (at most 2,000 characters). */
   opening: string | null;
-  /** The prompts of subagents this call's response spawns (Claude Code's Agent/Task tool). */
+  /** The prompts of subagents this call's response spawns (Claude Code's Agent/Task tool, Codex's spawn_agent). */
   spawns: string[];
 }
 
@@ -28,7 +28,11 @@ export const LAUNCH_HEADER = "x-llmprof-launch";
 const SPAWN_TOOLS: ReadonlyMap<string, string> = new Map([
   ["Task", "prompt"],
   ["Agent", "prompt"],
+  ["spawn_agent", "message"],
 ]);
+
+/** The envelope Codex puts around a message between its agents (a subagent's task, its answer). */
+const AGENT_ENVELOPE = /^\s*Message Type: \S+\s+Task name: \S+\s+Sender: \S+\s+Payload:/;
 
 /** Blocks agents inject into user messages that are not what the user typed. */
 const INJECTED =
@@ -91,7 +95,8 @@ export function openingText(segments: readonly Segment[]): string | null {
 
 /** Text with the blocks agents inject removed. */
 export function ownText(text: string): string {
-  return text.replace(INJECTED, " ").replace(/^# AGENTS\.md instructions[\s\S]*$/m, " ")
+  return text.replace(INJECTED, " ").replace(AGENT_ENVELOPE, " ")
+    .replace(/^# AGENTS\.md instructions[\s\S]*$/m, " ")
     .replace(/\s+/g, " ").trim();
 }
 

@@ -13,6 +13,7 @@ import { attribute } from "./attribute.ts";
 import { agentFindings, contextWindow, toolExchanges } from "./agent_findings.ts";
 import { callFindings } from "./findings.ts";
 import { parseMessagesRequest } from "../formats/messages.ts";
+import { parseResponsesRequest } from "../formats/responses.ts";
 import type { Segment } from "../formats/segment.ts";
 import type { ResponseSummary } from "../core/record.ts";
 import { TokenCounter } from "./tokenizer.ts";
@@ -106,6 +107,51 @@ Deno.test("a response's Agent or Task tool calls are the prompts of the subagent
   });
   assertEquals(facts.launch, "L1");
   assertEquals(facts.spawns.length, 2);
+});
+
+Deno.test("Codex's spawn_agent message is a subagent's prompt, and the task it hands over is that subagent's opening", () => {
+  const task = "Read notes.txt and summarise it";
+  const response: ResponseSummary = {
+    id: "resp_1",
+    text: "",
+    thinking: "",
+    tool_calls: [{
+      id: "call_1",
+      name: "spawn_agent",
+      arguments: JSON.stringify({ task_name: "read_notes", message: task, fork_turns: "none" }),
+    }],
+    stop_reason: "completed",
+    complete: true,
+  };
+  assertEquals(spawnedPrompts(response), [task]);
+  // The subagent's first call: its environment, then the task in an agent_message envelope.
+  const parsed = parseResponsesRequest({
+    model: "gpt-5",
+    input: [
+      {
+        type: "message",
+        role: "user",
+        content: [{
+          type: "input_text",
+          text: "<environment_context>\n  <cwd>/p</cwd>\n</environment_context>",
+        }],
+      },
+      {
+        type: "agent_message",
+        author: "/root",
+        recipient: "/root/read_notes",
+        content: [
+          {
+            type: "input_text",
+            text: "Message Type: NEW_TASK\nTask name: /root/read_notes\nSender: /root\nPayload:\n",
+          },
+          { type: "encrypted_content", encrypted_content: task },
+        ],
+      },
+    ],
+  }, "o200k_base");
+  assertEquals(openingText(parsed.segments), task);
+  assert(!parsed.notes.some((n) => n.includes("agent_message")), parsed.notes.join("; "));
 });
 
 Deno.test("agent parts: system reminders, memory files and skills are named children of user input", () => {
