@@ -5,13 +5,12 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
-import { openStore } from "../store/mod.ts";
 import type { CallRecord } from "../core/record.ts";
 import { formatTop, topReport } from "../reports/top.ts";
 import { startLlmprof } from "../server.ts";
 import { testConfig } from "./_harness.ts";
+import { launchOf, llmprof, MAIN, storedRecords, summaryOf } from "./_launch.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const AGENTS = Deno.env.get("LLMPROF_AGENTS_DIR") ??
   `${Deno.env.get("HOME")}/.cache/llmprof-ci/agents`;
 
@@ -27,28 +26,6 @@ function bin(name: string): string | null {
 
 const CLAUDE = bin("claude");
 const CODEX = bin("codex");
-
-interface Launched {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function llmprof(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<Launched> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env: { LLMPROF_HOME: Deno.makeTempDirSync(), ...options.env },
-    cwd: options.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, out: decode(stdout), err: decode(stderr) };
-}
 
 /** `deno run main.ts run --quiet` on its own llmprof (a free port, a fresh store) for a shell script. */
 function quietRun(dir: string, script: string): string[] {
@@ -67,31 +44,6 @@ function quietRun(dir: string, script: string): string[] {
     "-c",
     script,
   ];
-}
-
-function launchOf(err: string): string {
-  const m = /launch ([A-Z0-9]{10})/.exec(err);
-  assert(m, `no launch id in the summary: ${err}`);
-  return m[1];
-}
-
-async function storedRecords(db: string, launch: string): Promise<CallRecord[]> {
-  const store = await openStore(db);
-  try {
-    const { calls } = await store.listCalls({ launch, limit: 1000 });
-    const records: CallRecord[] = [];
-    for (const c of calls.reverse()) records.push((await store.getCall(c.id))!.record);
-    return records;
-  } finally {
-    await store.close();
-  }
-}
-
-/** The summary as printed: from its first line to the launch note. */
-function summaryOf(err: string): string {
-  const start = err.search(/^llmprof: \d+ calls in/m);
-  assert(start >= 0, `no summary in: ${err}`);
-  return err.slice(start, err.indexOf("\n(launch ", start));
 }
 
 Deno.test({
