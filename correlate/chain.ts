@@ -36,6 +36,8 @@ export interface AgentInput {
 
 /** A subagent a parent's turn spawned, waiting for its first call. */
 export interface Spawn {
+  /** The spawning call's id and the spawn's place among its spawns ("call:0"). */
+  id: string;
   runId: string;
   turn: number;
   prompt: string;

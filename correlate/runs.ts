@@ -1,4 +1,4 @@
-import type { BaseStore } from "../store/contract.ts";
+import type { BaseStore, RunLinks, SpawnRow } from "../store/contract.ts";
 import {
   type ChainInput,
   type ChainNode,
@@ -10,10 +10,17 @@ import {
 import { Lru } from "../core/lru.ts";
 import type { RunRef } from "../core/record.ts";
 
-/** The store lookups chaining needs. */
+/** The store lookups chaining needs, and the spawns it keeps there for subagents to claim. */
 export type ChainLookup = Pick<
   BaseStore,
-  "chainCandidates" | "callByResponseId" | "runTurns" | "childCount"
+  | "chainCandidates"
+  | "callByResponseId"
+  | "runTurns"
+  | "childCount"
+  | "runLinks"
+  | "addSpawns"
+  | "openSpawns"
+  | "claimSpawn"
 >;
 
 /** A call to place in a run: its chaining input and what later calls will look it up by. */
@@ -25,6 +32,9 @@ export interface ChainRequest extends ChainInput {
 
 /** What every call of a run carries besides its turn: its name and where it was spawned. */
 type RunInfo = Pick<RunRef, "name" | "parent_run" | "parent_turn">;
+
+/** The links of a run nothing is known about. */
+const NO_LINKS: RunLinks = { name: null, parent_run: null, parent_turn: null };
 
 /**
  * Places each analysed call in its run. Calls are taken one at a time, in the order they
@@ -69,6 +79,9 @@ export class RunChainer {
     for (const memory of [this.#byHash, this.#byLoose, this.#byResponse]) memory.clear();
     this.#turns.clear();
     this.#children.clear();
+    this.#runs.clear();
+    this.#spawns.clear();
+    this.#latest.clear();
   }
 
   /** The run and turn of a call; never rejects (without the store, memory alone decides). */
@@ -134,17 +147,16 @@ export class RunChainer {
 
   /**
    * Places an agent's call among its session's runs (see decideAgentRun) and gives it its
-   * run's name and parent. Spawns are matched from memory: a subagent starts seconds after
-   * the turn that spawned it, on the same instance.
+   * run's name and parent. A turn's spawns are kept in memory and in the store, and a
+   * subagent's first call claims its spawn from either: a subagent that starts after a
+   * restart, or on another instance sharing the store, is still linked to its parent turn.
    */
   async #agentRun(request: ChainRequest, chained: RunRef): Promise<RunRef> {
     const agent = request.agent!;
     const key = agent.session ?? agent.launch ?? "";
     let session = chained;
     if (chained.source === "new") {
-      const waiting = this.#spawns.get(key) ?? [];
-      const at = waiting.findIndex((s) => matchesSpawn(agent.opening, s.prompt));
-      const spawn = at >= 0 ? waiting.splice(at, 1)[0] : null;
+      const spawn = await this.#claimSpawn(key, agent.opening, chained.id);
       let sessionKnown = false;
       if (agent.session !== null && spawn === null) {
         sessionKnown = (this.#turns.get(agent.session) ?? 0) > 0 ||
@@ -161,16 +173,47 @@ export class RunChainer {
         parent_turn: session.parent_turn ?? null,
       };
       this.#runs.set(session.id, info);
+    } else if (info === undefined) {
+      // A run that started before a restart, or on another instance: its links are stored.
+      const stored = await this.#ask(() => this.#store.runLinks(session.id), undefined);
+      if (stored !== undefined) this.#runs.set(session.id, info = stored ?? NO_LINKS);
     }
     session = { ...session, ...info, launch: agent.launch };
     if (request.spawns?.length) {
-      const waiting = this.#spawns.get(key) ?? [];
-      for (const prompt of request.spawns) {
-        waiting.push({ runId: session.id, turn: session.turn, prompt });
-      }
-      this.#spawns.set(key, waiting);
+      const createdMs = Date.now();
+      const spawns: SpawnRow[] = request.spawns.map((prompt, i) => ({
+        id: `${request.callId}:${i}`,
+        key,
+        prompt,
+        runId: session.id,
+        turn: session.turn,
+        createdMs,
+      }));
+      this.#spawns.set(key, [...this.#spawns.get(key) ?? [], ...spawns]);
+      await this.#ask(() => this.#store.addSpawns(spawns), undefined);
     }
     return session;
+  }
+
+  /**
+   * The spawn a new conversation's opening matches, claimed for its run: from memory first,
+   * else from the store (spawned before a restart, or on another instance). A spawn
+   * another instance claimed first is passed over.
+   */
+  async #claimSpawn(key: string, opening: string | null, runId: string): Promise<Spawn | null> {
+    if (!opening) return null;
+    const waiting = this.#spawns.get(key) ?? [];
+    const at = waiting.findIndex((s) => matchesSpawn(opening, s.prompt));
+    if (at >= 0) {
+      const [spawn] = waiting.splice(at, 1);
+      await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false);
+      return spawn;
+    }
+    for (const spawn of await this.#ask(() => this.#store.openSpawns(key), [])) {
+      if (!matchesSpawn(opening, spawn.prompt)) continue;
+      if (await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false)) return spawn;
+    }
+    return null;
   }
 
   /**
