@@ -15,6 +15,8 @@ export interface AgentFacts {
   client: string | null;
   /** The `llmprof run` launch, from the x-llmprof-launch header. */
   launch: string | null;
+  /** The thread that spawned this agent, when it says (Codex's x-codex-parent-thread-id). */
+  parentThread: string | null;
   /** The first user message's own text, agent-injected blocks removed (at most 2,000 characters). */
   opening: string | null;
   /** The prompts of subagents this call's response spawns (Claude Code's Agent/Task tool, Codex's spawn_agent, the Gemini CLI's invoke_agent). */
@@ -142,6 +144,7 @@ export function agentFacts(
     session: agentSession(headers, body),
     client: clientName(headers["user-agent"]),
     launch: headers[LAUNCH_HEADER]?.slice(0, 100) ?? null,
+    parentThread: headers["x-codex-parent-thread-id"]?.slice(0, 200) ?? null,
     opening: openingText(parts.segments),
     spawns: spawnedPrompts(parts.response),
   };

@@ -1,5 +1,6 @@
 import type { BaseStore, RunLinks, SpawnRow } from "../store/contract.ts";
 import {
+  type AgentInput,
   type ChainInput,
   type ChainNode,
   decideAgentRun,
@@ -156,7 +157,7 @@ export class RunChainer {
     const key = agent.session ?? agent.launch ?? "";
     let session = chained;
     if (chained.source === "new") {
-      const spawn = await this.#claimSpawn(key, agent.opening, chained.id);
+      const spawn = await this.#claimSpawn(key, agent, chained.id);
       let sessionKnown = false;
       if (agent.session !== null && spawn === null) {
         sessionKnown = (this.#turns.get(agent.session) ?? 0) > 0 ||
@@ -198,20 +199,32 @@ export class RunChainer {
   /**
    * The spawn a new conversation's opening matches, claimed for its run: from memory first,
    * else from the store (spawned before a restart, or on another instance). A spawn
-   * another instance claimed first is passed over.
+   * another instance claimed first is passed over. When no prompt matches (an agent that
+   * hands its subagent the task encrypted) but the call names the run that spawned it, that
+   * run's oldest open spawn is taken.
    */
-  async #claimSpawn(key: string, opening: string | null, runId: string): Promise<Spawn | null> {
-    if (!opening) return null;
+  async #claimSpawn(
+    key: string,
+    agent: Pick<AgentInput, "opening" | "parent">,
+    runId: string,
+  ): Promise<Spawn | null> {
+    const tests: Array<(s: Spawn) => boolean> = [];
+    if (agent.opening) tests.push((s) => matchesSpawn(agent.opening, s.prompt));
+    if (agent.parent) tests.push((s) => s.runId === agent.parent);
+    if (tests.length === 0) return null;
     const waiting = this.#spawns.get(key) ?? [];
-    const at = waiting.findIndex((s) => matchesSpawn(opening, s.prompt));
-    if (at >= 0) {
-      const [spawn] = waiting.splice(at, 1);
-      await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false);
-      return spawn;
-    }
-    for (const spawn of await this.#ask(() => this.#store.openSpawns(key), [])) {
-      if (!matchesSpawn(opening, spawn.prompt)) continue;
-      if (await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false)) return spawn;
+    let open: SpawnRow[] | null = null;
+    for (const test of tests) {
+      const at = waiting.findIndex(test);
+      if (at >= 0) {
+        const [spawn] = waiting.splice(at, 1);
+        await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false);
+        return spawn;
+      }
+      open ??= await this.#ask(() => this.#store.openSpawns(key), []);
+      for (const spawn of open.filter(test)) {
+        if (await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false)) return spawn;
+      }
     }
     return null;
   }
