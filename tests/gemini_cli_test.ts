@@ -59,6 +59,14 @@ Deno.test({
     withRig(async ({ fake, llmprof }) => {
       const direct = await gemini(fake.url);
       const before = fake.requests.length;
+      // The CLI names no session on the Gemini API: no header, no body field (llmprof run
+      // gives it one, below).
+      for (const r of fake.requests) {
+        const names = Object.keys(r.headers).filter((h) => /session|prompt-id/i.test(h));
+        assertEquals(names, [], r.path);
+        const body = JSON.parse(new TextDecoder().decode(r.body));
+        assertEquals([body.session_id, body.user_prompt_id], [undefined, undefined]);
+      }
       const proxied = await gemini(llmprof.url);
       assertEquals(proxied, direct);
       assertEquals(proxied.trim(), "Hello from the fake upstream.");
