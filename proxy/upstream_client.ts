@@ -152,7 +152,9 @@ function bodyOf(incoming: http.IncomingMessage, settled: () => void): UpstreamBo
         incoming.on("data", (chunk: Uint8Array) => {
           progress.touch();
           if (at + chunk.byteLength > length) {
-            incoming.destroy(new Error(`the body is longer than its Content-Length of ${length} bytes`));
+            incoming.destroy(
+              new Error(`the body is longer than its Content-Length of ${length} bytes`),
+            );
             return;
           }
           out.set(chunk, at);
@@ -160,8 +162,9 @@ function bodyOf(incoming: http.IncomingMessage, settled: () => void): UpstreamBo
         });
         onEnd((error) => {
           if (error) reject(error);
-          else if (at < length) reject(new Error(`the body ended after ${at} of its ${length} bytes`));
-          else resolve(out);
+          else if (at < length) {
+            reject(new Error(`the body ended after ${at} of its ${length} bytes`));
+          } else resolve(out);
         });
       });
     },

@@ -85,7 +85,12 @@ Deno.test("proxy sends the upstream only the headers the client sent, plus Host"
       assertEquals(seen[added], undefined, `the proxy added ${added}: ${seen[added]}`);
     }
     // The client's headers, the upstream's own Host, the body's length and the connection's reuse.
-    assertEquals(Object.keys(seen).sort(), ["connection", "content-length", "content-type", "host"]);
+    assertEquals(Object.keys(seen).sort(), [
+      "connection",
+      "content-length",
+      "content-type",
+      "host",
+    ]);
     assertEquals(seen.host, new URL(fake.url).host);
     assertEquals(seen.connection, "keep-alive");
   }));

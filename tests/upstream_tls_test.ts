@@ -7,15 +7,29 @@ async function selfSigned(): Promise<{ certFile: string; cert: string; key: stri
   const dir = await Deno.makeTempDir({ prefix: "llmprof-tls-" });
   const made = await new Deno.Command("openssl", {
     args: [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-      "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`, "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
     ],
     stdout: "null",
     stderr: "piped",
   }).output();
   if (!made.success) {
-    throw new Error(`openssl could not make a test certificate: ${new TextDecoder().decode(made.stderr)}`);
+    throw new Error(
+      `openssl could not make a test certificate: ${new TextDecoder().decode(made.stderr)}`,
+    );
   }
   return {
     certFile: `${dir}/cert.pem`,
@@ -28,7 +42,11 @@ const COMPLETION = {
   id: "chatcmpl-tls",
   object: "chat.completion",
   model: "gpt-4o-mini",
-  choices: [{ index: 0, message: { role: "assistant", content: "over TLS" }, finish_reason: "stop" }],
+  choices: [{
+    index: 0,
+    message: { role: "assistant", content: "over TLS" },
+    finish_reason: "stop",
+  }],
   usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
 };
 
@@ -44,7 +62,9 @@ Deno.test("proxy forwards JSON and SSE calls to an https upstream whose CA NODE_
       seen.push(request.headers.get("host") ?? "");
       if (!body.stream) return Response.json(COMPLETION);
       const events = ["Hel", "lo"].map((text) =>
-        `data: ${JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: text } }] })}\n\n`
+        `data: ${
+          JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: text } }] })
+        }\n\n`
       );
       return new Response(events.join("") + "data: [DONE]\n\n", {
         headers: { "content-type": "text/event-stream" },
