@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import process from "node:process";
 import type { HeaderPairs } from "./headers.ts";
 
 /** A request for an upstream. */
@@ -40,7 +41,14 @@ export interface UpstreamBody {
 
 // One pool of kept-alive connections per scheme, as fetch keeps one. An idle connection is
 // closed after a minute, as fetch's pool does, before most servers would close it first.
-const AGENT_OPTIONS = { keepAlive: true, timeout: 60_000, scheduling: "lifo" as const };
+// HTTP_PROXY, HTTPS_PROXY and NO_PROXY are honoured, as fetch honours them (`proxyEnv` is
+// newer than the Node.js types Deno ships).
+const AGENT_OPTIONS: http.AgentOptions & { proxyEnv: NodeJS.ProcessEnv } = {
+  keepAlive: true,
+  timeout: 60_000,
+  scheduling: "lifo",
+  proxyEnv: process.env,
+};
 const httpAgent = new http.Agent(AGENT_OPTIONS);
 const httpsAgent = new https.Agent(AGENT_OPTIONS);
 
