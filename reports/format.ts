@@ -17,17 +17,40 @@ export function colorOf(name: string, parent?: string): string {
   return COMPONENT_COLORS[name] ?? (parent ? COMPONENT_COLORS[parent] : undefined) ?? "#8899aa";
 }
 
-/** 1234567 → "1,234,567". */
+/** 1234567 → "1,234,567": every token count on every page and in the CLI. */
 export function tokens(n: number | null | undefined): string {
   return n === null || n === undefined ? "—" : Math.round(n).toLocaleString("en");
 }
 
-/** Dollars with enough digits to read small costs: $0.0042, $12.40. */
+/** A token change with its sign: "+1,017", "−40", "0". */
+export function signedTokens(n: number): string {
+  return (n > 0 ? "+" : n < 0 ? "−" : "") + tokens(Math.abs(n));
+}
+
+/** Below this, a cost reads as "<$0.0001": less is noise beside a call's cents. */
+const USD_FLOOR = 0.0001;
+
+/**
+ * Dollars, the same everywhere: cents from $0.01 up ("$12.40", "$1,204.00"), two
+ * significant digits below a cent ("$0.0042", "$0.00031"), and "<$0.0001" for anything
+ * smaller, so no "$0.0000012" sits beside "$0.08".
+ */
 export function usd(n: number | null | undefined): string {
-  if (n === null || n === undefined) return "—";
+  if (n === null || n === undefined || Number.isNaN(n)) return "—";
   if (n === 0) return "$0";
-  if (Math.abs(n) < 0.01) return `$${n.toPrecision(2)}`;
-  return `$${n.toLocaleString("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const sign = n < 0 ? "−" : "";
+  const a = Math.abs(n);
+  if (a < USD_FLOOR) return `${sign}<$${USD_FLOOR}`;
+  if (a < 0.01) return `${sign}$${String(Number(a.toPrecision(2)))}`;
+  return `${sign}$${
+    a.toLocaleString("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+  }`;
+}
+
+/** A cost change with its sign: "+$0.0042", "−$0.01", "$0". */
+export function signedUsd(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "—";
+  return n > 0 ? `+${usd(n)}` : usd(n);
 }
 
 /** Milliseconds as "850 ms" or "2.4 s". */

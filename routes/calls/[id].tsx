@@ -3,7 +3,7 @@ import type { TurnDiff } from "../../correlate/turn_diff.ts";
 import type { CallRecord, Finding } from "../../core/record.ts";
 import { formatOf, type Json, type ShownMessage } from "../../formats/mod.ts";
 import FlameGraph from "../../islands/FlameGraph.tsx";
-import { ms, percent, tokens, usd } from "../../reports/format.ts";
+import { ms, percent, signedTokens, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout } from "../_island.tsx";
 import { LOCAL_PREFIX } from "../../core/paths.ts";
@@ -76,7 +76,7 @@ function Card(props: { label: string; value: string; children?: unknown }) {
 /** What this turn added and removed against the previous turn of its run, per component and per block. */
 function TurnChanges(props: { diff: TurnDiff }) {
   const { diff } = props;
-  const sign = (n: number) => (n > 0 ? "+" : n < 0 ? "−" : "") + tokens(Math.abs(n));
+  const sign = signedTokens;
   return (
     <>
       <h2>What this turn changed</h2>
