@@ -9,12 +9,16 @@ import CallsTable from "./CallsTable.tsx";
 import CostChart from "./CostChart.tsx";
 import FlameGraph from "./FlameGraph.tsx";
 import RunTimeline from "./RunTimeline.tsx";
+import PromptViews from "./PromptViews.tsx";
+import CopyButton from "./CopyButton.tsx";
 
 const ISLANDS: Record<string, FunctionComponent<never>> = {
   CallsTable: CallsTable as FunctionComponent<never>,
   CostChart: CostChart as FunctionComponent<never>,
   FlameGraph: FlameGraph as FunctionComponent<never>,
   RunTimeline: RunTimeline as FunctionComponent<never>,
+  PromptViews: PromptViews as FunctionComponent<never>,
+  CopyButton: CopyButton as FunctionComponent<never>,
 };
 
 for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
@@ -26,3 +30,5 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   if (!component || !script) continue;
   hydrate(h(component, JSON.parse(script.textContent ?? "{}")), root);
 }
+// Tests (and anyone waiting on the page) know the islands are live once this is set.
+document.documentElement.dataset.hydrated = "true";

@@ -1,4 +1,5 @@
-/** Display helpers shared by pages and islands. */
+/** Display helpers shared by pages, islands and the CLI: one place for how numbers read. */
+import { mcpTool } from "../analysis/agent_parts.ts";
 
 /** A colour per component, the same in every view. */
 export const COMPONENT_COLORS: Record<string, string> = {
@@ -15,6 +16,41 @@ export const COMPONENT_COLORS: Record<string, string> = {
 /** The colour of a frame: its component's, or its parent component's for a tool. */
 export function colorOf(name: string, parent?: string): string {
   return COMPONENT_COLORS[name] ?? (parent ? COMPONENT_COLORS[parent] : undefined) ?? "#8899aa";
+}
+
+/** Components whose children are tools, one frame per tool. */
+const TOOL_COMPONENTS = new Set(["tool schemas", "tool calls", "tool results"]);
+
+/** What a frame of the attribution tree is, for its label and tip: a tool (and its MCP server) or a part. */
+export interface FrameLabel {
+  /** The text on the frame: "create_issue · MCP github", "get_weather", "system prompt". */
+  text: string;
+  /** The tool's own name, for a tool's frame. */
+  tool: string | null;
+  /** The MCP server the tool comes from, when it is an MCP tool. */
+  server: string | null;
+}
+
+/**
+ * Names a frame by its path from the root: under tool schemas, tool calls or tool results
+ * a child is a tool, and an `mcp__server__tool` name reads as the tool with its server.
+ */
+export function frameLabel(path: readonly string[]): FrameLabel {
+  const name = path[path.length - 1] ?? "";
+  const component = path[1];
+  const mcp = mcpTool(name);
+  if (mcp) return { text: `${mcp.tool} · MCP ${mcp.server}`, tool: mcp.tool, server: mcp.server };
+  if (path.length === 3 && component === "tool schemas") {
+    // The groups a coding agent's tools fall in (analysis/agent_parts.ts toolGroup).
+    if (name === "built-in tools") return { text: name, tool: null, server: null };
+    if (name.startsWith("MCP ")) return { text: name, tool: null, server: name.slice(4) };
+  }
+  if (path.length >= 3 && component !== undefined && TOOL_COMPONENTS.has(component)) {
+    const group = path.length >= 4 ? path[2] : "";
+    const server = group.startsWith("MCP ") ? group.slice(4) : null;
+    return { text: server ? `${name} · MCP ${server}` : name, tool: name, server };
+  }
+  return { text: name, tool: null, server: null };
 }
 
 /** 1234567 → "1,234,567": every token count on every page and in the CLI. */

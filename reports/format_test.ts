@@ -1,5 +1,5 @@
 import { assertEquals } from "../testing/assert.ts";
-import { signedTokens, signedUsd, tokens, usd } from "./format.ts";
+import { frameLabel, signedTokens, signedUsd, tokens, usd } from "./format.ts";
 
 Deno.test("token counts read with thousands separators, rounded to whole tokens", () => {
   assertEquals(tokens(1234567), "1,234,567");
@@ -39,4 +39,29 @@ Deno.test("signed dollars mark a rise with a plus and a fall with a minus", () =
     "$0",
     "—",
   ]);
+});
+
+Deno.test("tool frames read as the tool and its MCP server; other frames keep their name", () => {
+  assertEquals(frameLabel(["context", "tool schemas", "MCP github", "mcp__github__create_issue"]), {
+    text: "create_issue · MCP github",
+    tool: "create_issue",
+    server: "github",
+  });
+  assertEquals(
+    frameLabel(["context", "tool results", "mcp__linear__list_issues"]).text,
+    "list_issues · MCP linear",
+  );
+  assertEquals(frameLabel(["context", "tool calls", "get_weather"]), {
+    text: "get_weather",
+    tool: "get_weather",
+    server: null,
+  });
+  assertEquals(frameLabel(["context", "system prompt", "memory: CLAUDE.md"]).tool, null);
+  assertEquals(frameLabel(["context", "tool schemas", "MCP github"]), {
+    text: "MCP github",
+    tool: null,
+    server: "github",
+  });
+  assertEquals(frameLabel(["context", "tool schemas", "built-in tools", "Read"]).text, "Read");
+  assertEquals(frameLabel(["context"]).text, "context");
 });

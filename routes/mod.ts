@@ -1,5 +1,5 @@
 import { LOCAL_PREFIX } from "../core/paths.ts";
-import { getCall, listCalls } from "./api/calls.ts";
+import { getCall, getCallRequest, listCalls } from "./api/calls.ts";
 import { badRequest, notFound } from "./api/_errors.ts";
 import { getRun, listRuns } from "./api/runs.ts";
 import { summary } from "./api/summary.ts";
@@ -30,6 +30,7 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/health", (_url, _params, ctx) => health(ctx)],
   ["/api/calls", (url, _params, ctx) => listCalls(url, ctx)],
   ["/api/calls/:id", (_url, params, ctx) => getCall(params.id, ctx)],
+  ["/api/calls/:id/request", (_url, params, ctx) => getCallRequest(params.id, ctx)],
   ["/api/summary", (url, _params, ctx) => summary(url, ctx)],
   ["/api/export", (url, _params, ctx) => exportFile(url, ctx)],
   ["/api/runs", (url, _params, ctx) => listRuns(url, ctx, { key: "runs" })],
@@ -40,7 +41,7 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/", (url, _params, ctx) => callsPageResponse(url, ctx)],
   ["/runs", (url, _params, ctx) => runsPageResponse(url, ctx)],
   ["/trends", (_url, _params, ctx) => trendsPageResponse(ctx)],
-  ["/calls/:id", (_url, params, ctx) => callPageResponse(params.id, ctx)],
+  ["/calls/:id", (url, params, ctx) => callPageResponse(params.id, ctx, { origin: url.origin })],
   ["/static/:name", (_url, params) => asset(params.name)],
 ];
 

@@ -70,8 +70,12 @@ export async function trendsPageResponse(ctx: AppContext): Promise<Response> {
 }
 
 /** One call's page, or a not-found page. */
-export async function callPageResponse(id: string, ctx: AppContext): Promise<Response> {
-  const page = await callPage(id, ctx);
+export async function callPageResponse(
+  id: string,
+  ctx: AppContext,
+  options: { origin: string },
+): Promise<Response> {
+  const page = await callPage(id, ctx, options);
   return page ? html(page) : notFoundPage(`No call with id "${id}".`);
 }
 

@@ -1,0 +1,239 @@
+// The call, compare and run pages in a real browser (Debian's Chromium): treemap, turn diff,
+// copy as curl, the request download, compare, the run timeline, themes, phone width, axe.
+import OpenAI from "openai";
+import { chromium } from "playwright-core";
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
+import { eventually, testConfig } from "./_harness.ts";
+import { assertAccessible } from "./_axe.ts";
+import { startFakeUpstream } from "./fake_upstream.ts";
+import { type Llmprof, startLlmprof } from "../server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+const haveChromium = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+if (!haveChromium) {
+  if (Deno.env.get("CI")) {
+    throw new Error("Chromium is missing in CI: .ci/run must install chromium.");
+  }
+  console.error(
+    "\n!!! Chromium is not installed: the call and run page browser tests are SKIPPED (apt-get install -y chromium). !!!\n",
+  );
+}
+
+const XSS_SCRIPT = "<script>window.__xss = 1</script>";
+const XSS_IMG = '<img src=x onerror="window.__xss = 2">';
+/** Tool names as prompts give them: plain, an MCP server's, and one built to inject markup. */
+const TOOLS = ["get_weather", "mcp__github__create_issue", `evil_${XSS_IMG}`];
+
+async function launch(): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** Opens a page and waits for its islands to hydrate, failing the test on any console or page error. */
+async function open(
+  browser: Browser,
+  url: string,
+  shot: string,
+  context: BrowserContextOptions = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...context });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("dialog", (d) => {
+    errors.push(`a dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+  await page.goto(url);
+  await page.waitForSelector("html[data-hydrated='true']");
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}${shot}.png`, fullPage: true });
+  return { page, errors };
+}
+
+async function noInjection(page: Page): Promise<void> {
+  assertEquals(
+    await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss),
+    undefined,
+    "nothing from a prompt ran",
+  );
+}
+
+interface Recorded {
+  llmprof: Llmprof;
+  browser: Browser;
+  /** The run's call ids in turn order. */
+  turns: string[];
+  run: string;
+}
+
+/** An agent's tool loop through llmprof (one run, three tools), then `fn` with a browser. */
+async function withRun(fn: (rig: Recorded) => Promise<void>): Promise<void> {
+  const fake = startFakeUpstream({ record: false });
+  const llmprof = await startLlmprof(
+    testConfig(fake.url, { db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
+    { log: () => {}, workers: 1, flushMs: 20 },
+  );
+  const browser = await launch();
+  try {
+    const openai = new OpenAI({
+      apiKey: "sk-test-secret-key",
+      baseURL: `${llmprof.url}/v1`,
+      maxRetries: 0,
+    });
+    const tools = TOOLS.map((name) => ({
+      type: "function" as const,
+      function: {
+        name,
+        description: `The ${name} tool`,
+        parameters: { type: "object", properties: { q: { type: "string" } } },
+      },
+    }));
+    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{
+      role: "system",
+      content: `You are a careful agent. ${XSS_IMG}`,
+    }];
+    for (const question of ["Weather in Paris?", `Summarise ${XSS_SCRIPT}`]) {
+      messages.push({ role: "user", content: question });
+      for (;;) {
+        const message =
+          (await openai.chat.completions.create({ model: "gpt-4o", messages, tools })).choices[0]
+            .message;
+        messages.push(message);
+        if (!message.tool_calls?.length) break;
+        for (const c of message.tool_calls) {
+          messages.push({
+            role: "tool",
+            tool_call_id: c.id,
+            content: `result ${XSS_IMG} ${"lots of tool output ".repeat(300)}`,
+          });
+        }
+      }
+    }
+    let turns: string[] = [];
+    let run = "";
+    await eventually(async () => {
+      const { calls } = await (await fetch(`${llmprof.url}/_llmprof/api/calls?model=gpt-4o`))
+        .json();
+      if (!calls.every((c: { analysed: boolean }) => c.analysed)) return false;
+      run = calls[0]?.session_id ?? "";
+      turns = calls.filter((c: { session_id: string }) => c.session_id === run)
+        .sort((a: { turn: number }, b: { turn: number }) => a.turn - b.turn)
+        .map((c: { id: string }) => c.id);
+      return turns.length >= 3;
+    }, "the agent's turns were never stored as one run");
+    await fn({ llmprof, browser, turns, run });
+  } finally {
+    await browser.close();
+    await llmprof.shutdown();
+    await fake.close();
+  }
+}
+
+Deno.test({
+  name:
+    "a call page shows its prompt as a treemap on demand, the turn's priced diff, copy as curl and the request as JSON",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withRun(async ({ llmprof, browser, turns }) => {
+      const last = turns[turns.length - 1];
+      const { page, errors } = await open(
+        browser,
+        `${llmprof.url}/_llmprof/calls/${last}`,
+        "call-page",
+        { permissions: ["clipboard-read", "clipboard-write"] },
+      );
+
+      // The flame graph labels an MCP tool with its server.
+      const labels = await page.locator(".flame .frame").allInnerTexts();
+      assert(labels.some((l) => l.startsWith("create_issue · MCP github")), labels.join(" | "));
+
+      // The toggle swaps the flame graph for a treemap of the same tree.
+      await page.click("[data-view-button='treemap']");
+      await page.waitForSelector("[data-treemap] .tile");
+      assertEquals(await page.locator(".flame").count(), 0);
+      assertEquals(
+        await page.getAttribute("[data-view-button='treemap']", "aria-pressed"),
+        "true",
+      );
+      const tiles = await page.locator("[data-treemap] .tile").evaluateAll((els) =>
+        els.map((e) => ({
+          name: e.getAttribute("data-tile"),
+          depth: e.getAttribute("data-depth"),
+          title: e.getAttribute("title") ?? "",
+          area: e.getBoundingClientRect().width * e.getBoundingClientRect().height,
+        }))
+      );
+      const results = tiles.find((t) => t.name === "tool results");
+      const system = tiles.find((t) => t.name === "system prompt");
+      assert(results && system && results.area > system.area, JSON.stringify(tiles));
+      const mcp = tiles.find((t) => t.name === "mcp__github__create_issue" && t.depth === "3");
+      assert(mcp, `a tile for the MCP tool: ${JSON.stringify(tiles.map((t) => t.name))}`);
+      assertStringIncludes(mcp.title, "tool create_issue");
+      assertStringIncludes(mcp.title, "MCP server github");
+      await page.screenshot({ path: `${ARTIFACTS}call-treemap.png`, fullPage: true });
+      await page.click("[data-view-button='flame']");
+      await page.waitForSelector(".flame .frame");
+
+      // The diff against the previous turn, in tokens and dollars.
+      const diff = await page.innerText("[data-turn-diff]");
+      assertStringIncludes(diff, "What this turn changed");
+      assertStringIncludes(await page.innerText("[data-diff-added]"), "(+$");
+      assert(
+        await page.locator("[data-turn-diff] tr[data-block-change='added']").count() > 0,
+        "the blocks this turn added",
+      );
+      assertStringIncludes(
+        await page.innerText("[data-turn-diff] table.turn-diff"),
+        "tool results",
+      );
+      assert(!/\$0\.0000|e-\d/.test(diff), `no float noise in the diff: ${diff}`);
+
+      // Copy as curl: the stored body, the key as a variable, never the key itself.
+      await page.click("button[data-copy]");
+      await page.waitForSelector("button[data-copy]:has-text('Copied')");
+      const curl = await page.evaluate(() => navigator.clipboard.readText());
+      assertEquals(curl, await page.locator("[data-curl]").textContent());
+      assert(curl.startsWith(`curl '${llmprof.url}/v1/chat/completions'`), curl.slice(0, 200));
+      assertStringIncludes(curl, '-H "Authorization: Bearer $OPENAI_API_KEY"');
+      assert(!curl.includes("sk-test-secret-key"), "the key is never shown");
+      const body = JSON.parse(
+        curl.slice(curl.indexOf("\n{") + 1, curl.lastIndexOf("\nLLMPROF_BODY")),
+      );
+      assertEquals(body.model, "gpt-4o");
+
+      // The request as a JSON download.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click("[data-download-request]"),
+      ]);
+      assertStringIncludes(download.suggestedFilename(), ".json");
+      const file = JSON.parse(await Deno.readTextFile(await download.path()));
+      assertEquals(file, body);
+      assert(!JSON.stringify(file).includes("sk-test-secret-key"));
+
+      await noInjection(page);
+      await assertAccessible(page, "the call page");
+      assertEquals(errors, []);
+    });
+  },
+});
