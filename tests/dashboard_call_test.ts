@@ -82,6 +82,8 @@ interface Recorded {
   /** The run's call ids in turn order. */
   turns: string[];
   run: string;
+  /** A second, shorter run. */
+  otherRun: string;
 }
 
 /** An agent's tool loop through llmprof (one run, three tools), then `fn` with a browser. */
@@ -127,19 +129,38 @@ async function withRun(fn: (rig: Recorded) => Promise<void>): Promise<void> {
         }
       }
     }
+    // A second, shorter run with another system prompt, to compare runs.
+    const other: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+      { role: "system", content: `You are a terse agent. ${XSS_SCRIPT}` },
+      { role: "user", content: "Weather in Rome?" },
+    ];
+    for (;;) {
+      const message =
+        (await openai.chat.completions.create({ model: "gpt-4o", messages: other, tools }))
+          .choices[0].message;
+      other.push(message);
+      if (!message.tool_calls?.length) break;
+      for (const c of message.tool_calls) {
+        other.push({ role: "tool", tool_call_id: c.id, content: "sunny" });
+      }
+    }
     let turns: string[] = [];
+    let otherRun = "";
     let run = "";
     await eventually(async () => {
       const { calls } = await (await fetch(`${llmprof.url}/_llmprof/api/calls?model=gpt-4o`))
         .json();
       if (!calls.every((c: { analysed: boolean }) => c.analysed)) return false;
-      run = calls[0]?.session_id ?? "";
+      const longest = (calls as Array<{ session_id: string; turn: number }>)
+        .toSorted((x, y) => y.turn - x.turn);
+      run = longest[0]?.session_id ?? "";
+      otherRun = longest.find((c) => c.session_id !== run && c.turn >= 2)?.session_id ?? "";
       turns = calls.filter((c: { session_id: string }) => c.session_id === run)
         .sort((a: { turn: number }, b: { turn: number }) => a.turn - b.turn)
         .map((c: { id: string }) => c.id);
-      return turns.length >= 3;
-    }, "the agent's turns were never stored as one run");
-    await fn({ llmprof, browser, turns, run });
+      return turns.length >= 3 && otherRun !== "";
+    }, "the agent's turns were never stored as two runs");
+    await fn({ llmprof, browser, turns, run, otherRun });
   } finally {
     await browser.close();
     await llmprof.shutdown();
@@ -234,6 +255,82 @@ Deno.test({
       await noInjection(page);
       await assertAccessible(page, "the call page");
       assertEquals(errors, []);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "compare shows two calls and two runs side by side, with the first difference escaped, and as JSON",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withRun(async ({ llmprof, browser, turns, run, otherRun }) => {
+      const [first, last] = [turns[0], turns[turns.length - 1]];
+      // From the call page: compare with the previous turn.
+      const call = await open(browser, `${llmprof.url}/_llmprof/calls/${last}`, "call-for-compare");
+      await call.page.click("[data-compare-previous]");
+      await call.page.waitForSelector("[data-compare-components]");
+      assertStringIncludes(call.page.url(), `b=${last}`);
+      assertEquals(call.errors, []);
+
+      const calls = await open(
+        browser,
+        `${llmprof.url}/_llmprof/compare?a=${first}&b=${last}`,
+        "compare-calls",
+      );
+      const results = await calls.page.innerText(
+        "[data-compare-components] [data-component='tool results']",
+      );
+      assertStringIncludes(results, "+");
+      assertStringIncludes(await calls.page.innerText("[data-compare-totals]"), "cost");
+      const tools = await calls.page.innerText("[data-compare-tools]");
+      assertStringIncludes(tools, "create_issue · MCP github");
+      assertStringIncludes(tools, `evil_${XSS_IMG}`, "a tool's name is shown as text");
+      const difference = await calls.page.innerText("[data-first-difference]");
+      assertStringIncludes(difference, "First differing message: number 3");
+      await noInjection(calls.page);
+      await assertAccessible(calls.page, "the compare page (calls)");
+      assertEquals(calls.errors, []);
+
+      const json = await (await fetch(`${llmprof.url}/_llmprof/api/compare?a=${first}&b=${last}`))
+        .json();
+      assertEquals([json.kind, json.a.id, json.b.id], ["calls", first, last]);
+      assertEquals(json.first_difference.message.index, 2);
+
+      // Two runs, picked on the runs page.
+      const runs = await open(browser, `${llmprof.url}/_llmprof/runs?id=${run}`, "runs-picker");
+      await runs.page.selectOption("[data-compare-runs] select >> nth=0", run);
+      await runs.page.selectOption("[data-compare-runs] select >> nth=1", otherRun);
+      await runs.page.click("[data-compare-runs] button");
+      await runs.page.waitForSelector("[data-compare-totals]");
+      await runs.page.waitForSelector("html[data-hydrated='true']");
+      await runs.page.screenshot({ path: `${ARTIFACTS}compare-runs.png`, fullPage: true });
+      assertStringIncludes(await runs.page.innerText("[data-compare-totals]"), "turns");
+      const firstDiff = await runs.page.innerText("[data-difference-b]");
+      assertStringIncludes(firstDiff, `terse agent. ${XSS_SCRIPT}`, "the prompt is shown as text");
+      await noInjection(runs.page);
+      await assertAccessible(runs.page, "the compare page (runs)");
+      assertEquals(runs.errors, []);
+      const both =
+        await (await fetch(`${llmprof.url}/_llmprof/api/compare?runs=${run},${otherRun}`))
+          .json();
+      assertEquals([both.kind, both.a.id, both.b.id], ["runs", run, otherRun]);
+      assertEquals(
+        (await fetch(`${llmprof.url}/_llmprof/api/compare?runs=${run}`)).status,
+        400,
+      );
+      assertEquals(
+        (await fetch(`${llmprof.url}/_llmprof/api/compare?a=${first}&b=nope`)).status,
+        404,
+      );
+
+      // With nothing named, the page offers a picker.
+      const picker = await open(browser, `${llmprof.url}/_llmprof/compare`, "compare-picker");
+      assertEquals(await picker.page.locator("[data-compare-calls] input").count(), 2);
+      await assertAccessible(picker.page, "the compare picker");
+      assertEquals(picker.errors, []);
     });
   },
 });
