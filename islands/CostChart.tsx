@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
+import { labelledParts } from "./_plot.ts";
 import type { DaySummary } from "../store/contract.ts";
 import { usd } from "../reports/format.ts";
 
@@ -29,6 +30,7 @@ export default function CostChart(props: CostChartProps) {
         Plot.ruleY([0]),
       ],
     });
+    labelledParts(chart);
     ref.current!.replaceChildren(chart);
     return () => chart.remove();
   }, [props.daily]);

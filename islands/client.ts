@@ -30,5 +30,9 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   if (!component || !script) continue;
   hydrate(h(component, JSON.parse(script.textContent ?? "{}")), root);
 }
+// A table that scrolls sideways on its own (a narrow screen) can be scrolled from the keyboard.
+for (const table of document.querySelectorAll<HTMLElement>("main table")) {
+  if (table.scrollWidth > table.clientWidth && !table.closest(".scroll")) table.tabIndex = 0;
+}
 // Tests (and anyone waiting on the page) know the islands are live once this is set.
 document.documentElement.dataset.hydrated = "true";

@@ -8,7 +8,7 @@ import type {
 } from "../reports/compare.ts";
 import { frameLabel, signedTokens, signedUsd, time, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
-import { Layout } from "./_island.tsx";
+import { Layout, Scroll } from "./_island.tsx";
 import { LOCAL_PREFIX } from "../core/paths.ts";
 import { loadComparison } from "./_compare_data.ts";
 
@@ -43,7 +43,7 @@ function Head(props: { a: string; b: string }) {
 
 function Components(props: { rows: ComponentPair[]; priced: boolean }) {
   return (
-    <div class="scroll">
+    <Scroll label="Components">
       <table class="compare" data-compare-components>
         <caption>Prompt tokens{props.priced ? " and what they cost" : ""} per component</caption>
         <thead>
@@ -83,14 +83,14 @@ function Components(props: { rows: ComponentPair[]; priced: boolean }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
 function Tools(props: { rows: ToolPair[]; a: string; b: string }) {
   if (props.rows.length === 0) return <p class="muted">Neither side has tools.</p>;
   return (
-    <div class="scroll">
+    <Scroll label="Tools">
       <table class="compare" data-compare-tools>
         <caption>Tools (tokens in schemas, calls and results)</caption>
         <Head a={props.a} b={props.b} />
@@ -110,7 +110,7 @@ function Tools(props: { rows: ToolPair[]; a: string; b: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
@@ -191,7 +191,7 @@ function Calls(props: { c: CallComparison }) {
         {side("call A", c.a)}
         {side("call B", c.b)}
       </div>
-      <div class="scroll">
+      <Scroll label="Totals">
         <table class="compare" data-compare-totals>
           <caption>Totals</caption>
           <Head a={c.a.id.slice(-6)} b={c.b.id.slice(-6)} />
@@ -200,7 +200,7 @@ function Calls(props: { c: CallComparison }) {
             <PairRow label="cost" pair={c.cost_usd} money />
           </tbody>
         </table>
-      </div>
+      </Scroll>
       <h2>Components</h2>
       <Components rows={c.components} priced={priced} />
       <h2>Tools</h2>
@@ -228,7 +228,7 @@ function Runs(props: { c: RunComparison }) {
         {side("run A", c.a)}
         {side("run B", c.b)}
       </div>
-      <div class="scroll">
+      <Scroll label="Totals">
         <table class="compare" data-compare-totals>
           <caption>Totals</caption>
           <Head a="A" b="B" />
@@ -238,7 +238,7 @@ function Runs(props: { c: RunComparison }) {
             <PairRow label="cost" pair={c.cost_usd} money />
           </tbody>
         </table>
-      </div>
+      </Scroll>
       <h2>Components over every turn</h2>
       <Components rows={c.components} priced={false} />
       <h2>Tools at the last turn</h2>

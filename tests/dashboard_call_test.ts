@@ -8,6 +8,9 @@ import { eventually, testConfig } from "./_harness.ts";
 import { assertAccessible } from "./_axe.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import { type Llmprof, startLlmprof } from "../server.ts";
+import { openStore } from "../store/mod.ts";
+import { sampleCall } from "../testing/records.ts";
+import type { RunRef } from "../core/record.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
@@ -50,9 +53,10 @@ async function open(
   browser: Browser,
   url: string,
   shot: string,
-  context: BrowserContextOptions = {},
+  context: BrowserContextOptions & { islands?: boolean } = {},
 ): Promise<{ page: Page; errors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...context });
+  const { islands: _islands, ...options } = context;
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -62,7 +66,8 @@ async function open(
     d.dismiss();
   });
   await page.goto(url);
-  await page.waitForSelector("html[data-hydrated='true']");
+  // Pages with islands are ready once they hydrate; the sign-in page has none.
+  if (context.islands !== false) await page.waitForSelector("html[data-hydrated='true']");
   await Deno.mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}${shot}.png`, fullPage: true });
   return { page, errors };
@@ -332,5 +337,218 @@ Deno.test({
       await assertAccessible(picker.page, "the compare picker");
       assertEquals(picker.errors, []);
     });
+  },
+});
+
+/** A main run of three turns (the third jumps most, two read from the cache) and a subagent its second turn spawned, written straight to a store. */
+async function seededStore(): Promise<string> {
+  const db = `sqlite:${await Deno.makeTempDir()}/llmprof.db`;
+  const store = await openStore(db);
+  const session = (id: string, turn: number, more: Partial<RunRef> = {}): RunRef => ({
+    id,
+    turn,
+    source: turn === 1 ? "agent" : "chain",
+    parent_id: null,
+    retry_of: null,
+    fork: false,
+    ...more,
+  });
+  const usage = (input: number, cached: number) => ({
+    input_tokens: input,
+    output_tokens: 50,
+    cache_read_tokens: cached,
+    cache_write_tokens: 0,
+    cache_write_1h_tokens: 0,
+    reasoning_tokens: 0,
+    source: "provider" as const,
+  });
+  const at = (s: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, s)).toISOString();
+  await store.writeBatch([
+    sampleCall({
+      id: "main-1",
+      created_at: at(1),
+      input: 1_000,
+      usage: usage(1_000, 0),
+      session: session("main", 1, { name: `claude · Fix it ${XSS_IMG}` }),
+    }),
+    sampleCall({
+      id: "main-2",
+      created_at: at(2),
+      input: 1_500,
+      usage: usage(1_500, 900),
+      session: session("main", 2),
+    }),
+    sampleCall({
+      id: "sub-1",
+      created_at: at(3),
+      input: 700,
+      cost_usd: 0.004,
+      usage: usage(700, 0),
+      session: session("sub", 1, {
+        source: "subagent",
+        name: `subagent · ${XSS_SCRIPT}`,
+        parent_run: "main",
+        parent_turn: 2,
+      }),
+    }),
+    sampleCall({
+      id: "sub-2",
+      created_at: at(4),
+      input: 900,
+      cost_usd: 0.005,
+      usage: usage(900, 600),
+      session: session("sub", 2),
+    }),
+    sampleCall({
+      id: "main-3",
+      created_at: at(5),
+      input: 6_000,
+      usage: usage(6_000, 1_400),
+      session: session("main", 3),
+    }),
+  ]);
+  await store.close();
+  return db;
+}
+
+Deno.test({
+  name:
+    "the run page stacks turns by component with the cache read outlined, calls out the biggest jump, nests the subagent under its turn and opens each turn's call",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const llmprof = await startLlmprof(
+      testConfig("http://127.0.0.1:9", { db: await seededStore() }),
+      { log: () => {}, analyse: false },
+    );
+    const browser = await launch();
+    try {
+      const { page, errors } = await open(browser, `${llmprof.url}/_llmprof/runs?id=main`, "run");
+      await page.waitForSelector("[data-timeline] svg");
+      assertEquals(await page.getAttribute("[data-timeline] svg", "data-turns"), "3");
+      // Two turns read from the cache: two dashed outlines.
+      assertEquals(
+        await page.locator("[data-timeline] svg rect[aria-label='read from cache']").count(),
+        2,
+      );
+      const chart = await page.innerText("[data-timeline]");
+      assertStringIncludes(chart, "biggest jump");
+      assertStringIncludes(await page.innerText("[data-biggest-jump]"), "turn 3");
+      assertStringIncludes(await page.innerText("[data-biggest-jump]"), "+4,500");
+      assertStringIncludes(await page.innerText("tr[data-turn='3']"), "biggest jump");
+      // 900 of turn 2's 1,500 tokens came from the cache.
+      assertStringIncludes(await page.innerText("tr[data-turn='2']"), "60%");
+      // The subagent sits right under the turn that spawned it.
+      const after = await page.evaluate(() =>
+        document.querySelector("tr[data-turn='2']")?.nextElementSibling?.getAttribute(
+          "data-subagent",
+        )
+      );
+      assertEquals(after, "sub");
+      assertStringIncludes(await page.innerText("tr[data-subagent]"), `subagent · ${XSS_SCRIPT}`);
+      assertStringIncludes(await page.innerText(".run-name"), `Fix it ${XSS_IMG}`);
+      await noInjection(page);
+      await assertAccessible(page, "the run page");
+      assertEquals(errors, []);
+
+      // A bar opens its turn's call; so does the table.
+      await page.click("[data-timeline] svg a >> nth=0");
+      await page.waitForURL(/\/_llmprof\/calls\/main-1$/);
+      await page.goBack();
+      await page.waitForSelector("html[data-hydrated='true']");
+      await page.click("a[data-turn-link='3']");
+      await page.waitForURL(/\/_llmprof\/calls\/main-3$/);
+      assertEquals(errors, []);
+
+      const sub = await open(browser, `${llmprof.url}/_llmprof/runs?id=sub`, "subagent-run");
+      assertStringIncludes(await sub.page.innerText("main"), "Spawned by run");
+      await noInjection(sub.page);
+      assertEquals(sub.errors, []);
+    } finally {
+      await browser.close();
+      await llmprof.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "every page follows a dark system theme, fits a phone's width without sideways scroll, and passes axe",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withRun(async ({ llmprof, browser, turns, run, otherRun }) => {
+      const base = `${llmprof.url}/_llmprof`;
+      const pages: Array<[string, string]> = [
+        ["calls", `${base}/`],
+        ["call", `${base}/calls/${turns[turns.length - 1]}`],
+        ["runs", `${base}/runs`],
+        ["run", `${base}/runs?id=${run}`],
+        ["trends", `${base}/trends`],
+        ["compare", `${base}/compare?a=${turns[0]}&b=${turns[turns.length - 1]}`],
+        ["compare-runs", `${base}/compare?runs=${run},${otherRun}`],
+      ];
+      for (const [name, url] of pages) {
+        for (const scheme of ["light", "dark"] as const) {
+          const { page, errors } = await open(browser, url, `${name}-${scheme}-phone`, {
+            viewport: { width: 390, height: 844 },
+            colorScheme: scheme,
+          });
+          const width = await page.evaluate(() => document.scrollingElement!.scrollWidth);
+          assert(width <= 390, `${name} scrolls sideways at 390 px (${width} px wide)`);
+          const background = await page.evaluate(() =>
+            getComputedStyle(document.body).backgroundColor
+          );
+          assertEquals(
+            background,
+            scheme === "dark" ? "rgb(11, 15, 23)" : "rgb(248, 249, 251)",
+            `${name} in the ${scheme} theme`,
+          );
+          if (scheme === "dark") {
+            await page.screenshot({ path: `${ARTIFACTS}${name}-dark-phone.png`, fullPage: true });
+          }
+          await assertAccessible(page, `${name} (${scheme}, 390 px)`);
+          await noInjection(page);
+          assertEquals(errors, [], `${name} (${scheme})`);
+          await page.context().close();
+        }
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "the sign-in page passes axe in both themes",
+  ignore: !haveChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const llmprof = await startLlmprof(
+      testConfig("http://127.0.0.1:9", { token: "a-token-long-enough-to-share-1234" }),
+      { log: () => {}, analyse: false },
+    );
+    const browser = await launch();
+    try {
+      for (const scheme of ["light", "dark"] as const) {
+        const { page, errors } = await open(
+          browser,
+          `${llmprof.url}/_llmprof/`,
+          `login-${scheme}`,
+          {
+            colorScheme: scheme,
+            islands: false,
+          },
+        );
+        assertStringIncludes(page.url(), "/_llmprof/login");
+        await assertAccessible(page, `the sign-in page (${scheme})`);
+        assertEquals(errors, []);
+        await page.context().close();
+      }
+    } finally {
+      await browser.close();
+      await llmprof.shutdown();
+    }
   },
 });

@@ -7,7 +7,7 @@ import CopyButton from "../../islands/CopyButton.tsx";
 import { curlCommand } from "../../reports/curl.ts";
 import { ms, percent, signedTokens, signedUsd, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
-import { ComponentLegend, Island, Layout } from "../_island.tsx";
+import { ComponentLegend, Island, Layout, Scroll } from "../_island.tsx";
 import { LOCAL_PREFIX } from "../../core/paths.ts";
 import { ExportLinks } from "../_export_links.tsx";
 
@@ -107,7 +107,7 @@ function TurnChanges(props: { diff: TurnDiff; callId: string }) {
       </p>
       {diff.components.length > 0
         ? (
-          <div class="scroll">
+          <Scroll label="Changes per component">
             <table class="turn-diff">
               <caption>Per component</caption>
               <thead>
@@ -129,12 +129,12 @@ function TurnChanges(props: { diff: TurnDiff; callId: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </Scroll>
         )
         : null}
       {blocks.length > 0
         ? (
-          <div class="scroll">
+          <Scroll label="Changes per block">
             <table class="turn-blocks">
               <caption>Per block</caption>
               <thead>
@@ -165,7 +165,7 @@ function TurnChanges(props: { diff: TurnDiff; callId: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </Scroll>
         )
         : <p class="muted">Every block repeats the previous turn's.</p>}
     </section>
