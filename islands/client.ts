@@ -10,7 +10,7 @@ import CostChart from "./CostChart.tsx";
 import FlameGraph from "./FlameGraph.tsx";
 import RunTimeline from "./RunTimeline.tsx";
 import PromptViews from "./PromptViews.tsx";
-import CopyButton from "./CopyButton.tsx";
+import CopyCurl from "./CopyCurl.tsx";
 
 const ISLANDS: Record<string, FunctionComponent<never>> = {
   CallsTable: CallsTable as FunctionComponent<never>,
@@ -18,7 +18,7 @@ const ISLANDS: Record<string, FunctionComponent<never>> = {
   FlameGraph: FlameGraph as FunctionComponent<never>,
   RunTimeline: RunTimeline as FunctionComponent<never>,
   PromptViews: PromptViews as FunctionComponent<never>,
-  CopyButton: CopyButton as FunctionComponent<never>,
+  CopyCurl: CopyCurl as FunctionComponent<never>,
 };
 
 for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {

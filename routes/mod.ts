@@ -44,7 +44,7 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/", (url, _params, ctx) => callsPageResponse(url, ctx)],
   ["/runs", (url, _params, ctx) => runsPageResponse(url, ctx)],
   ["/trends", (_url, _params, ctx) => trendsPageResponse(ctx)],
-  ["/calls/:id", (url, params, ctx) => callPageResponse(params.id, ctx, { origin: url.origin })],
+  ["/calls/:id", (_url, params, ctx) => callPageResponse(params.id, ctx)],
   ["/compare", (url, _params, ctx) => comparePageResponse(url, ctx)],
   ["/static/:name", (_url, params) => asset(params.name)],
 ];

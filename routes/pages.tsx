@@ -71,12 +71,8 @@ export async function trendsPageResponse(ctx: AppContext): Promise<Response> {
 }
 
 /** One call's page, or a not-found page. */
-export async function callPageResponse(
-  id: string,
-  ctx: AppContext,
-  options: { origin: string },
-): Promise<Response> {
-  const page = await callPage(id, ctx, options);
+export async function callPageResponse(id: string, ctx: AppContext): Promise<Response> {
+  const page = await callPage(id, ctx);
   return page ? html(page) : notFoundPage(`No call with id "${id}".`);
 }
 

@@ -235,8 +235,8 @@ Deno.test({
       assert(!/\$0\.0000|e-\d/.test(diff), `no float noise in the diff: ${diff}`);
 
       // Copy as curl: the stored body, the key as a variable, never the key itself.
-      await page.click("button[data-copy]");
-      await page.waitForSelector("button[data-copy]:has-text('Copied')");
+      await page.click("button[data-copy-curl]");
+      await page.waitForSelector("button[data-copy-curl]:has-text('Copied')");
       const curl = await page.evaluate(() => navigator.clipboard.readText());
       assertEquals(curl, await page.locator("[data-curl]").textContent());
       assert(curl.startsWith(`curl '${llmprof.url}/v1/chat/completions'`), curl.slice(0, 200));
@@ -507,7 +507,7 @@ Deno.test({
             `${name} in the ${scheme} theme`,
           );
           if (scheme === "dark") {
-            await page.screenshot({ path: `${ARTIFACTS}${name}-dark-phone.png`, fullPage: true });
+            await page.screenshot({ path: `${ARTIFACTS}${name}-dark-phone-top.png` });
           }
           await assertAccessible(page, `${name} (${scheme}, 390 px)`);
           await noInjection(page);

@@ -3,8 +3,7 @@ import type { TurnDiff } from "../../correlate/turn_diff.ts";
 import type { CallRecord, Finding } from "../../core/record.ts";
 import { formatOf, type Json, type ShownMessage } from "../../formats/mod.ts";
 import PromptViews from "../../islands/PromptViews.tsx";
-import CopyButton from "../../islands/CopyButton.tsx";
-import { curlCommand } from "../../reports/curl.ts";
+import CopyCurl from "../../islands/CopyCurl.tsx";
 import { ms, percent, signedTokens, signedUsd, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
 import { ComponentLegend, Island, Layout, Scroll } from "../_island.tsx";
@@ -173,9 +172,9 @@ function TurnChanges(props: { diff: TurnDiff; callId: string }) {
 }
 
 /** The stored request as a curl command and a JSON download; the key is always a placeholder. */
-function RequestActions(props: { record: CallRecord; request: string | null; origin: string }) {
+function RequestActions(props: { record: CallRecord; hasRequest: boolean }) {
   const { record: r } = props;
-  if (props.request === null) {
+  if (!props.hasRequest) {
     return (
       <p class="muted" data-request-actions>
         No request text was stored for this call (privacy{" "}
@@ -183,35 +182,23 @@ function RequestActions(props: { record: CallRecord; request: string | null; ori
       </p>
     );
   }
-  const id = `curl-${r.id.replace(/[^\w-]/g, "_")}`;
+  const requestUrl = `${LOCAL_PREFIX}/api/calls/${encodeURIComponent(r.id)}/request`;
   return (
     <div class="request-actions" data-request-actions>
-      <Island
-        name="CopyButton"
-        component={CopyButton}
-        props={{ target: id, label: "Copy as curl" }}
-      />
-      <a
-        class="button"
-        href={`${LOCAL_PREFIX}/api/calls/${encodeURIComponent(r.id)}/request`}
-        download
-        data-download-request
-      >
+      <a class="button" href={requestUrl} download data-download-request>
         Download request as JSON
       </a>
-      <details class="curl">
-        <summary>curl command (the key is read from the environment)</summary>
-        <pre
-          id={id}
-          data-curl
-        >{curlCommand({ provider: r.provider, path: r.path, request: props.request }, { origin: props.origin })}</pre>
-      </details>
+      <Island
+        name="CopyCurl"
+        component={CopyCurl}
+        props={{ requestUrl, provider: r.provider, path: r.path }}
+      />
     </div>
   );
 }
 
 /** The call view: header, flame graph, findings, the request's messages and the response. */
-export async function callPage(id: string, ctx: AppContext, options: { origin: string }) {
+export async function callPage(id: string, ctx: AppContext) {
   const stored = await ctx.store.getCall(id);
   if (!stored) return null;
   const r: CallRecord = stored.record;
@@ -324,7 +311,7 @@ export async function callPage(id: string, ctx: AppContext, options: { origin: s
           </ul>
         )}
       <h2>Request ({messages.length} messages)</h2>
-      <RequestActions record={r} request={stored.request} origin={options.origin} />
+      <RequestActions record={r} hasRequest={stored.request !== null} />
       {messages.map((m, i) => (
         <details class="msg" open={i === messages.length - 1}>
           <summary>
