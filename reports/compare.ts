@@ -153,10 +153,13 @@ function componentPairs(
   b: Map<string, { tokens: number; usd: number | null }>,
 ): ComponentPair[] {
   const names = [...new Set([...a.keys(), ...b.keys()])];
+  // A component a priced side lacks cost it nothing; an unpriced side's costs stay unknown.
+  const priced = (m: typeof a) => [...m.values()].some((v) => v.usd !== null);
+  const usdOf = (m: typeof a, name: string) => m.get(name)?.usd ?? (priced(m) ? 0 : null);
   return names.map((name) => ({
     name,
     tokens: pair(a.get(name)?.tokens ?? 0, b.get(name)?.tokens ?? 0),
-    usd: pair(a.get(name)?.usd ?? null, b.get(name)?.usd ?? null),
+    usd: pair(usdOf(a, name), usdOf(b, name)),
   }));
 }
 

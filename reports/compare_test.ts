@@ -78,11 +78,10 @@ Deno.test("comparing two calls pairs components, tools and cost, b against a", (
   const results = c.components.find((x) => x.name === "tool results")!;
   assertEquals(results.tokens, { a: 500, b: 2000, delta: 1500 });
   assertEquals(results.usd.a, 0.005);
-  assertEquals(c.components.find((x) => x.name === "user input")!.tokens, {
-    a: 0,
-    b: 500,
-    delta: 500,
-  });
+  const input = c.components.find((x) => x.name === "user input")!;
+  assertEquals(input.tokens, { a: 0, b: 500, delta: 500 });
+  // A priced call without the component spent nothing on it.
+  assertEquals(input.usd, { a: 0, b: 0.005, delta: 0.005 });
   // The tool that changed most comes first; a tool only b has says so.
   assertEquals(c.tools.map((t) => [t.name, t.tokens.delta, t.in]), [
     ["get_weather", 1500, "both"],

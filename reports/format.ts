@@ -83,9 +83,10 @@ export function usd(n: number | null | undefined): string {
   }`;
 }
 
-/** A cost change with its sign: "+$0.0042", "−$0.01", "$0". */
+/** A cost change with its sign: "+$0.0042", "−$0.01", "$0", and "≈$0" for a change too small to show. */
 export function signedUsd(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
+  if (n !== 0 && Math.abs(n) < USD_FLOOR) return "≈$0";
   return n > 0 ? `+${usd(n)}` : usd(n);
 }
 

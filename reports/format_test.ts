@@ -39,6 +39,7 @@ Deno.test("signed dollars mark a rise with a plus and a fall with a minus", () =
     "$0",
     "—",
   ]);
+  assertEquals([signedUsd(0.00000042), signedUsd(-0.00000042)], ["≈$0", "≈$0"]);
 });
 
 Deno.test("tool frames read as the tool and its MCP server; other frames keep their name", () => {

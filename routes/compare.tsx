@@ -33,8 +33,8 @@ function Head(props: { a: string; b: string }) {
     <thead>
       <tr>
         <th scope="col"></th>
-        <th scope="col" class="num">A · {props.a}</th>
-        <th scope="col" class="num">B · {props.b}</th>
+        <th scope="col" class="num">{props.a}</th>
+        <th scope="col" class="num">{props.b}</th>
         <th scope="col" class="num">B − A</th>
       </tr>
     </thead>
@@ -147,13 +147,17 @@ function Difference(props: { diff: FirstDifference }) {
                 <div class="muted">
                   A{message.a ? ` · ${message.a.role}` : " · no such message"}
                 </div>
-                <pre class="was" data-difference-a>{message.a?.text ?? ""}</pre>
+                {message.a
+                  ? <pre class="was" data-difference-a>{message.a.text}</pre>
+                  : <p class="muted">A's prompt ends before this message.</p>}
               </div>
               <div>
                 <div class="muted">
                   B{message.b ? ` · ${message.b.role}` : " · no such message"}
                 </div>
-                <pre class="now" data-difference-b>{message.b?.text ?? ""}</pre>
+                {message.b
+                  ? <pre class="now" data-difference-b>{message.b.text}</pre>
+                  : <p class="muted">B's prompt ends before this message.</p>}
               </div>
             </div>
           </>
@@ -194,7 +198,7 @@ function Calls(props: { c: CallComparison }) {
       <Scroll label="Totals">
         <table class="compare" data-compare-totals>
           <caption>Totals</caption>
-          <Head a={c.a.id.slice(-6)} b={c.b.id.slice(-6)} />
+          <Head a={`A · ${c.a.id.slice(-6)}`} b={`B · ${c.b.id.slice(-6)}`} />
           <tbody>
             <PairRow label="prompt tokens" pair={c.prompt_tokens} />
             <PairRow label="cost" pair={c.cost_usd} money />
