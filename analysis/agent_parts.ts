@@ -44,8 +44,14 @@ export function agentParts(text: string): AgentPart[] {
   return parts;
 }
 
+/** An MCP tool's server and own name, from its `mcp__server__tool` name; null for any other tool. */
+export function mcpTool(name: string): { server: string; tool: string } | null {
+  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+  return mcp ? { server: mcp[1], tool: mcp[2] } : null;
+}
+
 /** The group a tool's schema falls in: its MCP server, or the agent's built-in tools. */
 export function toolGroup(name: string): string {
-  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
-  return mcp ? `MCP ${mcp[1]}` : "built-in tools";
+  const mcp = mcpTool(name);
+  return mcp ? `MCP ${mcp.server}` : "built-in tools";
 }

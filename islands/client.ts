@@ -9,12 +9,16 @@ import CallsTable from "./CallsTable.tsx";
 import CostChart from "./CostChart.tsx";
 import FlameGraph from "./FlameGraph.tsx";
 import RunTimeline from "./RunTimeline.tsx";
+import PromptViews from "./PromptViews.tsx";
+import CopyCurl from "./CopyCurl.tsx";
 
 const ISLANDS: Record<string, FunctionComponent<never>> = {
   CallsTable: CallsTable as FunctionComponent<never>,
   CostChart: CostChart as FunctionComponent<never>,
   FlameGraph: FlameGraph as FunctionComponent<never>,
   RunTimeline: RunTimeline as FunctionComponent<never>,
+  PromptViews: PromptViews as FunctionComponent<never>,
+  CopyCurl: CopyCurl as FunctionComponent<never>,
 };
 
 for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
@@ -26,3 +30,9 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   if (!component || !script) continue;
   hydrate(h(component, JSON.parse(script.textContent ?? "{}")), root);
 }
+// A table that scrolls sideways on its own (a narrow screen) can be scrolled from the keyboard.
+for (const table of document.querySelectorAll<HTMLElement>("main table")) {
+  if (table.scrollWidth > table.clientWidth && !table.closest(".scroll")) table.tabIndex = 0;
+}
+// Tests (and anyone waiting on the page) know the islands are live once this is set.
+document.documentElement.dataset.hydrated = "true";

@@ -107,6 +107,8 @@ export interface RunTurn {
   turn: number;
   created_at: string;
   prompt_tokens: number;
+  /** Prompt tokens the provider served from its cache (0 when none or unreported). */
+  cache_read_tokens: number;
   components: Record<string, number>;
   cost_usd: number | null;
 }

@@ -416,6 +416,7 @@ export abstract class SqlStore implements BaseStore {
         turn: num(r.turn),
         created_at: String(r.created_at),
         prompt_tokens: num(r.input_tokens),
+        cache_read_tokens: Number(record.usage?.cache_read_tokens ?? 0),
         components,
         cost_usd: numOrNull(r.cost_usd),
       };

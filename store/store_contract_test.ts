@@ -145,6 +145,15 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
       created_at: at(8),
       input: 5_000,
       cost_usd: 0.3,
+      usage: {
+        input_tokens: 5_000,
+        output_tokens: 100,
+        cache_read_tokens: 4_000,
+        cache_write_tokens: 0,
+        cache_write_1h_tokens: 0,
+        reasoning_tokens: 0,
+        source: "provider",
+      },
       session: {
         id: "run",
         turn: 3,
@@ -168,6 +177,7 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
     2000,
   ], ["t3", 3, 5000]]);
   assertEquals(turns[0].components, { "system prompt": 600, "user input": 400 });
+  assertEquals(turns.map((t) => t.cache_read_tokens), [0, 0, 4_000]);
   assertEquals(await store.getRun("none"), []);
 });
 
