@@ -1,6 +1,6 @@
 /**
- * What coding agents inject into a prompt, named for the flame graph: `<system-reminder>`
- * blocks, memory files (CLAUDE.md, AGENTS.md, GEMINI.md), skills, and tools grouped as
+ * What coding agents inject into a prompt, named for the flame graph: `<system-reminder>`,
+ * `<environment_context>` and the Gemini CLI's `<session_context>` blocks, memory files (CLAUDE.md, AGENTS.md, GEMINI.md), skills, and tools grouped as
  * MCP servers (`mcp__server__tool`) and the agent's built-in tools. Pure: text in, parts out.
  * @module
  */
@@ -14,7 +14,8 @@ export interface AgentPart {
   text: string;
 }
 
-const BLOCK = /<(system-reminder|environment_context|user_instructions)>[\s\S]*?<\/\1>/g;
+const BLOCK =
+  /<(system-reminder|environment_context|user_instructions|session_context)>[\s\S]*?<\/\1>/g;
 /** A memory file's contents as Claude Code includes them: "Contents of /repo/CLAUDE.md …". */
 const MEMORY = /Contents of [^\n]*?\b(CLAUDE(?:\.local)?\.md|AGENTS\.md|GEMINI\.md)\b/;
 
@@ -31,7 +32,7 @@ export function agentParts(text: string): AgentPart[] {
   const parts: AgentPart[] = [];
   if (
     text.includes("<system-reminder>") || text.includes("<environment_context>") ||
-    text.includes("<user_instructions>")
+    text.includes("<user_instructions>") || text.includes("<session_context>")
   ) {
     for (const m of text.matchAll(BLOCK)) parts.push({ label: partLabel(m[1], m[0]), text: m[0] });
   }
