@@ -8,6 +8,7 @@ import { decodedCall } from "../analysis/decoded_call.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 import { protect, type SecretRedactor } from "../analysis/privacy.ts";
 import { splitForStore } from "../analysis/request_blocks.ts";
+import { forPosting } from "../analysis/handover.ts";
 import type { Privacy } from "../core/record.ts";
 
 // Analysis never competes with the proxy for the CPU: it takes what is left over.
@@ -55,5 +56,8 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
     );
     return splitForStore(stored);
   }));
-  previous = previous.then(async () => self.postMessage(await analyses));
+  previous = previous.then(async () => {
+    const { message, transfer } = forPosting(await analyses);
+    self.postMessage(message, transfer);
+  });
 };
