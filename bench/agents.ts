@@ -6,6 +6,7 @@
  */
 import { quantile } from "./_load.ts";
 import { spawnServer } from "./_process.ts";
+import { drained } from "./_health.ts";
 import { agentRun } from "../testing/agent_run.ts";
 
 /** What one round of agent traffic measured. */
@@ -15,28 +16,6 @@ interface Round {
   turns: number;
   errors: number;
   seconds: number;
-}
-
-/** llmprof's health, as much of it as the bench reads. */
-interface Health {
-  queue: { pending: number; dropped: number };
-  analysis: { analysed: number; busy: number };
-  store: { written: number; dropped: number; backlog: number };
-}
-
-/** Waits until llmprof has analysed and written everything it took (or 120 s passed). */
-async function drained(url: string): Promise<Health | null> {
-  const deadline = Date.now() + 120_000;
-  let health: Health | null = null;
-  while (Date.now() < deadline) {
-    health = await fetch(`${url}/_llmprof/health`).then((r) => r.json()).catch(() => null);
-    if (
-      health && health.queue.pending === 0 && health.analysis.busy === 0 &&
-      health.store.backlog === 0
-    ) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return health;
 }
 
 /**
@@ -131,12 +110,12 @@ export async function runAgentTraffic(
         );
         try {
           await driveAgents(llmprof.url, requests.slice(0, 4).map((turns) => turns.slice(0, 1)));
-          await drained(llmprof.url);
+          await drained(llmprof.url, 120_000);
           const before = llmprof.cpuMs();
           let peak = 0;
           const sampler = setInterval(() => peak = Math.max(peak, llmprof.rssMiB()), 200);
           const result = await driveAgents(llmprof.url, requests);
-          const health = await drained(llmprof.url);
+          const health = await drained(llmprof.url, 120_000);
           clearInterval(sampler);
           through.push(result);
           cpuPerTurn.push((llmprof.cpuMs() - before) / result.turns);
@@ -222,7 +201,7 @@ async function storedCallsMemory(calls: number): Promise<string> {
     while (sent < calls) {
       const batch = await loadCount(llmprof.url, body, Math.min(step, calls - sent));
       sent += batch;
-      await drained(llmprof.url);
+      await drained(llmprof.url, 120_000);
       samples.push(`| ${sent.toLocaleString("en-US")} | ${mib(llmprof.rssMiB())} |`);
     }
     await new Promise((r) => setTimeout(r, 10_000));

@@ -4,6 +4,7 @@
  */
 import { load, type LoadResult, type Samples, summarise } from "./_load.ts";
 import { type ServerProcess, spawnServer } from "./_process.ts";
+import { drained } from "./_health.ts";
 
 const BODY = JSON.stringify({
   model: "gpt-4o",
@@ -17,28 +18,6 @@ const STREAM_BODY = JSON.stringify({
   stream: true,
   stream_options: { include_usage: true },
 });
-
-/** What llmprof's health says of its analysis and store. */
-interface Health {
-  queue: { pending: number; dropped: number };
-  analysis: { analysed: number; busy: number };
-  store: { written: number; dropped: number; backlog: number };
-}
-
-/** llmprof's health once its analysis queue and store backlog are empty (or after 60 s). */
-async function drained(url: string): Promise<Health | null> {
-  const deadline = Date.now() + 60_000;
-  let health: Health | null = null;
-  while (Date.now() < deadline) {
-    health = await fetch(`${url}/_llmprof/health`).then((r) => r.json()).catch(() => null);
-    if (
-      health && health.queue.pending === 0 && health.analysis.busy === 0 &&
-      health.store.backlog === 0
-    ) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return health;
-}
 
 /** The median over rounds of a's req/s divided by b's in the same round. */
 function medianRatio(a: Samples[], b: Samples[]): number {

@@ -3,7 +3,8 @@
  * main.ts as a process, read the launch id from its summary, read the launch's stored records.
  * @module
  */
-import { assert } from "../testing/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
+import { formatTop, type TopReport, topReport } from "../reports/top.ts";
 import { openStore } from "../store/mod.ts";
 import type { CallRecord } from "../core/record.ts";
 
@@ -59,4 +60,31 @@ export function summaryOf(err: string): string {
   const start = err.search(/^llmprof: \d+ calls in/m);
   assert(start >= 0, `no summary in: ${err}`);
   return err.slice(start, err.indexOf("\n(launch ", start));
+}
+
+/**
+ * Checks what a launch printed against what it stored: the summary's figures are the records',
+ * its runs are `runs` in order, the first one's total includes its subagents, and
+ * `llmprof top --launch … --json` gives the same report. Returns that report.
+ */
+export async function assertSummaryOfRecords(
+  records: CallRecord[],
+  options: { err: string; launch: string; db: string; runs: string[] },
+): Promise<TopReport> {
+  const report = topReport(records);
+  const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
+  assert(total > 0, "the calls are priced");
+  assert(Math.abs(report.cost_usd - total) < 1e-12);
+  assertEquals(report.calls, records.length);
+  assertEquals(report.runs.map((r) => r.id), options.runs);
+  assert(Math.abs(report.runs[0].total_usd - total) < 1e-12);
+  const printed = summaryOf(options.err);
+  assertStringIncludes(printed, `${records.length} calls in ${options.runs.length} runs`);
+  const url = /Dashboard: (http:\/\/[^/]+\/_llmprof)/.exec(printed)?.[1];
+  assert(url, printed);
+  assertEquals(printed.trimEnd(), formatTop(report, { dashboard: url }));
+  const top = await llmprof(["top", "--launch", options.launch, "--json", "--db", options.db]);
+  assertEquals(top.code, 0, top.err);
+  assertEquals(JSON.parse(top.out), report);
+  return report;
 }

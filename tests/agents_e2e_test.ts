@@ -6,10 +6,16 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import type { CallRecord } from "../core/record.ts";
-import { formatTop, topReport } from "../reports/top.ts";
 import { startLlmprof } from "../server.ts";
 import { testConfig } from "./_harness.ts";
-import { launchOf, llmprof, MAIN, storedRecords, summaryOf } from "./_launch.ts";
+import {
+  assertSummaryOfRecords,
+  launchOf,
+  llmprof,
+  MAIN,
+  storedRecords,
+  summaryOf,
+} from "./_launch.ts";
 
 const AGENTS = Deno.env.get("LLMPROF_AGENTS_DIR") ??
   `${Deno.env.get("HOME")}/.cache/llmprof-ci/agents`;
@@ -133,25 +139,17 @@ Deno.test({
       assert(reread!.tokens > 0);
 
       // The summary's figures are the stored records', and llmprof top prints the same.
-      const report = topReport(records);
-      const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
-      assert(Math.abs(report.cost_usd - total) < 1e-12);
-      assertEquals(report.runs.map((r) => r.id), [session, sub[0].session!.id]);
+      const report = await assertSummaryOfRecords(records, {
+        err: run.err,
+        launch,
+        db,
+        runs: [session, sub[0].session!.id],
+      });
       const mainRun = report.runs[0];
       assert(mainRun.total_usd > mainRun.cost_usd, "the parent's total leaves out its subagent");
-      assert(Math.abs(mainRun.total_usd - total) < 1e-12);
-      const printed = summaryOf(run.err);
-      assertStringIncludes(printed, `${records.length} calls in 2 runs`);
-      const url = /Dashboard: (http:\/\/[^/]+\/_llmprof)/.exec(printed)?.[1];
-      assert(url, printed);
-      assertEquals(printed.trimEnd(), formatTop(report, { dashboard: url }));
-      assertStringIncludes(printed, "built-in tools");
+      assertStringIncludes(summaryOf(run.err), "built-in tools");
       const biggest = Math.max(...records.flatMap((r) => r.findings.map((f) => f.usd ?? 0)));
       assertEquals(report.findings[0].usd, biggest);
-
-      const top = await llmprof(["top", "--launch", launch, "--json", "--db", db]);
-      assertEquals(top.code, 0, top.err);
-      assertEquals(JSON.parse(top.out), report);
       const byRun = await llmprof(["top", "--run", session, "--json", "--db", db]);
       assertEquals(JSON.parse(byRun.out).calls, records.length);
 
@@ -351,20 +349,12 @@ Deno.test({
       assert(!frame(main[0], "tool results"), "the first turn has no tool result");
 
       // The summary's figures are the stored records', and llmprof top prints the same.
-      const report = topReport(records);
-      const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
-      assert(Math.abs(report.cost_usd - total) < 1e-12);
-      assertEquals(report.calls, records.length);
-      assertEquals(report.runs.map((r) => r.id), [session, sub[0].session!.id]);
-      assert(Math.abs(report.runs[0].total_usd - total) < 1e-12);
-      const printed = summaryOf(run.err);
-      assertStringIncludes(printed, `${records.length} calls in 2 runs`);
-      const url = /Dashboard: (http:\/\/[^/]+\/_llmprof)/.exec(printed)?.[1];
-      assert(url, printed);
-      assertEquals(printed.trimEnd(), formatTop(report, { dashboard: url }));
-      const top = await llmprof(["top", "--launch", launch, "--json", "--db", db]);
-      assertEquals(top.code, 0, top.err);
-      assertEquals(JSON.parse(top.out), report);
+      await assertSummaryOfRecords(records, {
+        err: run.err,
+        launch,
+        db,
+        runs: [session, sub[0].session!.id],
+      });
     } finally {
       await fake.close();
     }

@@ -5,8 +5,7 @@ import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts
 import { eventually, withRig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import type { CallRecord } from "../core/record.ts";
-import { formatTop, topReport } from "../reports/top.ts";
-import { launchOf, llmprof, storedRecords, summaryOf } from "./_launch.ts";
+import { assertSummaryOfRecords, launchOf, llmprof, storedRecords } from "./_launch.ts";
 
 const cli = Deno.env.get("LLMPROF_GEMINI_CLI");
 if (!cli) {
@@ -181,20 +180,12 @@ Deno.test({
       assert(reread?.detail.includes(`${home}/notes.txt`), JSON.stringify(last.findings));
 
       // The summary's figures are the stored records', and llmprof top prints the same.
-      const report = topReport(records);
-      const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
-      assert(total > 0, "the calls are priced");
-      assert(Math.abs(report.cost_usd - total) < 1e-12);
-      assertEquals(report.runs.map((r) => r.id), [session, sub[0].session!.id]);
-      assert(Math.abs(report.runs[0].total_usd - total) < 1e-12);
-      const printed = summaryOf(run.err);
-      assertStringIncludes(printed, `${records.length} calls in 2 runs`);
-      const url = /Dashboard: (http:\/\/[^/]+\/_llmprof)/.exec(printed)?.[1];
-      assert(url, printed);
-      assertEquals(printed.trimEnd(), formatTop(report, { dashboard: url }));
-      const top = await llmprof(["top", "--launch", launch, "--json", "--db", db]);
-      assertEquals(top.code, 0, top.err);
-      assertEquals(JSON.parse(top.out), report);
+      await assertSummaryOfRecords(records, {
+        err: run.err,
+        launch,
+        db,
+        runs: [session, sub[0].session!.id],
+      });
     } finally {
       await fake.close();
       await Deno.remove(home, { recursive: true });
