@@ -180,12 +180,13 @@ Deno.test({
       assert(reread?.detail.includes(`${home}/notes.txt`), JSON.stringify(last.findings));
 
       // The summary's figures are the stored records', and llmprof top prints the same.
-      await assertSummaryOfRecords(records, {
+      const report = await assertSummaryOfRecords(records, {
         err: run.err,
         launch,
         db,
         runs: [session, sub[0].session!.id],
       });
+      assert(report.cost_usd > 0, "the calls are priced");
     } finally {
       await fake.close();
       await Deno.remove(home, { recursive: true });
