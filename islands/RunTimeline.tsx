@@ -1,20 +1,36 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
 import type { RunTurn } from "../store/contract.ts";
 import { COMPONENT_COLORS, tokens, usd } from "../reports/format.ts";
+import { LOCAL_PREFIX } from "../core/paths.ts";
+import { coalesced, onStoredCall } from "./live.ts";
 
 /** A run's turns, each with its prompt split by component. */
 export interface RunTimelineProps {
   turns: RunTurn[];
   /** Per turn, what it added and removed against the turn before (from block hashes); null for a first turn. */
   deltas?: Array<string | null>;
+  /** The run's id: given, the timeline grows as the run's new turns are stored. */
+  runId?: string;
 }
 
 /** One stacked bar per turn, split by component: how the context grew. */
 export default function RunTimeline(props: RunTimelineProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const [turns, setTurns] = useState(props.turns);
   useEffect(() => {
-    const rows = props.turns.flatMap((t, i) =>
+    const id = props.runId;
+    if (id === undefined) return;
+    const load = coalesced(async () => {
+      const response = await fetch(`${LOCAL_PREFIX}/api/runs/${encodeURIComponent(id)}`);
+      if (response.ok) setTurns((await response.json()).turns);
+    });
+    return onStoredCall((event) => {
+      if (event === null || event.session_id === id) load();
+    });
+  }, [props.runId]);
+  useEffect(() => {
+    const rows = turns.flatMap((t, i) =>
       Object.entries(t.components).filter(([, n]) => n > 0).map(([component, n]) => ({
         index: i + 1,
         turn: t.turn,
@@ -52,13 +68,13 @@ export default function RunTimeline(props: RunTimelineProps) {
         Plot.ruleY([0]),
       ],
     });
-    chart.setAttribute("data-turns", String(props.turns.length));
+    chart.setAttribute("data-turns", String(turns.length));
     ref.current!.replaceChildren(chart);
     return () => chart.remove();
-  }, [props.turns, props.deltas]);
+  }, [turns, props.deltas]);
   return (
     <div class="chart" ref={ref} data-timeline>
-      <p class="muted">{props.turns.length} turns</p>
+      <p class="muted">{turns.length} turns</p>
     </div>
   );
 }

@@ -8,12 +8,14 @@ import type { FunctionComponent } from "preact";
 import CallsTable from "./CallsTable.tsx";
 import CostChart from "./CostChart.tsx";
 import FlameGraph from "./FlameGraph.tsx";
+import Overview from "./Overview.tsx";
 import RunTimeline from "./RunTimeline.tsx";
 
 const ISLANDS: Record<string, FunctionComponent<never>> = {
   CallsTable: CallsTable as FunctionComponent<never>,
   CostChart: CostChart as FunctionComponent<never>,
   FlameGraph: FlameGraph as FunctionComponent<never>,
+  Overview: Overview as FunctionComponent<never>,
   RunTimeline: RunTimeline as FunctionComponent<never>,
 };
 
@@ -25,4 +27,6 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const component = ISLANDS[name];
   if (!component || !script) continue;
   hydrate(h(component, JSON.parse(script.textContent ?? "{}")), root);
+  // Browser tests wait for this rather than for the network to go quiet (the live feed never does).
+  root.dataset.hydrated = "true";
 }

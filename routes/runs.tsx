@@ -105,7 +105,11 @@ export async function runsPage(url: URL, ctx: AppContext) {
               </div>
             </div>
             <ComponentLegend />
-            <Island name="RunTimeline" component={RunTimeline} props={{ turns, deltas }} />
+            <Island
+              name="RunTimeline"
+              component={RunTimeline}
+              props={{ turns, deltas, runId: id }}
+            />
             <ExportLinks selection={{ run: id }} />
             <h2>Turns</h2>
             <table>
