@@ -30,7 +30,14 @@ export function Sparkline(props: { values: readonly number[]; label: string }) {
     >
       <title>{props.label}</title>
       {n === 1
-        ? <circle cx={w / 2} cy={h - 1 - (props.values[0] / max) * (h - 2)} r="2" />
+        ? (
+          <circle
+            cx={w / 2}
+            cy={h - 1 - (props.values[0] / max) * (h - 2)}
+            r="2"
+            fill="currentColor"
+          />
+        )
         : <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />}
     </svg>
   );
