@@ -339,3 +339,62 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "the live feed needs the token and a local Origin like every llmprof route, and sends each stored call",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const fake = startFakeUpstream({ record: false });
+    const token = "feed-token-0123456789";
+    const llmprof = await startLlmprof(
+      testConfig(fake.url, { token, db: `sqlite:${await Deno.makeTempDir()}/llmprof.db` }),
+      { log: () => {}, workers: 1, flushMs: 20 },
+    );
+    try {
+      const url = `${llmprof.url}/_llmprof/api/events`;
+      const without = await fetch(url);
+      assertEquals(without.status, 401);
+      await without.body?.cancel();
+      const foreign = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, origin: "http://evil.example" },
+      });
+      assertEquals(foreign.status, 403);
+      await foreign.body?.cancel();
+
+      const feed = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      assertEquals(feed.status, 200);
+      assertStringIncludes(feed.headers.get("content-type") ?? "", "text/event-stream");
+      const reader = feed.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      const until = async (needle: string) => {
+        while (!text.includes(needle)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`the feed ended before "${needle}"`);
+          text += value;
+        }
+      };
+      await until("event: ready");
+      const openai = new OpenAI({ apiKey: "sk-test", baseURL: `${llmprof.url}/v1`, maxRetries: 0 });
+      await openai.chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "hello" }],
+      });
+      await until("event: call");
+      await until("\n\n");
+      const data = /event: call\ndata: (.*)\n/.exec(text)?.[1];
+      const event = JSON.parse(data!);
+      const stored = await llmprof.store.getCall(event.id);
+      assertEquals(
+        stored?.record.model,
+        "gpt-4o",
+        "the call is in the store when its event arrives",
+      );
+      await reader.cancel();
+    } finally {
+      await llmprof.shutdown();
+      await fake.close();
+    }
+  },
+});
