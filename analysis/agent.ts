@@ -15,24 +15,38 @@ export interface AgentFacts {
   client: string | null;
   /** The `llmprof run` launch, from the x-llmprof-launch header. */
   launch: string | null;
+  /** The thread that spawned this agent, when it says (Codex's x-codex-parent-thread-id). */
+  parentThread: string | null;
   /** The first user message's own text, agent-injected blocks removed (at most 2,000 characters). */
   opening: string | null;
-  /** The prompts of subagents this call's response spawns (Claude Code's Agent/Task tool). */
+  /** The prompts of subagents this call's response spawns (Claude Code's Agent/Task tool, Codex's spawn_agent, the Gemini CLI's invoke_agent). */
   spawns: string[];
 }
 
 /** The header `llmprof run` tags a launch's calls with. */
 export const LAUNCH_HEADER = "x-llmprof-launch";
 
+/**
+ * The header carrying an agent's session id when the agent itself sends none: the Gemini CLI
+ * over the Gemini API sends no session id, so `llmprof run -- gemini` starts it with
+ * `--session-id ID` and adds this header (through GEMINI_CLI_CUSTOM_HEADERS).
+ */
+export const AGENT_SESSION_HEADER = "x-llmprof-agent-session";
+
 /** Tools through which an agent spawns a subagent, and the argument holding its prompt. */
 const SPAWN_TOOLS: ReadonlyMap<string, string> = new Map([
   ["Task", "prompt"],
   ["Agent", "prompt"],
+  ["spawn_agent", "message"],
+  ["invoke_agent", "prompt"],
 ]);
+
+/** The envelope Codex puts around a message between its agents (a subagent's task, its answer). */
+const AGENT_ENVELOPE = /^\s*Message Type: \S+\s+Task name: \S+\s+Sender: \S+\s+Payload:/;
 
 /** Blocks agents inject into user messages that are not what the user typed. */
 const INJECTED =
-  /<(system-reminder|environment_context|user_instructions|user_shell_command|turn_aborted)>[\s\S]*?<\/\1>/g;
+  /<(system-reminder|environment_context|user_instructions|user_shell_command|turn_aborted|session_context)>[\s\S]*?<\/\1>/g;
 
 /** A client's display name from its user-agent, or null when there is none. */
 export function clientName(userAgent: string | undefined): string | null {
@@ -40,7 +54,7 @@ export function clientName(userAgent: string | undefined): string | null {
   const patterns: Array<[RegExp, (m: RegExpExecArray) => string]> = [
     [/^claude-cli\/(\S+)/, (m) => `Claude Code ${m[1]}`],
     [/^codex[_\w-]*\/(\S+)/, (m) => `Codex ${m[1]}`],
-    [/GeminiCLI\/([^\s/]+)/, (m) => `Gemini CLI ${m[1]}`],
+    [/GeminiCLI(?:-[\w-]+)?\/([^\s/]+)/, (m) => `Gemini CLI ${m[1]}`],
     [/^aider\/?(\S*)/, (m) => `aider${m[1] ? " " + m[1] : ""}`],
     [/^OpenAI\/JS\b/, () => "openai-node"],
     [/^OpenAI\/Python\b/, () => "openai-python"],
@@ -54,11 +68,13 @@ export function clientName(userAgent: string | undefined): string | null {
   return userAgent.split(/[\s/]/)[0].slice(0, 40) || null;
 }
 
-/** The agent's own session id: Claude Code's header or metadata, Codex's and Gemini CLI's headers. */
+/**
+ * The agent's own session id: Claude Code's header or metadata, Codex's `session-id` header
+ * (its subagents send their root session's), or the one `llmprof run` gave the Gemini CLI.
+ */
 export function agentSession(headers: Record<string, string>, body: unknown): string | null {
   const header = headers["x-claude-code-session-id"] ?? headers["session-id"] ??
-    headers["session_id"] ??
-    headers["x-gemini-cli-session-id"] ?? headers["x-session-id"];
+    headers["session_id"] ?? headers[AGENT_SESSION_HEADER] ?? headers["x-session-id"];
   if (header) return header.slice(0, 200);
   const userId = isObject(body) && isObject(body.metadata) ? str(body.metadata.user_id) : "";
   if (!userId) return null;
@@ -91,7 +107,8 @@ export function openingText(segments: readonly Segment[]): string | null {
 
 /** Text with the blocks agents inject removed. */
 export function ownText(text: string): string {
-  return text.replace(INJECTED, " ").replace(/^# AGENTS\.md instructions[\s\S]*$/m, " ")
+  return text.replace(INJECTED, " ").replace(AGENT_ENVELOPE, " ")
+    .replace(/^# AGENTS\.md instructions[\s\S]*$/m, " ")
     .replace(/\s+/g, " ").trim();
 }
 
@@ -127,6 +144,7 @@ export function agentFacts(
     session: agentSession(headers, body),
     client: clientName(headers["user-agent"]),
     launch: headers[LAUNCH_HEADER]?.slice(0, 100) ?? null,
+    parentThread: headers["x-codex-parent-thread-id"]?.slice(0, 200) ?? null,
     opening: openingText(parts.segments),
     spawns: spawnedPrompts(parts.response),
   };

@@ -1,6 +1,6 @@
 /**
- * What coding agents inject into a prompt, named for the flame graph: `<system-reminder>`
- * blocks, memory files (CLAUDE.md, AGENTS.md, GEMINI.md), skills, and tools grouped as
+ * What coding agents inject into a prompt, named for the flame graph: `<system-reminder>`,
+ * `<environment_context>` and the Gemini CLI's `<session_context>` blocks, memory files (CLAUDE.md, AGENTS.md, GEMINI.md), skills, and tools grouped as
  * MCP servers (`mcp__server__tool`) and the agent's built-in tools. Pure: text in, parts out.
  * @module
  */
@@ -14,7 +14,8 @@ export interface AgentPart {
   text: string;
 }
 
-const BLOCK = /<(system-reminder|environment_context|user_instructions)>[\s\S]*?<\/\1>/g;
+const BLOCK =
+  /<(system-reminder|environment_context|user_instructions|session_context)>[\s\S]*?<\/\1>/g;
 /** A memory file's contents as Claude Code includes them: "Contents of /repo/CLAUDE.md …". */
 const MEMORY = /Contents of [^\n]*?\b(CLAUDE(?:\.local)?\.md|AGENTS\.md|GEMINI\.md)\b/;
 
@@ -31,7 +32,7 @@ export function agentParts(text: string): AgentPart[] {
   const parts: AgentPart[] = [];
   if (
     text.includes("<system-reminder>") || text.includes("<environment_context>") ||
-    text.includes("<user_instructions>")
+    text.includes("<user_instructions>") || text.includes("<session_context>")
   ) {
     for (const m of text.matchAll(BLOCK)) parts.push({ label: partLabel(m[1], m[0]), text: m[0] });
   }
@@ -43,8 +44,14 @@ export function agentParts(text: string): AgentPart[] {
   return parts;
 }
 
+/** An MCP tool's server and own name, from its `mcp__server__tool` name; null for any other tool. */
+export function mcpTool(name: string): { server: string; tool: string } | null {
+  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+  return mcp ? { server: mcp[1], tool: mcp[2] } : null;
+}
+
 /** The group a tool's schema falls in: its MCP server, or the agent's built-in tools. */
 export function toolGroup(name: string): string {
-  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
-  return mcp ? `MCP ${mcp[1]}` : "built-in tools";
+  const mcp = mcpTool(name);
+  return mcp ? `MCP ${mcp.server}` : "built-in tools";
 }

@@ -13,6 +13,8 @@ import { attribute } from "./attribute.ts";
 import { agentFindings, contextWindow, toolExchanges } from "./agent_findings.ts";
 import { callFindings } from "./findings.ts";
 import { parseMessagesRequest } from "../formats/messages.ts";
+import { parseResponsesRequest } from "../formats/responses.ts";
+import { parseGeminiRequest } from "../formats/gemini.ts";
 import type { Segment } from "../formats/segment.ts";
 import type { ResponseSummary } from "../core/record.ts";
 import { TokenCounter } from "./tokenizer.ts";
@@ -24,6 +26,10 @@ Deno.test("client names come from the user-agent of each agent and SDK", () => {
   assertEquals(clientName("codex_exec/0.171.0 (Debian 12.0.0; x86_64) xterm"), "Codex 0.171.0");
   assertEquals(clientName("codex_cli_rs/0.40.0"), "Codex 0.40.0");
   assertEquals(clientName("GeminiCLI/0.9.0/gemini-2.5-pro (linux; x64)"), "Gemini CLI 0.9.0");
+  assertEquals(
+    clientName("GeminiCLI-tui/0.61.0/gemini-2.5-flash (linux; x64; terminal)"),
+    "Gemini CLI 0.61.0",
+  );
   assertEquals(clientName("OpenAI/JS 4.104.0"), "openai-node");
   assertEquals(clientName("OpenAI/Python 1.99.0"), "openai-python");
   assertEquals(clientName("curl/8.5.0"), "curl");
@@ -34,6 +40,8 @@ Deno.test("client names come from the user-agent of each agent and SDK", () => {
 Deno.test("the agent's session id comes from its header, else Claude Code's metadata.user_id", () => {
   assertEquals(agentSession({ "x-claude-code-session-id": "s-1" }, {}), "s-1");
   assertEquals(agentSession({ "session-id": "codex-1" }, {}), "codex-1");
+  // The Gemini CLI sends none; llmprof run gives it one and sends it in its own header.
+  assertEquals(agentSession({ "x-llmprof-agent-session": "gem-1" }, {}), "gem-1");
   const json = JSON.stringify({ device_id: "d", account_uuid: "", session_id: "s-2" });
   assertEquals(agentSession({}, { metadata: { user_id: json } }), "s-2");
   assertEquals(
@@ -79,6 +87,16 @@ Deno.test("the opening is the first user message's own words, and names the run"
     "Claude Code 2.1.197 · “Fix the failing test in src/app.ts please, then”",
   );
   assertEquals(runName({ client: null, opening: null }), null);
+  const gemini = parseGeminiRequest({
+    contents: [{
+      role: "user",
+      parts: [
+        { text: "<session_context>\nThis is the Gemini CLI.\n</session_context>" },
+        { text: "Read notes.txt" },
+      ],
+    }],
+  });
+  assertEquals(openingText(gemini.segments), "Read notes.txt");
 });
 
 Deno.test("a response's Agent or Task tool calls are the prompts of the subagents it spawns", () => {
@@ -106,6 +124,51 @@ Deno.test("a response's Agent or Task tool calls are the prompts of the subagent
   });
   assertEquals(facts.launch, "L1");
   assertEquals(facts.spawns.length, 2);
+});
+
+Deno.test("Codex's spawn_agent message is a subagent's prompt, and the task it hands over is that subagent's opening", () => {
+  const task = "Read notes.txt and summarise it";
+  const response: ResponseSummary = {
+    id: "resp_1",
+    text: "",
+    thinking: "",
+    tool_calls: [{
+      id: "call_1",
+      name: "spawn_agent",
+      arguments: JSON.stringify({ task_name: "read_notes", message: task, fork_turns: "none" }),
+    }],
+    stop_reason: "completed",
+    complete: true,
+  };
+  assertEquals(spawnedPrompts(response), [task]);
+  // The subagent's first call: its environment, then the task in an agent_message envelope.
+  const parsed = parseResponsesRequest({
+    model: "gpt-5",
+    input: [
+      {
+        type: "message",
+        role: "user",
+        content: [{
+          type: "input_text",
+          text: "<environment_context>\n  <cwd>/p</cwd>\n</environment_context>",
+        }],
+      },
+      {
+        type: "agent_message",
+        author: "/root",
+        recipient: "/root/read_notes",
+        content: [
+          {
+            type: "input_text",
+            text: "Message Type: NEW_TASK\nTask name: /root/read_notes\nSender: /root\nPayload:\n",
+          },
+          { type: "encrypted_content", encrypted_content: task },
+        ],
+      },
+    ],
+  }, "o200k_base");
+  assertEquals(openingText(parsed.segments), task);
+  assert(!parsed.notes.some((n) => n.includes("agent_message")), parsed.notes.join("; "));
 });
 
 Deno.test("agent parts: system reminders, memory files and skills are named children of user input", () => {

@@ -472,7 +472,10 @@ Deno.test("analyzeCall prices a call and its components, which add up to the inp
     Math.abs(schemas.cost_usd! - (schemas.tokens * 1.25) / 1e6) < 1e-12,
     "tool schemas lead the prompt, so they are in the cached prefix",
   );
-  assertEquals(record.route?.label, "chat completions · gpt-4o · You are a coding agent. · 3 tools");
+  assertEquals(
+    record.route?.label,
+    "chat completions · gpt-4o · You are a coding agent. · 3 tools",
+  );
 });
 
 Deno.test("analyzeCall keeps an unknown model's tokens and gives it no cost", () => {

@@ -4,6 +4,35 @@ import { formatOf } from "../formats/mod.ts";
 import { isObject } from "../formats/segment.ts";
 import type { Analysis } from "./analysis.ts";
 import type { TokenCounter } from "./tokenizer.ts";
+import { Lru } from "../core/lru.ts";
+
+/** Tokens of blocks already counted, by encoding and hash: a run's history repeats every turn. */
+const counted = new Lru<string, number>(200_000);
+
+/**
+ * Tokens of the text a block carries: its JSON string values, each counted as attribution
+ * counts text (so the text a call's attribution has just counted costs a memo lookup, not a
+ * second tokenization of its escaped JSON form). A piece that is not JSON is counted whole.
+ */
+export function blockTokens(text: string, counter: TokenCounter): number {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return counter.count(text);
+  }
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === "string") total += counter.count(next);
+    else if (Array.isArray(next)) { for (const item of next) stack.push(item); }
+    else if (next !== null && typeof next === "object") {
+      for (const item of Object.values(next)) stack.push(item);
+    }
+  }
+  return total;
+}
 
 /**
  * A request's text as content-addressed blocks, split the way its API's format splits it;
@@ -27,7 +56,15 @@ export function splitRequest(
   const pieces = format !== null && isObject(body)
     ? format.splitBlocks(text, body)
     : wholeText(text);
-  return toBlocks(pieces, (t) => options.counter.count(t));
+  const { counter } = options;
+  return toBlocks(pieces, (text, hash) => {
+    const key = `${counter.encoding}:${hash}`;
+    const known = counted.get(key);
+    if (known !== undefined) return known;
+    const tokens = blockTokens(text, counter);
+    counted.set(key, tokens);
+    return tokens;
+  });
 }
 
 /** What an analysis left as text needs to be split later: its API, text, parsed body and counter. */

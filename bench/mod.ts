@@ -3,6 +3,7 @@
  * `deno task bench overhead` runs one and keeps the others' last results.
  * @module
  */
+import { runAgentTraffic } from "./agents.ts";
 import { runAnalysis } from "./analysis.ts";
 import { runBlocks } from "./blocks.ts";
 import { runOverhead } from "./overhead.ts";
@@ -14,6 +15,7 @@ import { runStore } from "./store.ts";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   overhead: () => runOverhead(),
+  agents: () => runAgentTraffic(),
   analysis: () => runAnalysis(),
   store: () => runStore(),
   sessions: () => runSessions(),

@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import { type Config, ConfigError, parseConfig, SETTINGS } from "./config.ts";
 import { LOCAL_PREFIX } from "../core/paths.ts";
-import { LAUNCH_HEADER } from "../analysis/agent.ts";
+import { AGENT_SESSION_HEADER, LAUNCH_HEADER } from "../analysis/agent.ts";
 import { formatTop, topReport } from "../reports/top.ts";
 import type { CallRecord } from "../core/record.ts";
 import type { CallSummary } from "../store/contract.ts";
@@ -59,14 +59,53 @@ export function launchId(): string {
   return [...crypto.getRandomValues(new Uint8Array(10))].map((b) => alphabet[b % 32]).join("");
 }
 
+/** Gemini CLI arguments after which it starts no new session of its own, or none at all. */
+const GEMINI_NO_NEW_SESSION = new Set([
+  "-r",
+  "--resume",
+  "--session-file",
+  "--list-sessions",
+  "--delete-session",
+]);
+/** Gemini CLI subcommands, which talk to no model. */
+const GEMINI_COMMANDS = new Set([
+  "mcp",
+  "extensions",
+  "extension",
+  "skills",
+  "skill",
+  "hooks",
+  "hook",
+  "gemma",
+]);
+
+/**
+ * The session id a Gemini CLI launch runs under, and the arguments that start it: the CLI
+ * sends no session id to the Gemini API, so a new session gets `--session-id` (the id
+ * `gemini --resume` lists it by) and llmprof sends it as a header. The user's own
+ * `--session-id` is kept; a resumed session or a subcommand gets none.
+ */
+export function geminiSession(args: readonly string[]): { id: string | null; args: string[] } {
+  const at = args.findIndex((a) => a === "--session-id" || a.startsWith("--session-id="));
+  if (at >= 0) {
+    const id = args[at].includes("=") ? args[at].split("=")[1] : args[at + 1] ?? "";
+    return { id: id || null, args: [] };
+  }
+  const resumed = args.some((a) => GEMINI_NO_NEW_SESSION.has(a.split("=")[0]));
+  if (resumed || GEMINI_COMMANDS.has(args[0] ?? "")) return { id: null, args: [] };
+  const id = crypto.randomUUID();
+  return { id, args: ["--session-id", id] };
+}
+
 /**
  * The child's environment and extra arguments: every provider's base URL pointed at
  * llmprof, the launch id as a header where the tool lets one be added, the rest untouched.
+ * `args` are the child's own arguments (the Gemini CLI's decide its session id).
  */
 export function childSetup(
   command: string,
   env: Record<string, string>,
-  options: { url: string; launch: string },
+  options: { url: string; launch: string; args?: readonly string[] },
 ): { env: Record<string, string>; args: string[] } {
   const { url, launch } = options;
   const headers = [env.ANTHROPIC_CUSTOM_HEADERS, `${LAUNCH_HEADER}: ${launch}`]
@@ -80,7 +119,18 @@ export function childSetup(
     LLMPROF_LAUNCH: launch,
   };
   const args: string[] = [];
-  if (basename(command).replace(/\.(js|cmd|exe)$/, "") === "codex") {
+  const tool = basename(command).replace(/\.(js|cmd|exe)$/, "");
+  if (tool === "gemini") {
+    // The Gemini CLI adds GEMINI_CLI_CUSTOM_HEADERS ("name: value, name: value") to each call.
+    const session = geminiSession(options.args ?? []);
+    out.GEMINI_CLI_CUSTOM_HEADERS = [
+      env.GEMINI_CLI_CUSTOM_HEADERS,
+      `${LAUNCH_HEADER}: ${launch}`,
+      session.id && `${AGENT_SESSION_HEADER}: ${session.id}`,
+    ].filter(Boolean).join(", ");
+    args.push(...session.args);
+  }
+  if (tool === "codex") {
     // Codex reads its provider from its config, not OPENAI_BASE_URL; this one speaks plain
     // HTTP streaming to llmprof and tags each call with the launch.
     const provider = `{ name = "llmprof", base_url = "${url}/v1", wire_api = "responses", ` +
@@ -199,7 +249,7 @@ export async function run(
 
   holding = true;
   const launch = launchId();
-  const setup = childSetup(parsed.command, env, { url, launch });
+  const setup = childSetup(parsed.command, env, { url, launch, args: parsed.args });
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(parsed.command, {

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../testing/assert.ts";
-import { childSetup, parseRunArgs } from "./run.ts";
+import { childSetup, geminiSession, parseRunArgs } from "./run.ts";
 import { ConfigError } from "./config.ts";
 
 Deno.test("llmprof run takes its own flags before the command and passes the rest to it", () => {
@@ -45,4 +45,26 @@ Deno.test("the child's environment points every provider at llmprof and tags the
   assertEquals(codex.args[1].includes("supports_websockets = false"), true);
   assertEquals(codex.args[1].includes('"x-llmprof-launch" = "L9"'), true);
   assertEquals(codex.args.slice(2), ["-c", "model_provider=llmprof"]);
+});
+
+Deno.test("the Gemini CLI gets a session id it sends as a header, with the launch, unless it resumes one", () => {
+  const gemini = childSetup("/opt/bin/gemini", { GEMINI_CLI_CUSTOM_HEADERS: "x-team: infra" }, {
+    url: "http://127.0.0.1:4000",
+    launch: "L7",
+    args: ["-p", "hi"],
+  });
+  assertEquals(gemini.args[0], "--session-id");
+  const id = gemini.args[1];
+  assertEquals(/^[0-9a-f-]{36}$/.test(id), true);
+  assertEquals(
+    gemini.env.GEMINI_CLI_CUSTOM_HEADERS,
+    `x-team: infra, x-llmprof-launch: L7, x-llmprof-agent-session: ${id}`,
+  );
+  assertEquals(geminiSession(["--session-id", "mine", "-p", "hi"]), { id: "mine", args: [] });
+  assertEquals(geminiSession(["--session-id=mine"]), { id: "mine", args: [] });
+  assertEquals(geminiSession(["--resume", "latest"]), { id: null, args: [] });
+  assertEquals(geminiSession(["mcp", "list"]), { id: null, args: [] });
+  const resumed = childSetup("gemini", {}, { url: "u", launch: "L8", args: ["-r", "2"] });
+  assertEquals(resumed.args, []);
+  assertEquals(resumed.env.GEMINI_CLI_CUSTOM_HEADERS, "x-llmprof-launch: L8");
 });

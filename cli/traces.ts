@@ -1,5 +1,10 @@
 import { LOCAL_PREFIX } from "../core/paths.ts";
-import { type Projection, projectionData, PROJECTION_WINDOW_DAYS, type Reclaimable } from "../reports/projection.ts";
+import {
+  type Projection,
+  PROJECTION_WINDOW_DAYS,
+  projectionData,
+  type Reclaimable,
+} from "../reports/projection.ts";
 import { projectionText, reclaimableText, time, tokens, usd } from "../reports/format.ts";
 import type { CallSummary, Instance } from "../store/contract.ts";
 import { openStore } from "../store/mod.ts";
@@ -85,7 +90,9 @@ export async function traces(
     console.log(
       [
         `\n${calls.length} of ${tokens(total)} calls; more with --limit.`,
-        `Last ${PROJECTION_WINDOW_DAYS} days: ${projectionText(projection, PROJECTION_WINDOW_DAYS)}.`,
+        `Last ${PROJECTION_WINDOW_DAYS} days: ${
+          projectionText(projection, PROJECTION_WINDOW_DAYS)
+        }.`,
         `Reclaimable: ${reclaimableText(reclaimable)}.`,
         found.dashboardLine,
       ].join("\n"),
@@ -144,7 +151,9 @@ async function fromApi(
       );
     }
     if (!response.ok) {
-      throw new ConfigError(`llmprof at ${origin} answered ${response.status}: ${await response.text()}`);
+      throw new ConfigError(
+        `llmprof at ${origin} answered ${response.status}: ${await response.text()}`,
+      );
     }
     return await response.json();
   };
@@ -153,5 +162,12 @@ async function fromApi(
     get(`/api/summary?days=${PROJECTION_WINDOW_DAYS}`),
   ]);
   const dashboard = `${origin}${LOCAL_PREFIX}/`;
-  return { calls, total, projection, reclaimable, dashboard, dashboardLine: `Dashboard: ${dashboard}` };
+  return {
+    calls,
+    total,
+    projection,
+    reclaimable,
+    dashboard,
+    dashboardLine: `Dashboard: ${dashboard}`,
+  };
 }

@@ -20,7 +20,7 @@ export interface Block {
   text: string;
   kind: ComponentName | null;
   label: string | null;
-  /** Tokens of the block's text as sent (JSON included). */
+  /** Tokens of the text the block carries (its JSON string values), counted as attribution counts text. */
   tokens: number;
 }
 
@@ -44,10 +44,10 @@ export function blockHash(text: string): string {
   return createHash("sha256").update(text).digest("base64url").slice(0, 16);
 }
 
-/** Turns pieces into refs and blocks; `tokens` counts a block's text. */
+/** Turns pieces into refs and blocks; `tokens` counts a block's text, given with its hash. */
 export function toBlocks(
   pieces: readonly TextPiece[],
-  tokens: (text: string) => number,
+  tokens: (text: string, hash: string) => number,
 ): SplitText {
   const refs: BlockRef[] = [];
   const blocks = new Map<string, Block>();
@@ -66,7 +66,7 @@ export function toBlocks(
         text: piece.text,
         kind: piece.kind,
         label: piece.label,
-        tokens: tokens(piece.text),
+        tokens: tokens(piece.text, hash),
       });
     }
   }

@@ -8,7 +8,7 @@ let n = 0;
 /** A call of an agent: its conversation as prefix hashes, what it says about itself. */
 function call(
   prefixes: string[],
-  agent: { session: string | null; opening: string; spawns?: string[] },
+  agent: { session: string | null; opening: string; spawns?: string[]; parent?: string },
 ): ChainRequest {
   return {
     callId: `call-${++n}`,
@@ -23,6 +23,7 @@ function call(
       opening: agent.opening,
       name: `Claude Code 2.1.0 · “${agent.opening.slice(0, 20)}”`,
       launch: "L1",
+      parent: agent.parent ?? null,
     },
   };
 }
@@ -54,6 +55,41 @@ Deno.test("an agent's main run takes its session id; a subagent is linked to the
   // A new conversation nothing spawned is a side run under the session.
   assertEquals([title.parent_run, title.parent_turn, title.source], ["S", null, "new"]);
   for (const r of [one, two, sub1, sub2, three, title]) assertEquals(r.launch, "L1");
+  await store.close();
+});
+
+Deno.test("a spawn kept in the store is claimed once by a chainer that did not see it (a restart)", async () => {
+  const url = `sqlite:${await Deno.makeTempDir()}/llmprof.db`;
+  const task = "Read notes.txt and summarise it";
+  let store = await openStore(url);
+  const before = new RunChainer(store, { log: () => {} });
+  await before.assign(call(["r1"], { session: "R", opening: "Read the notes" }));
+  const spawner = await before.assign(
+    call(["r1", "r2", "r3"], { session: "R", opening: "Read the notes", spawns: [task] }),
+  );
+  await store.close();
+  store = await openStore(url);
+  const after = new RunChainer(store, { log: () => {} });
+  const sub = await after.assign(call(["q1"], { session: "R", opening: task }));
+  assertEquals([sub.source, sub.parent_run, sub.parent_turn], ["subagent", "R", spawner.turn]);
+  // The same task again (a retried subagent) finds the spawn claimed: no second subagent.
+  const again = await after.assign(call(["q9"], { session: "R", opening: task }));
+  assertEquals([again.source === "subagent", again.parent_turn], [false, null]);
+  await store.close();
+});
+
+Deno.test("a subagent whose task matches no prompt is linked through the parent run it names", async () => {
+  const store = await openStore("sqlite::memory:");
+  const chainer = new RunChainer(store, { log: () => {} });
+  await chainer.assign(call(["e1"], { session: "E", opening: "Fix it" }));
+  await chainer.assign(
+    call(["e1", "e2", "e3"], { session: "E", opening: "Fix it", spawns: ["gAAAA…"] }),
+  );
+  // Codex hands the task over encrypted; its subagent names the thread that spawned it.
+  const sub = await chainer.assign(call(["z1"], { session: "E", opening: "Zm9v…", parent: "E" }));
+  assertEquals([sub.source, sub.parent_run, sub.parent_turn], ["subagent", "E", 2]);
+  const side = await chainer.assign(call(["t1"], { session: "E", opening: "Title", parent: "E" }));
+  assertEquals([side.source, side.parent_turn], ["new", null], "one spawn, one subagent");
   await store.close();
 });
 

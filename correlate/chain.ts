@@ -32,10 +32,17 @@ export interface AgentInput {
   name: string | null;
   /** The `llmprof run` launch. */
   launch: string | null;
+  /**
+   * The run whose agent spawned this one, when the agent names it (Codex's subagents name
+   * their parent's thread, which for the root agent is its session and main run).
+   */
+  parent?: string | null;
 }
 
 /** A subagent a parent's turn spawned, waiting for its first call. */
 export interface Spawn {
+  /** The spawning call's id and the spawn's place among its spawns ("call:0"). */
+  id: string;
   runId: string;
   turn: number;
   prompt: string;

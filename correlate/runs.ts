@@ -1,5 +1,6 @@
-import type { BaseStore } from "../store/contract.ts";
+import type { BaseStore, RunLinks, SpawnRow } from "../store/contract.ts";
 import {
+  type AgentInput,
   type ChainInput,
   type ChainNode,
   decideAgentRun,
@@ -10,10 +11,17 @@ import {
 import { Lru } from "../core/lru.ts";
 import type { RunRef } from "../core/record.ts";
 
-/** The store lookups chaining needs. */
+/** The store lookups chaining needs, and the spawns it keeps there for subagents to claim. */
 export type ChainLookup = Pick<
   BaseStore,
-  "chainCandidates" | "callByResponseId" | "runTurns" | "childCount"
+  | "chainCandidates"
+  | "callByResponseId"
+  | "runTurns"
+  | "childCount"
+  | "runLinks"
+  | "addSpawns"
+  | "openSpawns"
+  | "claimSpawn"
 >;
 
 /** A call to place in a run: its chaining input and what later calls will look it up by. */
@@ -25,6 +33,9 @@ export interface ChainRequest extends ChainInput {
 
 /** What every call of a run carries besides its turn: its name and where it was spawned. */
 type RunInfo = Pick<RunRef, "name" | "parent_run" | "parent_turn">;
+
+/** The links of a run nothing is known about. */
+const NO_LINKS: RunLinks = { name: null, parent_run: null, parent_turn: null };
 
 /**
  * Places each analysed call in its run. Calls are taken one at a time, in the order they
@@ -69,6 +80,9 @@ export class RunChainer {
     for (const memory of [this.#byHash, this.#byLoose, this.#byResponse]) memory.clear();
     this.#turns.clear();
     this.#children.clear();
+    this.#runs.clear();
+    this.#spawns.clear();
+    this.#latest.clear();
   }
 
   /** The run and turn of a call; never rejects (without the store, memory alone decides). */
@@ -134,17 +148,16 @@ export class RunChainer {
 
   /**
    * Places an agent's call among its session's runs (see decideAgentRun) and gives it its
-   * run's name and parent. Spawns are matched from memory: a subagent starts seconds after
-   * the turn that spawned it, on the same instance.
+   * run's name and parent. A turn's spawns are kept in memory and in the store, and a
+   * subagent's first call claims its spawn from either: a subagent that starts after a
+   * restart, or on another instance sharing the store, is still linked to its parent turn.
    */
   async #agentRun(request: ChainRequest, chained: RunRef): Promise<RunRef> {
     const agent = request.agent!;
     const key = agent.session ?? agent.launch ?? "";
     let session = chained;
     if (chained.source === "new") {
-      const waiting = this.#spawns.get(key) ?? [];
-      const at = waiting.findIndex((s) => matchesSpawn(agent.opening, s.prompt));
-      const spawn = at >= 0 ? waiting.splice(at, 1)[0] : null;
+      const spawn = await this.#claimSpawn(key, agent, chained.id);
       let sessionKnown = false;
       if (agent.session !== null && spawn === null) {
         sessionKnown = (this.#turns.get(agent.session) ?? 0) > 0 ||
@@ -161,16 +174,59 @@ export class RunChainer {
         parent_turn: session.parent_turn ?? null,
       };
       this.#runs.set(session.id, info);
+    } else if (info === undefined) {
+      // A run that started before a restart, or on another instance: its links are stored.
+      const stored = await this.#ask(() => this.#store.runLinks(session.id), undefined);
+      if (stored !== undefined) this.#runs.set(session.id, info = stored ?? NO_LINKS);
     }
     session = { ...session, ...info, launch: agent.launch };
     if (request.spawns?.length) {
-      const waiting = this.#spawns.get(key) ?? [];
-      for (const prompt of request.spawns) {
-        waiting.push({ runId: session.id, turn: session.turn, prompt });
-      }
-      this.#spawns.set(key, waiting);
+      const createdMs = Date.now();
+      const spawns: SpawnRow[] = request.spawns.map((prompt, i) => ({
+        id: `${request.callId}:${i}`,
+        key,
+        prompt,
+        runId: session.id,
+        turn: session.turn,
+        createdMs,
+      }));
+      this.#spawns.set(key, [...this.#spawns.get(key) ?? [], ...spawns]);
+      await this.#ask(() => this.#store.addSpawns(spawns), undefined);
     }
     return session;
+  }
+
+  /**
+   * The spawn a new conversation's opening matches, claimed for its run: from memory first,
+   * else from the store (spawned before a restart, or on another instance). A spawn
+   * another instance claimed first is passed over. When no prompt matches (an agent that
+   * hands its subagent the task encrypted) but the call names the run that spawned it, that
+   * run's oldest open spawn is taken.
+   */
+  async #claimSpawn(
+    key: string,
+    agent: Pick<AgentInput, "opening" | "parent">,
+    runId: string,
+  ): Promise<Spawn | null> {
+    const tests: Array<(s: Spawn) => boolean> = [];
+    if (agent.opening) tests.push((s) => matchesSpawn(agent.opening, s.prompt));
+    if (agent.parent) tests.push((s) => s.runId === agent.parent);
+    if (tests.length === 0) return null;
+    const waiting = this.#spawns.get(key) ?? [];
+    let open: SpawnRow[] | null = null;
+    for (const test of tests) {
+      const at = waiting.findIndex(test);
+      if (at >= 0) {
+        const [spawn] = waiting.splice(at, 1);
+        await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false);
+        return spawn;
+      }
+      open ??= await this.#ask(() => this.#store.openSpawns(key), []);
+      for (const spawn of open.filter(test)) {
+        if (await this.#ask(() => this.#store.claimSpawn(spawn.id, runId), false)) return spawn;
+      }
+    }
+    return null;
   }
 
   /**

@@ -90,6 +90,15 @@ export function parseResponsesRequest(body: unknown, encoding: string): ParsedRe
     } else if (type === "additional_tools") {
       // Codex sends its tool schemas as an input item (namespaces inside), not in `tools`.
       extraTools.push(...flatTools(item.tools));
+    } else if (type === "agent_message") {
+      // Codex's agents write to each other (a subagent's task, its final answer): input to
+      // the agent reading it, as a user's message is.
+      segments.push(overhead(rules.perMessage));
+      for (const part of Array.isArray(item.content) ? item.content : []) {
+        if (!isObject(part)) continue;
+        const text = typeof part.text === "string" ? part.text : part.encrypted_content;
+        if (typeof text === "string") segments.push({ component: "user input", text });
+      }
     } else if (type === "item_reference") {
       notes.push("an item reference was not expanded; its tokens fall under formatting overhead");
     } else if (type.endsWith("_output") || type.endsWith("_result")) {

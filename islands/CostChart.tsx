@@ -1,7 +1,8 @@
 import { useEffect, useRef } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
+import { labelledParts } from "./_plot.ts";
 import type { DaySummary } from "../store/contract.ts";
-import { usd } from "../reports/format.ts";
+import { tokens, usd } from "../reports/format.ts";
 
 /** Cost per day. */
 export interface CostChartProps {
@@ -24,11 +25,12 @@ export default function CostChart(props: CostChartProps) {
           y: "cost_usd",
           fill: "#3366cc",
           title: (d: DaySummary) =>
-            `${d.day}\n${usd(d.cost_usd)} · ${d.calls} calls · ${d.tokens} tokens`,
+            `${d.day}\n${usd(d.cost_usd)} · ${tokens(d.calls)} calls · ${tokens(d.tokens)} tokens`,
         }),
         Plot.ruleY([0]),
       ],
     });
+    labelledParts(chart);
     ref.current!.replaceChildren(chart);
     return () => chart.remove();
   }, [props.daily]);

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { TreeNode } from "../core/record.ts";
-import { colorOf, percent, tokens, usd } from "../reports/format.ts";
+import { colorOf, frameLabel, tokens } from "../reports/format.ts";
+import { frameTip } from "./_frames.ts";
 
 /** The attribution tree and what each component cost. */
 export interface FlameGraphProps {
@@ -59,18 +60,6 @@ export default function FlameGraph(props: FlameGraphProps) {
   const focus = find(props.tree, path);
   const frames = layout(focus, path);
   const rows = Math.max(...frames.map((f) => f.depth)) + 1;
-  const context = props.tree.tokens || 1;
-  const costOf = (frame: Frame): number | null => {
-    const component = frame.path.length >= 2 ? frame.path[1] : null;
-    if (component === null) {
-      const all = Object.values(props.costs);
-      return all.every((c) => c === null) ? null : all.reduce((n: number, c) => n + (c ?? 0), 0);
-    }
-    const componentCost = props.costs[component] ?? null;
-    if (componentCost === null) return null;
-    const componentTokens = props.tree.children.find((c) => c.name === component)?.tokens || 1;
-    return componentCost * (frame.node.tokens / componentTokens);
-  };
   return (
     <div class="flame" onMouseLeave={() => setTip(null)}>
       <div class="crumbs">
@@ -106,19 +95,19 @@ export default function FlameGraph(props: FlameGraphProps) {
                 });
               }}
             >
-              {f.node.name} {tokens(f.node.tokens)}
+              {frameLabel(f.path).text} {tokens(f.node.tokens)}
             </div>
           ))}
         </div>
       ))}
       {tip && (
         <div class="tip" style={{ left: `${tip.left}px`, top: `${tip.top}px` }}>
-          <strong>{tip.frame.node.name}</strong>
-          <br />
-          {tokens(tip.frame.node.tokens)} tokens · {percent(tip.frame.node.tokens / context)}{" "}
-          of the context
-          <br />
-          cost {usd(costOf(tip.frame))}
+          {frameTip(props.tree, props.costs, {
+            path: tip.frame.path,
+            tokens: tip.frame.node.tokens,
+          }).map((line, i) =>
+            i === 0 ? <strong key={i}>{line}</strong> : <div key={i}>{line}</div>
+          )}
         </div>
       )}
     </div>

@@ -10,6 +10,8 @@ import CostChart from "./CostChart.tsx";
 import FlameGraph from "./FlameGraph.tsx";
 import Overview from "./Overview.tsx";
 import RunTimeline from "./RunTimeline.tsx";
+import PromptViews from "./PromptViews.tsx";
+import CopyCurl from "./CopyCurl.tsx";
 
 const ISLANDS: Record<string, FunctionComponent<never>> = {
   CallsTable: CallsTable as FunctionComponent<never>,
@@ -17,6 +19,8 @@ const ISLANDS: Record<string, FunctionComponent<never>> = {
   FlameGraph: FlameGraph as FunctionComponent<never>,
   Overview: Overview as FunctionComponent<never>,
   RunTimeline: RunTimeline as FunctionComponent<never>,
+  PromptViews: PromptViews as FunctionComponent<never>,
+  CopyCurl: CopyCurl as FunctionComponent<never>,
 };
 
 for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
@@ -30,3 +34,9 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   // Browser tests wait for this rather than for the network to go quiet (the live feed never does).
   root.dataset.hydrated = "true";
 }
+// A table that scrolls sideways on its own (a narrow screen) can be scrolled from the keyboard.
+for (const table of document.querySelectorAll<HTMLElement>("main table")) {
+  if (table.scrollWidth > table.clientWidth && !table.closest(".scroll")) table.tabIndex = 0;
+}
+// Tests (and anyone waiting on the page) know the islands are live once this is set.
+document.documentElement.dataset.hydrated = "true";

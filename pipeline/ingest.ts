@@ -90,6 +90,7 @@ export class Ingest implements CaptureSink {
                 opening: analysis.agent.opening,
                 name: runName(analysis.agent),
                 launch: analysis.agent.launch,
+                parent: analysis.agent.parentThread,
               }
               : undefined,
           });

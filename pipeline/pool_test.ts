@@ -23,7 +23,7 @@ Deno.test("pool analyses queued calls and drains them all on stop", async () => 
   for (let i = 0; i < 20; i++) {
     queue.submit(capturedCall("chat.completions", chat, null, { id: `c${i}` }));
   }
-  assertEquals(await pool.stop(10_000), true);
+  assertEquals(await pool.stop(30_000), true);
   assertEquals(results.map((r) => r.record.id), Array.from({ length: 20 }, (_, i) => `c${i}`));
   assert(results.every((r) => r.record.attribution !== null));
   assertEquals(pool.stats().analysed, 20);
@@ -38,7 +38,7 @@ Deno.test("pool replaces a crashed worker and records its call with the error", 
     capturedCall("chat.completions", chat, null, { id: "bad", path: "/crash/v1/chat/completions" }),
   );
   queue.submit(capturedCall("chat.completions", chat, null, { id: "good" }));
-  await pool.stop(10_000);
+  await pool.stop(30_000);
   assertEquals(results.map((r) => r.record.id), ["bad", "good"]);
   assertStringIncludes(results[0].record.error ?? "", "the analysis worker crashed");
   assertEquals(results[0].record.status, 200, "what the proxy saw is kept");
@@ -56,7 +56,7 @@ Deno.test("pool stops a worker that overruns its time budget and goes on", async
     capturedCall("chat.completions", chat, null, { id: "slow", path: "/hang/v1/chat/completions" }),
   );
   queue.submit(capturedCall("chat.completions", chat, null, { id: "next" }));
-  await pool.stop(10_000);
+  await pool.stop(30_000);
   assertStringIncludes(results[0].record.error ?? "", "took longer than 0.3 s");
   assertEquals(results[1].record.id, "next");
   assert(results[1].record.attribution !== null);
@@ -72,7 +72,7 @@ Deno.test("pool analyses queued calls in batches, and a bad call in a batch cost
   const { pool, results } = collect(queue, {
     workerUrl: new URL("../tests/misbehaving_worker.ts", import.meta.url),
   });
-  await pool.stop(10_000);
+  await pool.stop(30_000);
   assertEquals(results.map((r) => r.record.id), ["first", "bad", "last"]);
   assert(results[0].record.attribution !== null && results[2].record.attribution !== null);
   assertStringIncludes(results[1].record.error ?? "", "the analysis worker crashed");

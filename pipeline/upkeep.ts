@@ -1,5 +1,4 @@
-import { splitRequest } from "../analysis/request_blocks.ts";
-import { TokenCounter } from "../analysis/tokenizer.ts";
+import type { SplitText } from "../core/blocks.ts";
 import type { BaseStore, PruneResult } from "../store/contract.ts";
 import { formatBytes } from "../core/bytes.ts";
 
@@ -23,7 +22,7 @@ export async function splitStoredRequests(
 ): Promise<number> {
   const log = options.log ?? ((line: string) => console.error(line));
   const batch = options.batch ?? 200;
-  const counter = new TokenCounter("o200k_base");
+  let split: ((api: string, text: string) => SplitText) | null = null;
   let done = 0;
   let after = "";
   while (!options.signal?.aborted) {
@@ -31,8 +30,10 @@ export async function splitStoredRequests(
     if (calls.length === 0) break;
     after = calls[calls.length - 1].id;
     if (done === 0) log(`llmprof: storing the prompts of earlier calls once, as blocks…`);
+    split ??= await loadSplitter();
+    const splitNow = split;
     await store.splitRequests(
-      calls.map((c) => ({ id: c.id, blocks: splitRequest(c.api, c.request, { counter }) })),
+      calls.map((c) => ({ id: c.id, blocks: splitNow(c.api, c.request) })),
     );
     done += calls.length;
     log(`llmprof: ${done.toLocaleString("en")} earlier calls stored as blocks`);
@@ -42,6 +43,19 @@ export async function splitStoredRequests(
     log(`llmprof: all ${done.toLocaleString("en")} earlier calls are stored as blocks.`);
   }
   return done;
+}
+
+/**
+ * The request splitter, loaded with its tokenizer (about 90 MiB of tables) only when a stored
+ * call needs it: the main thread of a store with nothing to convert never holds them.
+ */
+async function loadSplitter(): Promise<(api: string, text: string) => SplitText> {
+  const [{ splitRequest }, { TokenCounter }] = await Promise.all([
+    import("../analysis/request_blocks.ts"),
+    import("../analysis/tokenizer.ts"),
+  ]);
+  const counter = new TokenCounter("o200k_base");
+  return (api, text) => splitRequest(api, text, { counter });
 }
 
 /** Milliseconds in a day. */

@@ -4,9 +4,11 @@
 import type { CapturedCall } from "../core/call.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import { analyzeCall, newCounters } from "../analysis/analyze.ts";
+import { decodedCall } from "../analysis/decoded_call.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 import { protect, type SecretRedactor } from "../analysis/privacy.ts";
 import { splitForStore } from "../analysis/request_blocks.ts";
+import { forPosting } from "../analysis/handover.ts";
 import type { Privacy } from "../core/record.ts";
 
 // Analysis never competes with the proxy for the CPU: it takes what is left over.
@@ -46,12 +48,16 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
   // The privacy level applies here, before the analyses leave the worker to be written.
   // A scan that fails keeps no text at all rather than text it could not check.
   // Blocks are split from the text as the level leaves it, so no block holds what it removed.
-  const analyses = Promise.all(calls.map(async (call) => {
+  const analyses = Promise.all(calls.map(async (captured) => {
+    const call = await decodedCall(captured);
     const analysis = analyzeCall(call, { counters, overrides, split: false });
     const stored = await protect(analysis, privacy, { redactSecrets }).catch(() =>
       protect(analysis, "metadata", { redactSecrets })
     );
     return splitForStore(stored);
   }));
-  previous = previous.then(async () => self.postMessage(await analyses));
+  previous = previous.then(async () => {
+    const { message, transfer } = forPosting(await analyses);
+    self.postMessage(message, transfer);
+  });
 };

@@ -8,8 +8,8 @@ export interface CapturedBody {
 
 /**
  * Collects the bytes that pass, up to a cap, into one compact buffer. Chunks are copied as
- * they pass: a chunk from fetch is a view on a 64 KiB buffer, and keeping the view would
- * keep the whole buffer (and clone it whole when the call is handed to analysis).
+ * they pass: a chunk may be a view on a larger buffer (a socket's read), and keeping the
+ * view would keep the whole buffer (and clone it whole when the call is handed to analysis).
  */
 export class BodyRecorder {
   #buffer = new Uint8Array(0);
@@ -77,7 +77,7 @@ export function tapStream(
   source: ReadableStream<Uint8Array>,
   options: TapOptions,
 ): ReadableStream<Uint8Array> {
-  const read = chunkReader(source);
+  const read = source.getReader();
   const recorder = new BodyRecorder(options.cap);
   let firstChunkAt: number | null = null;
   let ended = false;
@@ -90,7 +90,7 @@ export function tapStream(
     async pull(controller) {
       let next: ReadableStreamReadResult<Uint8Array>;
       try {
-        next = await read.next();
+        next = await read.read();
       } catch (error) {
         end(false, error);
         controller.error(error);
@@ -114,84 +114,22 @@ export function tapStream(
 }
 
 /**
- * Reads a body of known length whole into one buffer of that size, noting progress after
- * each chunk so a stalled body can be timed out. Throws when the body fails or ends short.
- */
-export async function readWhole(
-  source: ReadableStream<Uint8Array>,
-  length: number,
-  progress: { touch(): void },
-): Promise<Uint8Array<ArrayBuffer>> {
-  const read = chunkReader(source);
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (;;) {
-    const next = await read.next();
-    if (next.done) break;
-    progress.touch();
-    if (at + next.value.byteLength > length) {
-      await read.cancel(null).catch(() => {});
-      throw new Error(`the body is longer than its Content-Length of ${length} bytes`);
-    }
-    out.set(next.value, at);
-    at += next.value.byteLength;
-  }
-  if (at < length) {
-    throw new Error(`the body ended after ${at} of its ${length} bytes`);
-  }
-  return out;
-}
-
-/**
- * The same stream, its first chunk already read: a source that fails at once (a body
- * that cannot be decoded) throws here, before any answer has gone to the client.
+ * The same stream, its first chunk already read and shown: a body can be checked at its
+ * start before any answer has gone to the client. Throws when the first read fails.
  */
 export async function primed(
   source: ReadableStream<Uint8Array>,
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<{ first: Uint8Array | null; stream: ReadableStream<Uint8Array> }> {
   const reader = source.getReader();
-  let first: ReadableStreamReadResult<Uint8Array> | null = await reader.read();
-  return new ReadableStream<Uint8Array>({
+  let head: ReadableStreamReadResult<Uint8Array> | null = await reader.read();
+  const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = first ?? await reader.read();
-      first = null;
+      const next = head ?? await reader.read();
+      head = null;
       if (next.done) controller.close();
       else controller.enqueue(next.value);
     },
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
-}
-
-/** Reads a stream chunk by chunk; see {@linkcode chunkReader}. */
-interface ChunkReader {
-  next(): Promise<ReadableStreamReadResult<Uint8Array>>;
-  cancel(reason: unknown): Promise<void>;
-}
-
-/** Bytes read at most at once from a byte stream, as fetch's own reads. */
-const READ_SIZE = 64 * 1024;
-
-/**
- * Reads chunks of a stream. A byte stream (a fetch body) is read into one reused buffer and
- * each chunk handed on as an exact-size copy: fetch's own reads allocate and zero 64 KiB
- * per chunk, which for a stream of small SSE events is most of the proxy's work.
- */
-function chunkReader(source: ReadableStream<Uint8Array>): ChunkReader {
-  let byob: ReadableStreamBYOBReader;
-  try {
-    byob = source.getReader({ mode: "byob" });
-  } catch {
-    const reader = source.getReader();
-    return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
-  }
-  let scratch = new Uint8Array(READ_SIZE);
-  return {
-    async next() {
-      const { done, value } = await byob.read(scratch);
-      if (value) scratch = new Uint8Array(value.buffer);
-      if (done) return { done: true, value: undefined };
-      return { done: false, value: value.slice() };
-    },
-    cancel: (reason) => byob.cancel(reason),
-  };
+  return { first: head.done ? null : head.value, stream };
 }

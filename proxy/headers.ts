@@ -10,17 +10,14 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Encodings that Deno's fetch decodes on its own; their bodies arrive already decoded. */
-const DECODED_BY_FETCH = new Set(["gzip", "x-gzip", "br"]);
-
-/** Header name and value pairs, in order; what fetch, Response and the proxy pass around. */
+/** Header name and value pairs, in order; what Response and the proxy pass around. */
 export type HeaderPairs = [name: string, value: string][];
 
 /**
  * The headers less hop-by-hop ones, those the Connection header names, and `also`; then
  * `set`, which replaces any header of its name. Headers are read with forEach: iterating
- * a Headers object with for…of costs about ten times as much in Deno, and fetch and
- * Response take pairs without iterating again.
+ * a Headers object with for…of costs about ten times as much in Deno, and Response takes
+ * pairs without iterating again.
  */
 function forwardable(
   source: Headers,
@@ -39,25 +36,26 @@ function forwardable(
   return out;
 }
 
-const SET_BY_FETCH = new Set(["host", "content-length"]);
-const NOTHING = new Set<string>();
-const DECODED_BODY = new Set(["content-encoding", "content-length"]);
-
-/** Headers to send upstream: the client's, less hop-by-hop headers and Host (fetch sets the upstream's). */
-export function requestHeadersForUpstream(incoming: Headers): HeaderPairs {
-  return forwardable(incoming, SET_BY_FETCH);
-}
+const SET_BY_CLIENT = new Set(["host", "content-length"]);
 
 /**
- * Headers to send the client: the upstream's, less hop-by-hop headers, and less the
- * encoding headers of a body that fetch has already decoded; `set` (a lower-case name and
+ * Headers to send upstream: exactly the client's, less hop-by-hop headers, Host and
+ * Content-Length (the upstream client sets the upstream's Host and the body's framing).
+ */
+export function requestHeadersForUpstream(incoming: Headers): HeaderPairs {
+  return forwardable(incoming, SET_BY_CLIENT);
+}
+
+const NOTHING = new Set<string>();
+
+/**
+ * Headers to send the client: the upstream's, less hop-by-hop headers; an encoded body keeps
+ * its encoding headers, for it goes to the client as it came. `set` (a lower-case name and
  * its value) is added, replacing any the upstream sent.
  */
 export function responseHeadersForClient(
   upstream: Headers,
   set?: [name: string, value: string],
 ): HeaderPairs {
-  const encoding = upstream.get("content-encoding")?.trim().toLowerCase();
-  const decoded = encoding && DECODED_BY_FETCH.has(encoding);
-  return forwardable(upstream, decoded ? DECODED_BODY : NOTHING, set);
+  return forwardable(upstream, NOTHING, set);
 }

@@ -1,5 +1,7 @@
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
-import { type CapturedBody, primed, readWhole, tapStream } from "./capture.ts";
+import { type CapturedBody, primed, tapStream } from "./capture.ts";
+import { encodingOf, encodingProblem } from "../core/content_encoding.ts";
+import { sendUpstream, type UpstreamResponse } from "./upstream_client.ts";
 import { newCallId } from "./call_id.ts";
 import { type WaitEnd, Waits } from "./waits.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./websocket.ts";
@@ -145,13 +147,12 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       wait.done();
       return badRequestBody(error);
     }
-    let upstream: Response;
+    let upstream: UpstreamResponse;
     try {
-      upstream = await fetch(target, {
+      upstream = await sendUpstream(target, {
         method: request.method,
         headers: requestHeadersForUpstream(request.headers),
         body: forwarded.body,
-        redirect: "manual",
         signal: aborter.signal,
       });
     } catch (error) {
@@ -161,7 +162,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       const clientAborted = request.signal.aborted;
       const reason = clientAborted
         ? "client disconnected before the upstream answered"
-        : scrub(describeFetchError(error, aborter.signal, timeoutMs));
+        : scrub(describeSendError(error, aborter.signal, timeoutMs));
       if (!clientAborted) log(`llmprof: could not reach the upstream ${where()}: ${reason}`);
       record({
         requestBody: route.recognised ? sent.bytes : null,
@@ -220,17 +221,26 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     // passing one costs a slower response path.
     const init = { status: upstream.status, headers };
     if (!route.recognised) {
-      // Not analysed: hand the upstream body straight to the client (Deno's native fast path).
+      // Not analysed: hand the upstream body straight to the client.
       const length = Number(upstream.headers.get("content-length") ?? 0);
       queueMicrotask(() =>
         finish({ bytes: null, total: Number.isFinite(length) ? length : 0 }, null, false, null)
       );
-      return new Response(upstream.body, init);
+      return new Response(upstream.body.stream(), init);
     }
-    // Fetch decodes gzip and br itself; a body that only claims to be encoded fails at its
-    // first byte, so that byte is read before answering, while a 502 can still be sent.
-    const decoded = valueOf(headers, "content-length") === undefined &&
-      upstream.headers.has("content-encoding");
+    // An encoded body goes to the client as it came; one that only claims to be encoded is
+    // found at its first bytes, before answering, while a 502 can still be sent.
+    const encoding = encodingOf(upstream.headers.get("content-encoding"));
+    const notEncoded = async (start: Uint8Array | null) => {
+      const problem = encoding && start ? await encodingProblem(encoding, start) : null;
+      if (problem === null) return null;
+      const message = `${encoding} body that could not be decoded`;
+      await finish({ bytes: null, total: 0 }, null, false, `${message}: ${problem}`, 502);
+      return upstreamErrorResponse(
+        route.provider,
+        `llmprof got a ${message} from ${where()}: ${scrub(problem)}.`,
+      );
+    };
     const watch = idle.watch(request.signal, end);
     const length = Number(valueOf(headers, "content-length") ?? NaN);
     if (Number.isFinite(length) && length <= cap && !isEventStream(upstream.headers)) {
@@ -238,7 +248,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       // half a JSON document, and a byte body keeps Deno's fast path (a JS stream halves req/s).
       let bytes: Uint8Array<ArrayBuffer>;
       try {
-        bytes = await readWhole(upstream.body, length, watch);
+        bytes = await upstream.body.readWhole(length, watch);
       } catch (error) {
         watch.done();
         const cancelled = request.signal.aborted;
@@ -258,30 +268,26 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       }
       watch.done();
       const arrived = performance.now();
+      const refused = await notEncoded(bytes);
+      if (refused) return refused;
       const gone = request.signal.aborted;
       queueMicrotask(() => finish({ bytes, total: bytes.byteLength }, arrived, gone, null));
       return new Response(bytes, init);
     }
-    let source: ReadableStream<Uint8Array> = upstream.body;
-    if (decoded) {
+    let source = upstream.body.stream();
+    if (encoding) {
+      let first: Uint8Array | null;
       try {
-        source = await primed(upstream.body);
+        ({ first, stream: source } = await primed(source));
       } catch (error) {
+        first = null;
+        source = new ReadableStream({ start: (controller) => controller.error(error) });
+      }
+      const refused = await notEncoded(first);
+      if (refused) {
         watch.done();
-        const message = `${
-          upstream.headers.get("content-encoding")
-        } body that could not be decoded`;
-        await finish(
-          { bytes: null, total: 0 },
-          null,
-          false,
-          `${message}: ${errorMessage(error)}`,
-          502,
-        );
-        return upstreamErrorResponse(
-          route.provider,
-          `llmprof got a ${message} from ${where()}: ${scrub(errorMessage(error))}.`,
-        );
+        source.cancel().catch(() => {});
+        return refused;
       }
     }
     const body = tapStream(source, {
@@ -357,7 +363,7 @@ function timedOut(signal: AbortSignal): boolean {
     signal.reason.name === "TimeoutError";
 }
 
-function describeFetchError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+function describeSendError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
   if (timedOut(signal)) {
     return `no response within ${Math.round(timeoutMs / 1000)} s`;
   }

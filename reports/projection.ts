@@ -127,4 +127,3 @@ export async function projectionData(store: Pick<BaseStore, "spend">, now = new 
   const spend = await store.spend({ since: windowStart });
   return projectMonthly(spend, now, PROJECTION_WINDOW_DAYS);
 }
-

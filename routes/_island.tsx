@@ -77,3 +77,12 @@ export function ComponentLegend() {
     </div>
   );
 }
+
+/** A wide table's own sideways-scrolling box, reachable from the keyboard and named for screen readers. */
+export function Scroll(props: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="scroll" tabIndex={0} role="region" aria-label={props.label}>
+      {props.children}
+    </div>
+  );
+}

@@ -1,11 +1,12 @@
 import { LOCAL_PREFIX } from "../core/paths.ts";
-import { getCall, listCalls } from "./api/calls.ts";
+import { getCall, getCallRequest, listCalls } from "./api/calls.ts";
 import { badRequest, notFound } from "./api/_errors.ts";
 import { getRun, listRuns } from "./api/runs.ts";
 import { summary } from "./api/summary.ts";
 import { exportFile } from "./api/export.ts";
 import { events } from "./api/events.ts";
 import { overview } from "./api/overview.ts";
+import { compare } from "./api/compare.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
 import {
@@ -13,6 +14,7 @@ import {
   callPageResponse,
   callsPageResponse,
   overviewPageResponse,
+  comparePageResponse,
   runsPageResponse,
   storeUnreachablePage,
   trendsPageResponse,
@@ -35,8 +37,10 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/api/calls", (url, _params, ctx) => listCalls(url, ctx)],
   ["/api/calls/:id", (_url, params, ctx) => getCall(params.id, ctx)],
   ["/api/events", (_url, _params, ctx, request) => events(request, ctx)],
+  ["/api/calls/:id/request", (_url, params, ctx) => getCallRequest(params.id, ctx)],
   ["/api/summary", (url, _params, ctx) => summary(url, ctx)],
   ["/api/export", (url, _params, ctx) => exportFile(url, ctx)],
+  ["/api/compare", (url, _params, ctx) => compare(url, ctx)],
   ["/api/runs", (url, _params, ctx) => listRuns(url, ctx, { key: "runs" })],
   ["/api/runs/:id", (_url, params, ctx) => getRun(params.id, ctx)],
   // The first round's names for runs, kept so existing scripts go on working.
@@ -48,6 +52,7 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/runs", (url, _params, ctx) => runsPageResponse(url, ctx)],
   ["/trends", (_url, _params, ctx) => trendsPageResponse(ctx)],
   ["/calls/:id", (_url, params, ctx) => callPageResponse(params.id, ctx)],
+  ["/compare", (url, _params, ctx) => comparePageResponse(url, ctx)],
   ["/static/:name", (_url, params) => asset(params.name)],
 ];
 

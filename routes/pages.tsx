@@ -7,6 +7,7 @@ import { callsPage } from "./index.tsx";
 import { runsPage } from "./runs.tsx";
 import { overviewPage } from "./overview.tsx";
 import { trendsPage } from "./trends.tsx";
+import { comparePage } from "./compare.tsx";
 import { Layout } from "./_island.tsx";
 
 /** Scripts only from llmprof itself: nothing inline runs, whatever a prompt contains. */
@@ -79,6 +80,12 @@ export async function trendsPageResponse(ctx: AppContext): Promise<Response> {
 export async function callPageResponse(id: string, ctx: AppContext): Promise<Response> {
   const page = await callPage(id, ctx);
   return page ? html(page) : notFoundPage(`No call with id "${id}".`);
+}
+
+/** The compare page: two calls or two runs side by side. */
+export async function comparePageResponse(url: URL, ctx: AppContext): Promise<Response> {
+  const { page, status } = await comparePage(url, ctx);
+  return html(page, status);
 }
 
 /** One of the dashboard's assets (style sheet, islands bundle). */

@@ -3,7 +3,7 @@ import CostChart from "../islands/CostChart.tsx";
 import { projectionText, reclaimableText, tokens, usd } from "../reports/format.ts";
 import type { AppContext } from "./context.ts";
 import { PROJECTION_WINDOW_DAYS, summaryData } from "./api/summary.ts";
-import { Island, Layout } from "./_island.tsx";
+import { Island, Layout, Scroll } from "./_island.tsx";
 
 /**
  * Yesterday's whole-day figure beside today's: a percentage of a day still under way
@@ -62,52 +62,56 @@ export async function trendsPage(ctx: AppContext) {
       <h2>Cost per day, last 14 days</h2>
       <Island name="CostChart" component={CostChart} props={{ daily: data.daily }} />
       <h2>By model</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>model</th>
-            <th class="num">calls</th>
-            <th class="num">input tokens</th>
-            <th class="num">output tokens</th>
-            <th class="num">cost</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.by_model.map((m) => (
+      <Scroll label="Cost by model">
+        <table>
+          <thead>
             <tr>
-              <td>{m.model}</td>
-              <td class="num">{tokens(m.calls)}</td>
-              <td class="num">{tokens(m.input_tokens)}</td>
-              <td class="num">{tokens(m.output_tokens)}</td>
-              <td class="num">{usd(m.cost_usd)}</td>
+              <th>model</th>
+              <th class="num">calls</th>
+              <th class="num">input tokens</th>
+              <th class="num">output tokens</th>
+              <th class="num">cost</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.by_model.map((m) => (
+              <tr>
+                <td>{m.model}</td>
+                <td class="num">{tokens(m.calls)}</td>
+                <td class="num">{tokens(m.input_tokens)}</td>
+                <td class="num">{tokens(m.output_tokens)}</td>
+                <td class="num">{usd(m.cost_usd)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Scroll>
       <h2>Routes by cost</h2>
       <p class="muted">
         A route is a call's reusable shape: the start of its system prompt plus its set of tools.
       </p>
-      <table data-routes>
-        <thead>
-          <tr>
-            <th>route</th>
-            <th class="num">calls</th>
-            <th class="num">input tokens</th>
-            <th class="num">cost</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.routes.map((r) => (
+      <Scroll label="Routes by cost">
+        <table data-routes>
+          <thead>
             <tr>
-              <td>{r.label}</td>
-              <td class="num">{tokens(r.calls)}</td>
-              <td class="num">{tokens(r.input_tokens)}</td>
-              <td class="num">{usd(r.cost_usd)}</td>
+              <th>route</th>
+              <th class="num">calls</th>
+              <th class="num">input tokens</th>
+              <th class="num">cost</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.routes.map((r) => (
+              <tr>
+                <td>{r.label}</td>
+                <td class="num">{tokens(r.calls)}</td>
+                <td class="num">{tokens(r.input_tokens)}</td>
+                <td class="num">{usd(r.cost_usd)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Scroll>
     </Layout>
   );
 }

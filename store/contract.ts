@@ -130,12 +130,35 @@ export interface RunSummary {
   parent_run: string | null;
 }
 
+/** A subagent a call's response spawned, open until the subagent's first call claims it. */
+export interface SpawnRow {
+  /** The spawning call's id and the spawn's place among its response's spawns ("call:0"). */
+  id: string;
+  /** The agent session (or, without one, the launch) it was spawned in. */
+  key: string;
+  /** The prompt the subagent was given. */
+  prompt: string;
+  /** The spawning run and turn. */
+  runId: string;
+  turn: number;
+  createdMs: number;
+}
+
+/** What every call of a run carries besides its turn: its name and the run and turn that spawned it. */
+export interface RunLinks {
+  name: string | null;
+  parent_run: string | null;
+  parent_turn: number | null;
+}
+
 /** One turn of a run. */
 export interface RunTurn {
   call_id: string;
   turn: number;
   created_at: string;
   prompt_tokens: number;
+  /** Prompt tokens the provider served from its cache (0 when none or unreported). */
+  cache_read_tokens: number;
   components: Record<string, number>;
   cost_usd: number | null;
 }
@@ -233,6 +256,14 @@ export interface BaseStore {
   callByResponseId(id: string): Promise<ChainRow | null>;
   /** The highest turn stored for a run (0 when none). */
   runTurns(id: string): Promise<number>;
+  /** A stored run's name and the run and turn that spawned it; null for a run not stored. */
+  runLinks(id: string): Promise<RunLinks | null>;
+  /** Keeps the subagents a turn spawned (a spawn already kept is left as it is). */
+  addSpawns(spawns: readonly SpawnRow[]): Promise<void>;
+  /** The spawns of an agent session (or launch) no subagent has claimed, oldest first. */
+  openSpawns(key: string): Promise<SpawnRow[]>;
+  /** Claims a spawn for a subagent's run: false when it is unknown or another call claimed it first. */
+  claimSpawn(id: string, runId: string): Promise<boolean>;
   /** How many stored calls continue a call. */
   childCount(callId: string): Promise<number>;
   /** Calls, cost and reclaimable dollars since a time. */

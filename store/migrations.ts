@@ -190,5 +190,23 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         ...d.textSearchSchema,
       ],
     },
+    {
+      // Subagent links that survive a restart: the subagents a turn spawned, each open until a
+      // subagent's first call claims it, and the turn that spawned each run.
+      version: 14,
+      sql: [
+        `CREATE TABLE spawns (
+          id TEXT PRIMARY KEY,
+          session_key TEXT NOT NULL,
+          prompt TEXT NOT NULL,
+          run_id TEXT NOT NULL,
+          turn INTEGER NOT NULL,
+          created_ms ${d.bigint} NOT NULL,
+          claimed_by TEXT
+        )`,
+        `CREATE INDEX spawns_open ON spawns (session_key, claimed_by, created_ms)`,
+        `ALTER TABLE sessions ADD COLUMN parent_turn INTEGER`,
+      ],
+    },
   ];
 }

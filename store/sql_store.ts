@@ -19,8 +19,10 @@ import type {
   PruneResult,
   RouteSummary,
   RunQuery,
+  RunLinks,
   RunSummary,
   RunTurn,
+  SpawnRow,
   Spend,
   StoredCall,
   StoreStats,
@@ -45,21 +47,25 @@ const SUMMARY_COLUMNS =
   "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error, analysed, components";
 
 const SESSION_UPSERT = `
-  INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens, name, parent_run)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens, name, parent_run, parent_turn)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET
     calls = sessions.calls + excluded.calls,
     name = coalesce(sessions.name, excluded.name),
     parent_run = coalesce(sessions.parent_run, excluded.parent_run),
+    parent_turn = coalesce(sessions.parent_turn, excluded.parent_turn),
     cost_usd = sessions.cost_usd + excluded.cost_usd,
     first_prompt_tokens = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_prompt_tokens ELSE sessions.first_prompt_tokens END,
     first_at = CASE WHEN excluded.first_at < sessions.first_at THEN excluded.first_at ELSE sessions.first_at END,
     last_prompt_tokens = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_prompt_tokens ELSE sessions.last_prompt_tokens END,
     last_at = CASE WHEN excluded.last_at >= sessions.last_at THEN excluded.last_at ELSE sessions.last_at END`;
 
+/** What a batch of new calls adds to one session, with the turn that spawned it. */
+export type RunDelta = RunSummary & Pick<RunLinks, "parent_turn">;
+
 /** What a batch of new calls adds to each of their sessions: one upsert per session, not per call. */
-export function runDeltas(records: readonly CallRecord[]): RunSummary[] {
-  const byId = new Map<string, RunSummary>();
+export function runDeltas(records: readonly CallRecord[]): RunDelta[] {
+  const byId = new Map<string, RunDelta>();
   for (const r of records) {
     if (!r.session) continue;
     const tokens = r.usage?.input_tokens ?? 0;
@@ -76,11 +82,13 @@ export function runDeltas(records: readonly CallRecord[]): RunSummary[] {
         last_prompt_tokens: tokens,
         name: r.session.name ?? null,
         parent_run: r.session.parent_run ?? null,
+        parent_turn: r.session.parent_turn ?? null,
       });
       continue;
     }
     s.name ??= r.session.name ?? null;
     s.parent_run ??= r.session.parent_run ?? null;
+    s.parent_turn ??= r.session.parent_turn ?? null;
     s.calls++;
     s.cost_usd += cost;
     if (r.created_at < s.first_at) [s.first_at, s.first_prompt_tokens] = [r.created_at, tokens];
@@ -187,6 +195,7 @@ export abstract class SqlStore implements BaseStore {
           s.last_prompt_tokens,
           s.name,
           s.parent_run,
+          s.parent_turn,
         ]);
       }
     }, { blocks: "shared" });
@@ -308,6 +317,7 @@ export abstract class SqlStore implements BaseStore {
         )).map((r) => String(r.session_id));
         await q.all("DELETE FROM calls WHERE created_ms < ?", [before]);
         await q.all("DELETE FROM chain_heads WHERE created_ms < ?", [before]);
+        await q.all("DELETE FROM spawns WHERE created_ms < ?", [before]);
         await refreshRuns(q, runs);
         await q.all("DELETE FROM call_text WHERE call_id NOT IN (SELECT id FROM calls)");
         await q.all("DELETE FROM component_days WHERE day < ?", [utcDay(before)]);
@@ -449,6 +459,7 @@ export abstract class SqlStore implements BaseStore {
         turn: num(r.turn),
         created_at: String(r.created_at),
         prompt_tokens: num(r.input_tokens),
+        cache_read_tokens: Number(record.usage?.cache_read_tokens ?? 0),
         components,
         cost_usd: numOrNull(r.cost_usd),
       };
@@ -575,6 +586,53 @@ export abstract class SqlStore implements BaseStore {
     return num(row?.t);
   }
 
+  async runLinks(id: string): Promise<RunLinks | null> {
+    const [row] = await this.db.all(
+      "SELECT name, parent_run, parent_turn FROM sessions WHERE id = ?",
+      [id],
+    );
+    if (!row) return null;
+    return {
+      name: row.name === null ? null : String(row.name),
+      parent_run: row.parent_run === null ? null : String(row.parent_run),
+      parent_turn: numOrNull(row.parent_turn),
+    };
+  }
+
+  async addSpawns(spawns: readonly SpawnRow[]): Promise<void> {
+    for (const s of spawns) {
+      await this.db.all(
+        `INSERT INTO spawns (id, session_key, prompt, run_id, turn, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
+        [s.id, s.key, s.prompt, s.runId, s.turn, s.createdMs],
+      );
+    }
+  }
+
+  async openSpawns(key: string): Promise<SpawnRow[]> {
+    const rows = await this.db.all(
+      `SELECT id, session_key, prompt, run_id, turn, created_ms FROM spawns
+       WHERE session_key = ? AND claimed_by IS NULL ORDER BY created_ms, id LIMIT 100`,
+      [key],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      key: String(r.session_key),
+      prompt: String(r.prompt),
+      runId: String(r.run_id),
+      turn: num(r.turn),
+      createdMs: num(r.created_ms),
+    }));
+  }
+
+  async claimSpawn(id: string, runId: string): Promise<boolean> {
+    const rows = await this.db.all(
+      "UPDATE spawns SET claimed_by = ? WHERE id = ? AND claimed_by IS NULL RETURNING id",
+      [runId, id],
+    );
+    return rows.length > 0;
+  }
+
   async childCount(callId: string): Promise<number> {
     const [row] = await this.db.all("SELECT count(*) AS n FROM calls WHERE parent_id = ?", [
       callId,
@@ -619,6 +677,7 @@ export abstract class SqlStore implements BaseStore {
       await q.all("DELETE FROM chain_heads");
       await q.all("DELETE FROM call_text");
       await q.all("DELETE FROM component_days");
+      await q.all("DELETE FROM spawns");
       await q.all("INSERT INTO resets (at) VALUES (?)", [Date.now()]);
       await q.all("DELETE FROM blocks");
     });

@@ -145,6 +145,15 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
       created_at: at(8),
       input: 5_000,
       cost_usd: 0.3,
+      usage: {
+        input_tokens: 5_000,
+        output_tokens: 100,
+        cache_read_tokens: 4_000,
+        cache_write_tokens: 0,
+        cache_write_1h_tokens: 0,
+        reasoning_tokens: 0,
+        source: "provider",
+      },
       session: {
         id: "run",
         turn: 3,
@@ -168,6 +177,7 @@ contract("keeps sessions with their turns, cost and first and last prompt sizes"
     2000,
   ], ["t3", 3, 5000]]);
   assertEquals(turns[0].components, { "system prompt": 600, "user input": 400 });
+  assertEquals(turns.map((t) => t.cache_read_tokens), [0, 0, 4_000]);
   assertEquals(await store.getRun("none"), []);
 });
 
@@ -355,4 +365,69 @@ contract("records the address of each llmprof that opened it, the latest first",
   });
   await store.recordInstance({ address: "http://127.0.0.1:4000/_llmprof/", started_at: at(10) });
   assertEquals((await store.latestInstance())?.address, "http://127.0.0.1:4000/_llmprof/");
+});
+
+contract(
+  "keeps a turn's spawns until one subagent claims each, across a reopen",
+  async (store, url) => {
+    const spawn = (id: string, prompt: string, createdMs: number) => ({
+      id,
+      key: "S",
+      prompt,
+      runId: "S",
+      turn: 2,
+      createdMs,
+    });
+    await store.addSpawns([
+      spawn("c2:0", "Read the notes", 1_000),
+      spawn("c2:1", "Run the tests", 2_000),
+    ]);
+    await store.addSpawns([spawn("c2:0", "kept once", 3_000)]);
+    await store.addSpawns([{ ...spawn("c9:0", "Other session", 1_500), key: "T" }]);
+    assertEquals((await store.openSpawns("S")).map((s) => [s.id, s.prompt]), [
+      ["c2:0", "Read the notes"],
+      ["c2:1", "Run the tests"],
+    ]);
+    assertEquals(await store.claimSpawn("c2:0", "sub-1"), true);
+    assertEquals(await store.claimSpawn("c2:0", "sub-2"), false, "a spawn is claimed once");
+    assertEquals(await store.claimSpawn("no-such-spawn", "sub-2"), false);
+    // Another instance (or a restart) on the same database sees what is still open.
+    const again = await openStore(url);
+    try {
+      assertEquals(await again.openSpawns("S"), [spawn("c2:1", "Run the tests", 2_000)]);
+    } finally {
+      await again.close();
+    }
+    await store.reset();
+    assertEquals(await store.openSpawns("T"), []);
+  },
+);
+
+contract("a run's links are its first call's name, parent run and parent turn", async (store) => {
+  const session = {
+    turn: 1,
+    source: "subagent" as const,
+    parent_id: null,
+    retry_of: null,
+    fork: false,
+  };
+  await store.writeBatch([
+    sampleCall({
+      id: "sub-1",
+      session: {
+        ...session,
+        id: "sub",
+        name: "Claude Code · “Read”",
+        parent_run: "S",
+        parent_turn: 2,
+      },
+    }),
+    sampleCall({ id: "sub-2", session: { ...session, id: "sub", turn: 2, source: "chain" } }),
+  ]);
+  assertEquals(await store.runLinks("sub"), {
+    name: "Claude Code · “Read”",
+    parent_run: "S",
+    parent_turn: 2,
+  });
+  assertEquals(await store.runLinks("no-such-run"), null);
 });

@@ -105,6 +105,18 @@ export class WorkerStore implements BaseStore {
   runTurns(...args: Parameters<BaseStore["runTurns"]>) {
     return this.#call("runTurns", ...args);
   }
+  runLinks(...args: Parameters<BaseStore["runLinks"]>) {
+    return this.#call("runLinks", ...args);
+  }
+  addSpawns(...args: Parameters<BaseStore["addSpawns"]>) {
+    return this.#call("addSpawns", ...args);
+  }
+  openSpawns(...args: Parameters<BaseStore["openSpawns"]>) {
+    return this.#call("openSpawns", ...args);
+  }
+  claimSpawn(...args: Parameters<BaseStore["claimSpawn"]>) {
+    return this.#call("claimSpawn", ...args);
+  }
   childCount(...args: Parameters<BaseStore["childCount"]>) {
     return this.#call("childCount", ...args);
   }

@@ -5,13 +5,12 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
-import { openStore } from "../store/mod.ts";
 import type { CallRecord } from "../core/record.ts";
 import { formatTop, topReport } from "../reports/top.ts";
 import { startLlmprof } from "../server.ts";
 import { testConfig } from "./_harness.ts";
+import { launchOf, llmprof, MAIN, storedRecords, summaryOf } from "./_launch.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const AGENTS = Deno.env.get("LLMPROF_AGENTS_DIR") ??
   `${Deno.env.get("HOME")}/.cache/llmprof-ci/agents`;
 
@@ -27,28 +26,6 @@ function bin(name: string): string | null {
 
 const CLAUDE = bin("claude");
 const CODEX = bin("codex");
-
-interface Launched {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function llmprof(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<Launched> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env: { LLMPROF_HOME: Deno.makeTempDirSync(), ...options.env },
-    cwd: options.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, out: decode(stdout), err: decode(stderr) };
-}
 
 /** `deno run main.ts run --quiet` on its own llmprof (a free port, a fresh store) for a shell script. */
 function quietRun(dir: string, script: string): string[] {
@@ -67,31 +44,6 @@ function quietRun(dir: string, script: string): string[] {
     "-c",
     script,
   ];
-}
-
-function launchOf(err: string): string {
-  const m = /launch ([A-Z0-9]{10})/.exec(err);
-  assert(m, `no launch id in the summary: ${err}`);
-  return m[1];
-}
-
-async function storedRecords(db: string, launch: string): Promise<CallRecord[]> {
-  const store = await openStore(db);
-  try {
-    const { calls } = await store.listCalls({ launch, limit: 1000 });
-    const records: CallRecord[] = [];
-    for (const c of calls.reverse()) records.push((await store.getCall(c.id))!.record);
-    return records;
-  } finally {
-    await store.close();
-  }
-}
-
-/** The summary as printed: from its first line to the launch note. */
-function summaryOf(err: string): string {
-  const start = err.search(/^llmprof: \d+ calls in/m);
-  assert(start >= 0, `no summary in: ${err}`);
-  return err.slice(start, err.indexOf("\n(launch ", start));
 }
 
 Deno.test({
@@ -319,7 +271,7 @@ Deno.test("llmprof run reuses an llmprof already listening, and refuses a port h
 
 Deno.test({
   name:
-    "llmprof run -- codex exec records Codex's run by its session id, over plain HTTP, and names it",
+    "llmprof run -- codex exec records Codex's tool loop and its subagent by session id, names them, and sums them up",
   ignore: CODEX === null,
   async fn() {
     const fake = startFakeUpstream();
@@ -327,7 +279,7 @@ Deno.test({
     const project = `${dir}/project`;
     Deno.mkdirSync(`${dir}/home/.codex`, { recursive: true });
     Deno.mkdirSync(project);
-    Deno.writeTextFileSync(`${project}/notes.txt`, "The notes say hello.\n");
+    Deno.writeTextFileSync(`${project}/notes.txt`, "The notes say hello.\n".repeat(20));
     const db = `sqlite:${dir}/llmprof.db`;
     try {
       const run = await llmprof([
@@ -342,27 +294,77 @@ Deno.test({
         CODEX!,
         "exec",
         "--skip-git-repo-check",
-        "--sandbox",
-        "danger-full-access",
+        "--dangerously-bypass-approvals-and-sandbox",
         `[fake-agent] read ${project}/notes.txt`,
       ], {
         cwd: project,
         env: { HOME: `${dir}/home`, CODEX_HOME: `${dir}/home/.codex`, OPENAI_API_KEY: "sk-fake" },
       });
       assertEquals(run.code, 0, run.out + run.err);
+      assertStringIncludes(run.out, "Done: the file is read.");
       const calls = fake.requests.filter((r) => r.path === "/v1/responses");
-      assert(calls.length >= 1, `Codex made no call: ${run.err}`);
-      assertEquals(calls[0].headers["x-llmprof-launch"], launchOf(run.err));
-      const records = await storedRecords(db, launchOf(run.err));
+      const launch = launchOf(run.err);
+      for (const c of calls) assertEquals(c.headers["x-llmprof-launch"], launch);
+      const records = await storedRecords(db, launch);
       assertEquals(records.length, calls.length);
-      // The run is Codex's own session, by its session-id header.
-      const runs = new Set(records.map((r) => r.session!.id));
-      assertEquals([...runs], [calls[0].headers["session-id"]]);
-      assert(
-        /^Codex \S+ · “\[fake-agent\] read /.test(records[0].session!.name!),
-        records[0].session!.name!,
+      const session = calls[0].headers["session-id"];
+      assert(session, "Codex sent no session-id header");
+      // The subagent's calls carry the root session too, and name the thread that spawned it.
+      const subCalls = calls.filter((c) => c.headers["x-codex-parent-thread-id"] === session);
+      assertEquals(subCalls.length, 2, "the subagent reads and answers");
+
+      // The main run is Codex's session: read, spawn, wait, read again, answer.
+      const main = records.filter((r) => r.session?.id === session);
+      const sub = records.filter((r) => r.session?.parent_run === session);
+      assertEquals([main.length, sub.length], [5, 2]);
+      assertEquals(main.map((r) => r.session!.turn), [1, 2, 3, 4, 5]);
+      assertEquals(main[0].session!.source, "agent");
+      assertEquals(sub.map((r) => r.session!.turn), [1, 2]);
+      assertEquals(new Set(sub.map((r) => r.session!.id)).size, 1);
+      assertEquals(sub[0].session!.source, "subagent");
+      const spawner = main.find((r) =>
+        r.response?.tool_calls.some((c) => c.name === "spawn_agent")
       );
-      assertEquals(records.map((r) => r.session!.turn), records.map((_, i) => i + 1));
+      assertEquals(spawner?.session?.turn, 2);
+      for (const r of sub) assertEquals(r.session!.parent_turn, 2);
+      const mainName = main[0].session!.name!;
+      assert(/^Codex 0\.171\.\d+ · “\[fake-agent\] read /.test(mainName), mainName);
+      for (const r of main) assertEquals(r.session!.name, mainName);
+      const subName = sub[0].session!.name!;
+      assert(/^Codex 0\.171\.\d+ · “\[fake-sub\] read /.test(subName), subName);
+      for (const r of records) assertEquals(r.session!.launch, launch);
+
+      // Tool frames: the exec script and the spawn are tool calls, the file's text a tool
+      // result, and the tool schemas Codex sends as an input item are tool schemas.
+      const frame = (r: CallRecord, name: string) =>
+        r.attribution!.tree.children.find((c) => c.name === name);
+      const last = main.at(-1)!;
+      const toolCalls = frame(last, "tool calls")!.children.map((c) => c.name);
+      for (const name of ["exec", "spawn_agent", "wait_agent"]) {
+        assert(toolCalls.includes(name), toolCalls.join(", "));
+      }
+      assert(frame(last, "tool results")!.children.some((c) => c.name === "exec"));
+      const builtIn = frame(main[0], "tool schemas")!.children.find((c) =>
+        c.name === "built-in tools"
+      )!.children.map((c) => c.name);
+      for (const name of ["exec", "spawn_agent"]) assert(builtIn.includes(name), builtIn.join());
+      assert(!frame(main[0], "tool results"), "the first turn has no tool result");
+
+      // The summary's figures are the stored records', and llmprof top prints the same.
+      const report = topReport(records);
+      const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
+      assert(Math.abs(report.cost_usd - total) < 1e-12);
+      assertEquals(report.calls, records.length);
+      assertEquals(report.runs.map((r) => r.id), [session, sub[0].session!.id]);
+      assert(Math.abs(report.runs[0].total_usd - total) < 1e-12);
+      const printed = summaryOf(run.err);
+      assertStringIncludes(printed, `${records.length} calls in 2 runs`);
+      const url = /Dashboard: (http:\/\/[^/]+\/_llmprof)/.exec(printed)?.[1];
+      assert(url, printed);
+      assertEquals(printed.trimEnd(), formatTop(report, { dashboard: url }));
+      const top = await llmprof(["top", "--launch", launch, "--json", "--db", db]);
+      assertEquals(top.code, 0, top.err);
+      assertEquals(JSON.parse(top.out), report);
     } finally {
       await fake.close();
     }

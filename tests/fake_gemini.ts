@@ -3,6 +3,8 @@
  * `alt=sse` (one `data:` event per GenerateContentResponse, CRLF-separated as Google sends
  * them) and without (one JSON array, streamed element by element), and `countTokens`.
  * Usage is in every chunk's `usageMetadata`, the last one complete, as Google documents.
+ * A conversation whose first user content says `[fake-agent] read PATH` is played as the
+ * Gemini CLI's tool loop (see {@linkcode scriptedCall}).
  */
 type Json = Record<string, unknown>;
 
@@ -16,6 +18,51 @@ function promptTokens(body: Uint8Array): number {
 
 function array(value: unknown): Json[] {
   return Array.isArray(value) ? value as Json[] : [];
+}
+
+/** A scripted function call, or null to answer in text. */
+type Call = { name: string; args: Json } | null;
+
+/**
+ * The Gemini CLI's scripted turns: read PATH with `read_file`, hand `[fake-sub] read PATH`
+ * to the `generalist` subagent through `invoke_agent` (when offered), read PATH again, and
+ * answer. The subagent reads PATH and finishes with `complete_task` (when offered). Returns
+ * undefined when the conversation is not scripted.
+ */
+function scriptedCall(request: Json): { call: Call; text: string } | undefined {
+  const contents = array(request.contents);
+  const texts = contents.filter((c) => c.role === "user").flatMap((c) =>
+    array(c.parts).map((p) => typeof p.text === "string" ? p.text : "")
+  );
+  const opening = texts.find((t) => t.includes("[fake-agent]") || t.includes("[fake-sub]"));
+  if (!opening) return undefined;
+  const path = /read (\S+)/.exec(opening)?.[1] ?? "README.md";
+  const declared = new Set(
+    array(request.tools).flatMap((t) => array(t.functionDeclarations)).map((f) => String(f.name)),
+  );
+  const results =
+    contents.flatMap((c) => array(c.parts)).filter((p) => p.functionResponse !== undefined).length;
+  const read: Call = { name: "read_file", args: { file_path: path } };
+  const plan: Call[] = opening.includes("[fake-sub]")
+    ? [
+      read,
+      declared.has("complete_task")
+        ? { name: "complete_task", args: { result: { response: "Subagent done." } } }
+        : null,
+    ]
+    : [
+      read,
+      ...(declared.has("invoke_agent")
+        ? [{
+          name: "invoke_agent",
+          args: { agent_name: "generalist", prompt: `[fake-sub] read ${path} and summarise it` },
+        }]
+        : []),
+      read,
+      null,
+    ];
+  const call = plan[Math.min(results, plan.length - 1)];
+  return { call, text: opening.includes("[fake-sub]") ? "Subagent done." : "All done." };
 }
 
 /** The function to call: the first declared one, unless the last content answers a call. */
@@ -47,7 +94,10 @@ function usage(prompt: number, output: number, request: Json): Json {
 /** The GenerateContentResponse chunks of one answer; one chunk when not streamed. */
 function chunks(request: Json, body: Uint8Array, model: string, stream: boolean): Json[] {
   const prompt = promptTokens(body);
-  const tool = toolToCall(request);
+  const script = scriptedCall(request);
+  const tool = script ? script.call?.name ?? null : toolToCall(request);
+  const args = script?.call?.args ?? { city: "Paris" };
+  const answer = script ? [script.text] : TEXT;
   const base = { modelVersion: model, responseId: "fake-gemini-response-1" };
   const thoughts = ((request.generationConfig as Json | undefined)?.thinkingConfig as
     | Json
@@ -59,7 +109,7 @@ function chunks(request: Json, body: Uint8Array, model: string, stream: boolean)
   });
   if (tool) {
     return [{
-      candidates: [candidate([{ functionCall: { name: tool, args: { city: "Paris" } } }], "STOP")],
+      candidates: [candidate([{ functionCall: { name: tool, args } }], "STOP")],
       usageMetadata: usage(prompt, 9, request),
       ...base,
     }];
@@ -67,11 +117,11 @@ function chunks(request: Json, body: Uint8Array, model: string, stream: boolean)
   if (!stream) {
     const parts = [
       ...(thoughts ? [{ text: THOUGHT, thought: true }] : []),
-      { text: TEXT.join("") },
+      { text: answer.join("") },
     ];
     return [{
       candidates: [candidate(parts, "STOP")],
-      usageMetadata: usage(prompt, TEXT.length, request),
+      usageMetadata: usage(prompt, answer.length, request),
       ...base,
     }];
   }
@@ -83,8 +133,8 @@ function chunks(request: Json, body: Uint8Array, model: string, stream: boolean)
       ...base,
     });
   }
-  TEXT.forEach((text, i) => {
-    const last = i === TEXT.length - 1;
+  answer.forEach((text, i) => {
+    const last = i === answer.length - 1;
     out.push({
       candidates: [candidate([{ text }], last ? "STOP" : undefined)],
       usageMetadata: usage(prompt, i + 1, request),

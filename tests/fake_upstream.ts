@@ -62,8 +62,11 @@ interface Turn {
   inputTokens: number;
   outputTokens: number;
   cache: CacheUse;
-  /** A scripted agent's tool arguments (JSON) and tool-call id, or its answer. */
+  /** A scripted agent's tool arguments (JSON, or a custom tool's free text) and tool-call id, or its answer. */
   args?: string;
+  /** A Responses custom tool (free-text input), and the namespace a tool is declared in. */
+  custom?: boolean;
+  namespace?: string;
   callId?: string;
   text?: string;
 }
@@ -96,7 +99,9 @@ function decide(
     return "tool" in script
       ? {
         tool: script.tool,
-        args: JSON.stringify(script.args),
+        args: "input" in script ? script.input : JSON.stringify(script.args),
+        custom: "input" in script,
+        namespace: "namespace" in script ? script.namespace : undefined,
         callId: script.id,
         inputTokens,
         outputTokens: 12,
@@ -219,14 +224,26 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
   };
   const args = turn.args ?? ARGS;
   const text = turn.text ? [turn.text] : TEXT;
-  const item = turn.tool
+  // A scripted agent's calls have their own item ids, as real ones do.
+  const itemId = turn.callId ? `fc_${turn.callId}` : "fc_fake1";
+  const item = turn.tool && turn.custom
     ? {
-      id: "fc_fake1",
+      id: itemId,
+      type: "custom_tool_call",
+      status: "completed",
+      call_id: turn.callId,
+      name: turn.tool,
+      input: args,
+    }
+    : turn.tool
+    ? {
+      id: itemId,
       type: "function_call",
       status: "completed",
       arguments: args,
       call_id: turn.callId ?? "call_fake1",
       name: turn.tool,
+      ...(turn.namespace ? { namespace: turn.namespace } : {}),
     }
     : {
       id: "msg_fake1",
@@ -267,28 +284,20 @@ function responses(request: Json, turn: Turn, stream: boolean): string | Json {
     ev("response.in_progress", { response: pending }),
   ];
   if (turn.tool) {
+    const field = turn.custom ? "input" : "arguments";
+    const event = turn.custom
+      ? "response.custom_tool_call_input"
+      : "response.function_call_arguments";
     frames.push(
       ev("response.output_item.added", {
         output_index: 0,
-        item: { ...item, status: "in_progress", arguments: "" },
+        item: { ...item, status: "in_progress", [field]: "" },
       }),
     );
     for (const delta of turn.args ? argParts(args) : ARG_PARTS) {
-      frames.push(
-        ev("response.function_call_arguments.delta", {
-          item_id: "fc_fake1",
-          output_index: 0,
-          delta,
-        }),
-      );
+      frames.push(ev(`${event}.delta`, { item_id: itemId, output_index: 0, delta }));
     }
-    frames.push(
-      ev("response.function_call_arguments.done", {
-        item_id: "fc_fake1",
-        output_index: 0,
-        arguments: args,
-      }),
-    );
+    frames.push(ev(`${event}.done`, { item_id: itemId, output_index: 0, [field]: args }));
   } else {
     frames.push(
       ev("response.output_item.added", {

@@ -309,3 +309,48 @@ Deno.test("shutdown says how many calls could not be written", () =>
     await response.text();
     assertEquals(await llmprof.shutdown(), 1);
   }, () => ({ drainMs: 300 })));
+
+Deno.test("proxy sends a request again on a new connection when a kept-alive one was closed under it", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const answer = '{"id":"chatcmpl-1","object":"chat.completion","choices":[]}';
+  const ok = encoder.encode(
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${answer.length}\r\n\r\n${answer}`,
+  );
+  let connections = 0;
+  let requests = 0;
+  (async () => {
+    for await (const conn of listener) {
+      const first = ++connections === 1;
+      (async () => {
+        const buffer = new Uint8Array(64 * 1024);
+        for (let served = 0;; served++) {
+          const n = await conn.read(buffer).catch(() => null);
+          if (n === null) break;
+          requests++;
+          // The first connection answers once, then drops the next request unanswered.
+          if (first && served === 1) break;
+          await conn.write(ok);
+        }
+        conn.close();
+      })();
+    }
+  })().catch(() => {});
+  const upstream = {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    close: () => listener.close(),
+  };
+  await behind(upstream, async ({ llmprof, nextCall }) => {
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: json,
+        body: chatBody(),
+      });
+      assertEquals(response.status, 200);
+      assertEquals((await response.json()).id, "chatcmpl-1");
+      assertEquals((await nextCall()).status, 200);
+    }
+    assertEquals(connections, 2);
+    assertEquals(requests, 3);
+  }, (url) => ({ upstream: url }));
+});

@@ -3,6 +3,7 @@
 // analyses everything else like the real one.
 import type { CapturedCall } from "../core/call.ts";
 import { analyzeCall } from "../analysis/mod.ts";
+import { forPosting } from "../analysis/handover.ts";
 
 let initialised = false;
 
@@ -15,5 +16,6 @@ self.onmessage = (event: MessageEvent<CapturedCall[]>) => {
   const calls = event.data;
   if (calls.some((call) => call.path.includes("crash"))) throw new Error("boom in the worker");
   if (calls.some((call) => call.path.includes("hang"))) { for (;;) { /* never answers */ } }
-  self.postMessage(calls.map((call) => analyzeCall(call)));
+  const { message, transfer } = forPosting(calls.map((call) => analyzeCall(call)));
+  self.postMessage(message, transfer);
 };

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../testing/assert.ts";
 import { chatBody, readTimed, withRig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
+import { gunzipSync } from "node:zlib";
 import { startLlmprof } from "../server.ts";
 import { testConfig } from "./_harness.ts";
 
@@ -49,20 +50,77 @@ Deno.test("proxy passes a byte-identical SSE body and adds the call id header", 
     assertEquals(call.error, null);
   }));
 
-Deno.test("proxy decodes a gzip upstream body so the client reads it correctly", () =>
-  withRig(async ({ fake, llmprof, nextCall }) => {
-    const init = {
-      method: "POST",
-      headers: { ...json, "x-fake-behavior": "gzip", "accept-encoding": "gzip" },
-      body: chatBody(),
-    };
-    const direct = await (await fetch(`${fake.url}/v1/chat/completions`, init)).json();
-    const response = await fetch(`${llmprof.url}/v1/chat/completions`, init);
-    assertEquals(await response.json(), direct);
-    const call = await nextCall();
-    assertEquals(JSON.parse(new TextDecoder().decode(call.responseBody!)), direct);
-    assertEquals(call.responseHeaders["content-encoding"], undefined);
+/** Sends one raw HTTP/1.1 request to llmprof and reads the answer's head and body bytes. */
+async function rawRequest(
+  port: number,
+  head: string,
+  body: string,
+): Promise<{ head: string; body: Uint8Array }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const bytes = new TextEncoder().encode(body);
+  await conn.write(new TextEncoder().encode(
+    `${head}\r\ncontent-length: ${bytes.byteLength}\r\nconnection: close\r\n\r\n`,
+  ));
+  await conn.write(bytes);
+  const answer = new Uint8Array(await new Response(conn.readable).arrayBuffer());
+  const split = answer.findIndex((_, i) =>
+    answer[i] === 13 && answer[i + 1] === 10 && answer[i + 2] === 13 && answer[i + 3] === 10
+  );
+  return {
+    head: new TextDecoder().decode(answer.subarray(0, split)),
+    body: answer.subarray(split + 4),
+  };
+}
+
+Deno.test("proxy sends the upstream only the headers the client sent, plus Host", () =>
+  withRig(async ({ fake, llmprof }) => {
+    const answer = await rawRequest(
+      llmprof.port,
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json",
+      chatBody(),
+    );
+    assertMatch(answer.head, /^HTTP\/1\.1 200 /);
+    const seen = fake.requests[0].headers;
+    for (const added of ["accept", "accept-encoding", "accept-language", "user-agent"]) {
+      assertEquals(seen[added], undefined, `the proxy added ${added}: ${seen[added]}`);
+    }
+    // The client's headers, the upstream's own Host, the body's length and the connection's reuse.
+    assertEquals(Object.keys(seen).sort(), [
+      "connection",
+      "content-length",
+      "content-type",
+      "host",
+    ]);
+    assertEquals(seen.host, new URL(fake.url).host);
+    assertEquals(seen.connection, "keep-alive");
   }));
+
+Deno.test("proxy hands a gzip body to a client that asked for it as it came, and analysis decodes its copy", () =>
+  withRig(async ({ fake, llmprof, nextRecord }) => {
+    const headers = { ...json, "x-fake-behavior": "gzip", "accept-encoding": "gzip" };
+    const direct = await (await fetch(`${fake.url}/v1/chat/completions`, {
+      method: "POST",
+      headers,
+      body: chatBody(),
+    })).json();
+    const answer = await rawRequest(
+      llmprof.port,
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n" +
+        "x-fake-behavior: gzip\r\naccept-encoding: gzip",
+      chatBody(),
+    );
+    assertMatch(answer.head, /\r\ncontent-encoding: gzip\r\n/i);
+    assertEquals(answer.body.subarray(0, 2), new Uint8Array([0x1f, 0x8b]));
+    assertEquals(JSON.parse(new TextDecoder().decode(gunzipSync(answer.body))), direct);
+    assertEquals(fake.requests.at(-1)!.headers["accept-encoding"], "gzip");
+    const { record } = await nextRecord();
+    assertEquals(record.usage?.output_tokens, direct.usage.completion_tokens);
+    assertEquals(record.response?.text, direct.choices[0].message.content);
+    assert(
+      !record.attribution?.notes.some((note) => note.includes("encoded")),
+      "the gzip response was not analysed",
+    );
+  }, () => ({ analyse: true })));
 
 Deno.test("proxy routes by path suffix so base URLs may carry a prefix", () =>
   withRig(async ({ fake, llmprof, nextCall }) => {

@@ -6,7 +6,9 @@ import { startFakeUpstream } from "./fake_upstream.ts";
 import { freshDatabase, testPostgresUrl } from "../testing/postgres.ts";
 import { startLlmprof } from "../server.ts";
 import type { Analysis } from "../analysis/mod.ts";
-import type { RunRef } from "../core/record.ts";
+import type { CallRecord, RunRef } from "../core/record.ts";
+import { openStore } from "../store/mod.ts";
+import { topReport } from "../reports/top.ts";
 
 const withAnalysis = () => ({ analyse: true });
 
@@ -291,6 +293,132 @@ Deno.test("chaining survives a restart", async () => {
     await fake.close();
   }
 });
+
+/** Claude Code's turns as it sends them: its session id, its user-agent, its Read and Agent tools. */
+function claudeCode(session: string) {
+  const tools = ["Read", "Agent"].map((name) => ({
+    name,
+    description: `The ${name} tool.`,
+    input_schema: { type: "object", properties: { file_path: { type: "string" } } },
+  }));
+  /** One turn: the conversation so far in, the assistant's message appended to it. */
+  return async (base: string, messages: Array<Record<string, unknown>>) => {
+    const response = await fetch(`${base}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": "sk-ant-test",
+        "anthropic-version": "2023-06-01",
+        "user-agent": "claude-cli/2.1.332 (external, cli)",
+        "x-claude-code-session-id": session,
+        "x-llmprof-launch": "RESTART01",
+      },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 1024, tools, messages }),
+    });
+    assertEquals(response.status, 200);
+    const message = await response.json();
+    messages.push({ role: "assistant", content: message.content });
+    const use = (message.content as Array<Record<string, unknown>>).find((b) =>
+      b.type === "tool_use"
+    );
+    if (use) {
+      const content = use.name === "Agent" ? "Subagent done." : "The notes say hello.";
+      messages.push({
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: use.id, content }],
+      });
+    }
+    return use?.name ?? null;
+  };
+}
+
+const restartBackends: Array<[string, () => Promise<string | null>]> = [
+  ["SQLite", async () => `sqlite:${await Deno.makeTempDir()}/llmprof.db`],
+  ["Postgres", async () => {
+    const server = await testPostgresUrl();
+    return server ? await freshDatabase(server) : null;
+  }],
+];
+for (const [kind, makeDb] of restartBackends) {
+  Deno.test(`a subagent that starts after a restart is still linked to the turn that spawned it (${kind})`, async () => {
+    const db = await makeDb();
+    if (db === null) return;
+    const fake = startFakeUpstream({ record: false });
+    const config = testConfig(fake.url, { db });
+    const turn = claudeCode("session-restart-1");
+    const main: Array<Record<string, unknown>> = [{
+      role: "user",
+      content: "[fake-agent] read notes.txt",
+    }];
+    // Before the restart: the main run reads the file, then spawns its subagent.
+    let llmprof = await startLlmprof(config, { log: () => {}, workers: 1, flushMs: 10 });
+    assertEquals(await turn(llmprof.url, main), "Read");
+    assertEquals(await turn(llmprof.url, main), "Agent");
+    await llmprof.shutdown();
+    // After it: the subagent's two turns, then the main run's next turn.
+    llmprof = await startLlmprof(config, { log: () => {}, workers: 1, flushMs: 10 });
+    try {
+      const sub: Array<Record<string, unknown>> = [{
+        role: "user",
+        content: "[fake-sub] read notes.txt and summarise it",
+      }];
+      assertEquals(await turn(llmprof.url, sub), "Read");
+      assertEquals(await turn(llmprof.url, sub), null);
+      assertEquals(await turn(llmprof.url, main), "Read");
+    } finally {
+      await llmprof.shutdown();
+      await fake.close();
+    }
+    const store = await openStore(db);
+    let records: CallRecord[];
+    try {
+      const { calls } = await store.listCalls({ launch: "RESTART01", limit: 100 });
+      records = [];
+      for (const c of calls.reverse()) records.push((await store.getCall(c.id))!.record);
+      const runs = await store.listRuns();
+      const subRun = runs.find((r) => r.parent_run === "session-restart-1");
+      assert(subRun, JSON.stringify(runs));
+      assertEquals(await store.runLinks(subRun.id), {
+        name: "Claude Code 2.1.332 · “[fake-sub] read notes.txt and summarise it”",
+        parent_run: "session-restart-1",
+        parent_turn: 2,
+      });
+      assertEquals(await store.openSpawns("session-restart-1"), [], "the spawn was claimed");
+    } finally {
+      await store.close();
+    }
+    assertEquals(records.length, 5);
+    const [m1, m2, s1, s2, m3] = records.map((r) => r.session!);
+    assertEquals([m1.id, m2.id, m3.id], [
+      "session-restart-1",
+      "session-restart-1",
+      "session-restart-1",
+    ]);
+    assertEquals([m1.turn, m2.turn, m3.turn], [1, 2, 3]);
+    // The main run's turn after the restart keeps the name it got before.
+    assertEquals(m3.name, "Claude Code 2.1.332 · “[fake-agent] read notes.txt”");
+    assertEquals(m3.name, m1.name);
+    assertEquals([s1.source, s1.parent_run, s1.parent_turn, s1.turn], [
+      "subagent",
+      "session-restart-1",
+      2,
+      1,
+    ]);
+    assertEquals([s2.id, s2.turn, s2.parent_run, s2.parent_turn], [
+      s1.id,
+      2,
+      "session-restart-1",
+      2,
+    ]);
+    // The parent's total holds its subagent's calls.
+    const report = topReport(records);
+    const total = records.reduce((n, r) => n + (r.cost?.total_usd ?? 0), 0);
+    assert(total > 0);
+    assertEquals(report.runs.map((r) => r.id), ["session-restart-1", s1.id]);
+    assert(Math.abs(report.runs[0].total_usd - total) < 1e-12);
+    assert(report.runs[0].cost_usd < report.runs[0].total_usd);
+  });
+}
 
 Deno.test("two instances sharing Postgres chain one agent's turns into one run", async () => {
   const server = await testPostgresUrl();

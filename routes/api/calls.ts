@@ -1,4 +1,5 @@
 import { callDiff } from "../../reports/turn_diffs.ts";
+import { requestJson } from "../../reports/curl.ts";
 import type { CallQuery } from "../../store/contract.ts";
 import type { AppContext } from "../context.ts";
 import { badRequest, notFound } from "./_errors.ts";
@@ -86,5 +87,26 @@ export async function getCall(id: string, ctx: AppContext): Promise<Response> {
     ...call.record,
     request: call.request,
     diff: await callDiff(ctx.store, call.record),
+  });
+}
+
+/** `GET /_llmprof/api/calls/:id/request`: the request's body as stored (secrets redacted), as a JSON file to download. */
+export async function getCallRequest(id: string, ctx: AppContext): Promise<Response> {
+  const call = await ctx.store.getCall(id);
+  if (!call) return notFound(`No call with id "${id}"`);
+  if (call.request === null) {
+    return notFound(
+      `Call "${id}" was stored without its request text (privacy ${
+        call.record.privacy ?? "unknown"
+      }): store with privacy redact or full to download it.`,
+    );
+  }
+  return new Response(requestJson(call.request), {
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "content-disposition": `attachment; filename="llmprof-request-${
+        id.replace(/[^\w.-]/g, "_")
+      }.json"`,
+    },
   });
 }

@@ -2,10 +2,11 @@ import { callDiff } from "../../reports/turn_diffs.ts";
 import type { TurnDiff } from "../../correlate/turn_diff.ts";
 import type { CallRecord, Finding } from "../../core/record.ts";
 import { formatOf, type Json, type ShownMessage } from "../../formats/mod.ts";
-import FlameGraph from "../../islands/FlameGraph.tsx";
-import { ms, percent, tokens, usd } from "../../reports/format.ts";
+import PromptViews from "../../islands/PromptViews.tsx";
+import CopyCurl from "../../islands/CopyCurl.tsx";
+import { ms, percent, signedTokens, signedUsd, tokens, usd } from "../../reports/format.ts";
 import type { AppContext } from "../context.ts";
-import { ComponentLegend, Island, Layout } from "../_island.tsx";
+import { ComponentLegend, Island, Layout, Scroll } from "../_island.tsx";
 import { LOCAL_PREFIX } from "../../core/paths.ts";
 import { ExportLinks } from "../_export_links.tsx";
 
@@ -73,60 +74,126 @@ function Card(props: { label: string; value: string; children?: unknown }) {
   );
 }
 
-/** What this turn added and removed against the previous turn of its run, per component and per block. */
-function TurnChanges(props: { diff: TurnDiff }) {
+/** What this turn added and removed against the previous turn of its run, per component and per block, in tokens and dollars. */
+function TurnChanges(props: { diff: TurnDiff; callId: string }) {
   const { diff } = props;
-  const sign = (n: number) => (n > 0 ? "+" : n < 0 ? "−" : "") + tokens(Math.abs(n));
+  const priced = diff.blocks.some((b) => b.cost_usd !== null) ||
+    diff.components.some((c) => c.cost_usd !== null);
+  const sum = (xs: Array<number | null>) =>
+    xs.some((x) => x !== null) ? xs.reduce((n: number, x) => n + (x ?? 0), 0) : null;
+  const added = sum(diff.blocks.filter((b) => b.change !== "removed").map((b) => b.cost_usd));
+  const net = sum(diff.components.map((c) => c.cost_usd));
+  const previous = `${LOCAL_PREFIX}/calls/${encodeURIComponent(diff.previous_call_id)}`;
+  const blocks = [...diff.blocks].sort((x, y) => y.tokens - x.tokens);
   return (
-    <>
+    <section class="turn-changes" data-turn-diff>
       <h2>What this turn changed</h2>
-      <p class="muted">
-        Against the{" "}
-        <a href={`${LOCAL_PREFIX}/calls/${encodeURIComponent(diff.previous_call_id)}`}>
-          previous turn
-        </a>: {sign(diff.added_tokens)} tokens in new blocks, {tokens(diff.removed_tokens)}{" "}
-        in blocks gone.
+      <p>
+        Against the <a href={previous}>previous turn</a> (<a
+          href={`${LOCAL_PREFIX}/compare?a=${encodeURIComponent(diff.previous_call_id)}&b=${
+            encodeURIComponent(props.callId)
+          }`}
+          data-compare-previous
+        >
+          compare side by side
+        </a>):{" "}
+        <strong data-diff-added>
+          {signedTokens(diff.added_tokens)} tokens in new blocks
+          {added === null ? "" : ` (${signedUsd(added)})`}
+        </strong>, {tokens(diff.removed_tokens)} tokens in blocks gone
+        {net === null ? "" : <>; the prompt's cost changed by {signedUsd(net)}</>}.
+        {priced ? null : <span class="muted">(no price is known for this model)</span>}
       </p>
       {diff.components.length > 0
         ? (
-          <table class="turn-diff">
-            <thead>
-              <tr>
-                <th>component</th>
-                <th class="num">before → now</th>
-                <th class="num">change</th>
-                <th class="num">cost</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diff.components.map((c) => (
+          <Scroll label="Changes per component">
+            <table class="turn-diff">
+              <caption>Per component</caption>
+              <thead>
                 <tr>
-                  <td>{c.name}</td>
-                  <td class="num">{tokens(c.before)} → {tokens(c.after)}</td>
-                  <td class="num">{sign(c.delta)}</td>
-                  <td class="num">{usd(c.cost_usd)}</td>
+                  <th scope="col">component</th>
+                  <th scope="col" class="num">before → now</th>
+                  <th scope="col" class="num">change</th>
+                  <th scope="col" class="num">cost of the change</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {diff.components.map((c) => (
+                  <tr>
+                    <td>{c.name}</td>
+                    <td class="num">{tokens(c.before)} → {tokens(c.after)}</td>
+                    <td class="num">{signedTokens(c.delta)}</td>
+                    <td class="num">{signedUsd(c.cost_usd)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Scroll>
         )
         : null}
-      {diff.blocks.length > 0
+      {blocks.length > 0
         ? (
-          <ul class="turn-blocks">
-            {diff.blocks.map((b) => (
-              <li>
-                <span class="role">{b.change}</span> {b.kind ?? "other"}
-                {b.label ? ` (${b.label})` : ""}: {b.change === "changed"
-                  ? `${tokens(b.tokens_before ?? 0)} → ${tokens(b.tokens)} tokens`
-                  : `${tokens(b.tokens)} tokens`}
-                {b.cost_usd === null ? "" : ` · ${usd(b.cost_usd)}`}
-              </li>
-            ))}
-          </ul>
+          <Scroll label="Changes per block">
+            <table class="turn-blocks">
+              <caption>Per block</caption>
+              <thead>
+                <tr>
+                  <th scope="col">change</th>
+                  <th scope="col">block</th>
+                  <th scope="col" class="num">tokens</th>
+                  <th scope="col" class="num">cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {blocks.map((b) => (
+                  <tr class={`block-${b.change}`} data-block-change={b.change}>
+                    <td>{b.change}</td>
+                    <td>
+                      {b.kind ?? "other"}
+                      {b.label ? ` (${b.label})` : ""}
+                    </td>
+                    <td class="num">
+                      {b.change === "changed"
+                        ? `${tokens(b.tokens_before ?? 0)} → ${tokens(b.tokens)}`
+                        : b.change === "removed"
+                        ? signedTokens(-b.tokens)
+                        : signedTokens(b.tokens)}
+                    </td>
+                    <td class="num">{signedUsd(b.cost_usd)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Scroll>
         )
         : <p class="muted">Every block repeats the previous turn's.</p>}
-    </>
+    </section>
+  );
+}
+
+/** The stored request as a curl command and a JSON download; the key is always a placeholder. */
+function RequestActions(props: { record: CallRecord; hasRequest: boolean }) {
+  const { record: r } = props;
+  if (!props.hasRequest) {
+    return (
+      <p class="muted" data-request-actions>
+        No request text was stored for this call (privacy{" "}
+        {r.privacy ?? "unknown"}), so there is nothing to copy or download.
+      </p>
+    );
+  }
+  const requestUrl = `${LOCAL_PREFIX}/api/calls/${encodeURIComponent(r.id)}/request`;
+  return (
+    <div class="request-actions" data-request-actions>
+      <a class="button" href={requestUrl} download data-download-request>
+        Download request as JSON
+      </a>
+      <Island
+        name="CopyCurl"
+        component={CopyCurl}
+        props={{ requestUrl, provider: r.provider, path: r.path }}
+      />
+    </div>
   );
 }
 
@@ -216,8 +283,8 @@ export async function callPage(id: string, ctx: AppContext) {
             <h2>Where the prompt's tokens went</h2>
             <ComponentLegend />
             <Island
-              name="FlameGraph"
-              component={FlameGraph}
+              name="PromptViews"
+              component={PromptViews}
               props={{ tree: r.attribution.tree, costs }}
             />
             {r.attribution.mismatch
@@ -234,7 +301,7 @@ export async function callPage(id: string, ctx: AppContext) {
           </>
         )
         : <p class="muted">This call was not analysed.</p>}
-      {diff ? <TurnChanges diff={diff} /> : null}
+      {diff ? <TurnChanges diff={diff} callId={r.id} /> : null}
       <h2>Findings</h2>
       {r.findings.length === 0
         ? <p class="muted">Nothing to cut in this call.</p>
@@ -244,6 +311,7 @@ export async function callPage(id: string, ctx: AppContext) {
           </ul>
         )}
       <h2>Request ({messages.length} messages)</h2>
+      <RequestActions record={r} hasRequest={stored.request !== null} />
       {messages.map((m, i) => (
         <details class="msg" open={i === messages.length - 1}>
           <summary>
