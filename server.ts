@@ -4,6 +4,7 @@ import { type App, createApp } from "./app.ts";
 import { LOCAL_PREFIX } from "./core/paths.ts";
 import { VERSION } from "./core/version.ts";
 import { Ingest } from "./pipeline/ingest.ts";
+import { CallEvents } from "./pipeline/call_events.ts";
 import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";
@@ -119,8 +120,10 @@ export async function startLlmprof(
   const otlp = config.otlp
     ? new (await import("./export/otlp.ts")).OtlpExporter({ ...config.otlp, log })
     : null;
+  const events = new CallEvents();
   const ingest = new Ingest(store, {
     log,
+    events,
     overrides,
     privacy: config.privacy,
     workers: options.workers,
@@ -151,6 +154,7 @@ export async function startLlmprof(
         analysis: () => pool.stats(),
         writer: () => writer.stats(),
         otlp: otlp ? () => otlp.stats() : undefined,
+        events,
       },
       guard: {
         host: config.host,
@@ -209,7 +213,10 @@ export async function startLlmprof(
   const base = (host: string) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const url = base(shown);
   // `llmprof traces` names this dashboard; a store that cannot record it still takes calls.
-  await store.recordInstance({ address: `${url}${LOCAL_PREFIX}/`, started_at: new Date().toISOString() })
+  await store.recordInstance({
+    address: `${url}${LOCAL_PREFIX}/`,
+    started_at: new Date().toISOString(),
+  })
     .catch((error) =>
       log(`llmprof: could not record this instance's address in the store: ${error.message}`)
     );
@@ -219,6 +226,8 @@ export async function startLlmprof(
   let stopping: Promise<number> | undefined;
   const stop = async () => {
     const stopped = server.shutdown();
+    // Open event streams would hold the shutdown for the whole grace period.
+    events.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<boolean>((r) => timer = setTimeout(() => r(true), graceMs));
     if (await Promise.race([stopped.then(() => false), graceOver])) {

@@ -31,8 +31,17 @@ export async function runPages(options: { calls?: number } = {}): Promise<string
   };
   const base = "http://127.0.0.1:4000/_llmprof";
   const pages: Array<[string, string]> = [
-    ["calls list", "/"],
-    ["calls list by cost", "/?sort=cost"],
+    ["overview", "/"],
+    ["overview API", "/api/overview"],
+    ["calls list", "/calls"],
+    ["calls list by cost", "/calls?sort=cost"],
+    // "user" is in every synthetic request: the search's worst case (count, order, snippets).
+    ["calls list, searched for a word in every prompt", "/calls?q=user"],
+    ["calls list, searched for a rare word", "/calls?q=flamingo"],
+    [
+      "calls list, filtered by provider, status and time",
+      "/calls?provider=anthropic&status=ok&range=7d",
+    ],
     ["call view (turn 100 of an agent run, from blocks)", `/calls/${lastTurn.id}`],
     ["call API (the same call)", `/api/calls/${lastTurn.id}`],
     ["runs timeline (latest run)", "/runs"],

@@ -1,14 +1,18 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import * as Plot from "@observablehq/plot";
 import { labelledParts } from "./_plot.ts";
 import type { RunTurn } from "../store/contract.ts";
 import { COMPONENT_COLORS, percent, tokens, usd } from "../reports/format.ts";
+import { LOCAL_PREFIX } from "../core/paths.ts";
+import { coalesced, onStoredCall } from "./live.ts";
 
 /** A run's turns, each with its prompt split by component. */
 export interface RunTimelineProps {
   turns: RunTurn[];
   /** Per turn, what it added and removed against the turn before (from block hashes); null for a first turn. */
   deltas?: Array<string | null>;
+  /** The run's id: given, the timeline grows as the run's new turns are stored. */
+  runId?: string;
   /** The turn whose context jumped most, called out on the chart. */
   jumpTurn?: number | null;
   /** Per turn, its call page: a bar opens it. */
@@ -24,8 +28,20 @@ const LABELLED_TURNS = 30;
  */
 export default function RunTimeline(props: RunTimelineProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const [turns, setTurns] = useState(props.turns);
   useEffect(() => {
-    const rows = props.turns.flatMap((t, i) =>
+    const id = props.runId;
+    if (id === undefined) return;
+    const load = coalesced(async () => {
+      const response = await fetch(`${LOCAL_PREFIX}/api/runs/${encodeURIComponent(id)}`);
+      if (response.ok) setTurns((await response.json()).turns);
+    });
+    return onStoredCall((event) => {
+      if (event === null || event.session_id === id) load();
+    });
+  }, [props.runId]);
+  useEffect(() => {
+    const rows = turns.flatMap((t, i) =>
       Object.entries(t.components).filter(([, n]) => n > 0).map(([component, n]) => ({
         index: i + 1,
         turn: t.turn,
@@ -38,7 +54,7 @@ export default function RunTimeline(props: RunTimelineProps) {
       }))
     );
     type Row = typeof rows[number];
-    const perTurn = props.turns.map((t, i) => ({
+    const perTurn = turns.map((t, i) => ({
       index: i + 1,
       turn: t.turn,
       prompt: t.prompt_tokens,
@@ -80,7 +96,7 @@ export default function RunTimeline(props: RunTimelineProps) {
           inset: 1,
           ariaLabel: () => "read from cache",
         }),
-        props.turns.length <= LABELLED_TURNS
+        turns.length <= LABELLED_TURNS
           ? Plot.text(perTurn, {
             x: "index",
             y: "prompt",
@@ -102,14 +118,14 @@ export default function RunTimeline(props: RunTimelineProps) {
         Plot.ruleY([0]),
       ],
     });
-    chart.setAttribute("data-turns", String(props.turns.length));
+    chart.setAttribute("data-turns", String(turns.length));
     labelledParts(chart);
     ref.current!.replaceChildren(chart);
     return () => chart.remove();
-  }, [props.turns, props.deltas, props.jumpTurn, props.hrefs]);
+  }, [turns, props.deltas, props.jumpTurn, props.hrefs]);
   return (
     <div class="chart" ref={ref} data-timeline>
-      <p class="muted">{props.turns.length} turns</p>
+      <p class="muted">{turns.length} turns</p>
     </div>
   );
 }

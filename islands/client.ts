@@ -8,6 +8,7 @@ import type { FunctionComponent } from "preact";
 import CallsTable from "./CallsTable.tsx";
 import CostChart from "./CostChart.tsx";
 import FlameGraph from "./FlameGraph.tsx";
+import Overview from "./Overview.tsx";
 import RunTimeline from "./RunTimeline.tsx";
 import PromptViews from "./PromptViews.tsx";
 import CopyCurl from "./CopyCurl.tsx";
@@ -16,6 +17,7 @@ const ISLANDS: Record<string, FunctionComponent<never>> = {
   CallsTable: CallsTable as FunctionComponent<never>,
   CostChart: CostChart as FunctionComponent<never>,
   FlameGraph: FlameGraph as FunctionComponent<never>,
+  Overview: Overview as FunctionComponent<never>,
   RunTimeline: RunTimeline as FunctionComponent<never>,
   PromptViews: PromptViews as FunctionComponent<never>,
   CopyCurl: CopyCurl as FunctionComponent<never>,
@@ -29,6 +31,8 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const component = ISLANDS[name];
   if (!component || !script) continue;
   hydrate(h(component, JSON.parse(script.textContent ?? "{}")), root);
+  // Browser tests wait for this rather than for the network to go quiet (the live feed never does).
+  root.dataset.hydrated = "true";
 }
 // A table that scrolls sideways on its own (a narrow screen) can be scrolled from the keyboard.
 for (const table of document.querySelectorAll<HTMLElement>("main table")) {

@@ -11,6 +11,7 @@ import type { BaseStore } from "../store/contract.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { AnalysisPool } from "./pool.ts";
 import { CaptureQueue } from "./queue.ts";
+import type { CallEvents } from "./call_events.ts";
 
 /** Options for {@linkcode Ingest}. */
 export interface IngestOptions {
@@ -26,6 +27,8 @@ export interface IngestOptions {
   flushMs?: number;
   /** Also receives every analysed call. */
   onRecord?: (analysis: Analysis) => void;
+  /** The dashboard's live feed: told of each analysed call once it is stored. */
+  events?: CallEvents;
 }
 
 /**
@@ -46,7 +49,24 @@ export class Ingest implements CaptureSink {
   constructor(store: BaseStore, options: IngestOptions) {
     this.#log = options.log;
     this.#store = store;
-    this.writer = new StoreWriter(store, { flushMs: options.flushMs, log: options.log });
+    const events = options.events;
+    this.writer = new StoreWriter(store, {
+      flushMs: options.flushMs,
+      log: options.log,
+      onWritten: events && ((calls) => {
+        for (const { record, analysed } of calls) {
+          if (analysed === false) continue;
+          events.publish({
+            id: record.id,
+            created_at: record.created_at,
+            session_id: record.session?.id ?? null,
+            provider: record.provider,
+            model: record.model,
+            cost_usd: record.cost?.total_usd ?? null,
+          });
+        }
+      }),
+    });
     const chainer = this.#chainer = new RunChainer(store, { log: options.log });
     const crossCall = this.#crossCall;
     this.pool = new AnalysisPool(this.queue, {

@@ -33,11 +33,12 @@ export function Island<P extends object>(
 
 /** A page: the shared head, navigation and the islands bundle. */
 export function Layout(props: { title: string; active: string; children: ComponentChildren }) {
-  const nav = [["calls", "Calls", `${LOCAL_PREFIX}/`], ["runs", "Runs", `${LOCAL_PREFIX}/runs`], [
-    "trends",
-    "Trends",
-    `${LOCAL_PREFIX}/trends`,
-  ]];
+  const nav = [
+    ["overview", "Overview", `${LOCAL_PREFIX}/`],
+    ["calls", "Calls", `${LOCAL_PREFIX}/calls`],
+    ["runs", "Runs", `${LOCAL_PREFIX}/runs`],
+    ["trends", "Trends", `${LOCAL_PREFIX}/trends`],
+  ];
   return (
     <html lang="en">
       <head>
@@ -50,7 +51,7 @@ export function Layout(props: { title: string; active: string; children: Compone
       <body>
         <header class="top">
           <a class="brand" href={`${LOCAL_PREFIX}/`}>llmprof</a>
-          <nav>
+          <nav aria-label="Pages">
             {nav.map(([key, label, href]) => (
               <a href={href} class={props.active === key ? "active" : undefined}>{label}</a>
             ))}

@@ -1,5 +1,6 @@
 import type { PoolStats } from "../pipeline/pool.ts";
 import type { QueueStats } from "../pipeline/queue.ts";
+import type { CallEvents } from "../pipeline/call_events.ts";
 import type { BaseStore } from "../store/contract.ts";
 import type { WriterStats } from "../store/writer.ts";
 import type { OtlpStats } from "../export/otlp.ts";
@@ -16,4 +17,6 @@ export interface AppContext {
   writer(): WriterStats;
   /** The OpenTelemetry exporter's counters, when a collector is configured. */
   otlp?: () => OtlpStats;
+  /** The live feed of stored calls that `GET /_llmprof/api/events` streams. */
+  events?: CallEvents;
 }

@@ -43,7 +43,15 @@ Deno.test("health answers from what it knows while the store does not answer, pr
 
 Deno.test("pages say in a readable page that the store is unreachable; the API answers JSON", async () => {
   const down = () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"));
-  const ctx = contextWith({ listCalls: down, byModel: down, listRuns: down, spend: down });
+  const ctx = contextWith({
+    listCalls: down,
+    byModel: down,
+    listRuns: down,
+    spend: down,
+    componentShares: down,
+    findingCalls: down,
+    stats: down,
+  });
   const page = await get("/_llmprof/", ctx);
   assertEquals(page.status, 503);
   assertStringIncludes(page.headers.get("content-type") ?? "", "text/html");

@@ -1,4 +1,4 @@
-import CallsTable from "../islands/CallsTable.tsx";
+import CallsTable, { apiSearch } from "../islands/CallsTable.tsx";
 import type { AppContext } from "./context.ts";
 import { parseCallQuery } from "./api/calls.ts";
 import { Island, Layout } from "./_island.tsx";
@@ -26,19 +26,43 @@ export function SetupGuide(props: { origin: string }) {
   );
 }
 
-/** The calls list page. */
+/** The query parameters the calls page keeps in its URL. */
+const PAGE_PARAMS = [
+  "q",
+  "provider",
+  "model",
+  "session",
+  "family",
+  "launch",
+  "status",
+  "range",
+  "findings",
+  "passthrough",
+  "sort",
+  "offset",
+];
+
+const PROVIDERS = ["openai", "anthropic", "google", "azure", "unknown"];
+
+/** The calls list page: filters, search and sort from the URL; passthrough calls hidden unless asked for. */
 export async function callsPage(url: URL, ctx: AppContext) {
-  const parsed = parseCallQuery(url.searchParams);
-  const query = typeof parsed === "string" ? {} : parsed;
+  const params: Record<string, string> = {};
+  for (const name of PAGE_PARAMS) {
+    const value = url.searchParams.get(name);
+    if (value !== null && value !== "") params[name] = value;
+  }
+  const parsed = parseCallQuery(new URLSearchParams(apiSearch(params)));
+  const query = typeof parsed === "string" ? { passthrough: false, limit: 50 } : parsed;
   const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
   const [data, models] = await Promise.all([
-    ctx.store.listCalls({ limit: 50, ...query }),
+    ctx.store.listCalls(query),
     ctx.store.byModel({ since }),
   ]);
-  const filtered = Object.keys(query).length > 0;
+  const filtered = Object.keys(params).length > 0;
   return (
     <Layout title="Calls" active="calls">
       <h1>Calls</h1>
+      {typeof parsed === "string" ? <p class="banner" role="alert">{parsed}</p> : null}
       {data.total === 0 && !filtered ? <SetupGuide origin={url.origin} /> : null}
       <Island
         name="CallsTable"
@@ -46,8 +70,9 @@ export async function callsPage(url: URL, ctx: AppContext) {
         props={{
           calls: data.calls,
           total: data.total,
-          query: { limit: 50, ...query },
+          params,
           models: models.map((m) => m.model),
+          providers: PROVIDERS,
         }}
       />
     </Layout>

@@ -4,6 +4,8 @@ import { badRequest, notFound } from "./api/_errors.ts";
 import { getRun, listRuns } from "./api/runs.ts";
 import { summary } from "./api/summary.ts";
 import { exportFile } from "./api/export.ts";
+import { events } from "./api/events.ts";
+import { overview } from "./api/overview.ts";
 import { compare } from "./api/compare.ts";
 import type { AppContext } from "./context.ts";
 import { health } from "./health.ts";
@@ -11,6 +13,7 @@ import {
   asset,
   callPageResponse,
   callsPageResponse,
+  overviewPageResponse,
   comparePageResponse,
   runsPageResponse,
   storeUnreachablePage,
@@ -20,11 +23,12 @@ import {
 export type { AppContext } from "./context.ts";
 export { LOCAL_PREFIX };
 
-/** What answers one of llmprof's own paths: the request's URL, the path's parameters, the context. */
+/** What answers one of llmprof's own paths: the request's URL, the path's parameters, the context, the request. */
 type Handler = (
   url: URL,
   params: Readonly<Record<string, string>>,
   ctx: AppContext,
+  request: Request,
 ) => Promise<Response> | Response;
 
 /** llmprof's own paths below {@linkcode LOCAL_PREFIX}: `:name` matches one path segment. */
@@ -32,6 +36,7 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   ["/health", (_url, _params, ctx) => health(ctx)],
   ["/api/calls", (url, _params, ctx) => listCalls(url, ctx)],
   ["/api/calls/:id", (_url, params, ctx) => getCall(params.id, ctx)],
+  ["/api/events", (_url, _params, ctx, request) => events(request, ctx)],
   ["/api/calls/:id/request", (_url, params, ctx) => getCallRequest(params.id, ctx)],
   ["/api/summary", (url, _params, ctx) => summary(url, ctx)],
   ["/api/export", (url, _params, ctx) => exportFile(url, ctx)],
@@ -41,7 +46,9 @@ const PATHS: ReadonlyArray<readonly [pattern: string, handler: Handler]> = [
   // The first round's names for runs, kept so existing scripts go on working.
   ["/api/sessions", (url, _params, ctx) => listRuns(url, ctx, { key: "sessions" })],
   ["/api/sessions/:id", (_url, params, ctx) => getRun(params.id, ctx)],
-  ["/", (url, _params, ctx) => callsPageResponse(url, ctx)],
+  ["/api/overview", (_url, _params, ctx) => overview(ctx)],
+  ["/", (url, _params, ctx) => overviewPageResponse(url, ctx)],
+  ["/calls", (url, _params, ctx) => callsPageResponse(url, ctx)],
   ["/runs", (url, _params, ctx) => runsPageResponse(url, ctx)],
   ["/trends", (_url, _params, ctx) => trendsPageResponse(ctx)],
   ["/calls/:id", (_url, params, ctx) => callPageResponse(params.id, ctx)],
@@ -106,7 +113,7 @@ export async function handleLocal(request: Request, url: URL, ctx: AppContext): 
   try {
     const found = match(path);
     if (found === null) return notFound(`No llmprof page at ${url.pathname}`);
-    return await found.handler(url, found.params, ctx);
+    return await found.handler(url, found.params, ctx, request);
   } catch (error) {
     return failure(error, path, url);
   }

@@ -5,6 +5,7 @@ import { callPage } from "./calls/[id].tsx";
 import type { AppContext } from "./context.ts";
 import { callsPage } from "./index.tsx";
 import { runsPage } from "./runs.tsx";
+import { overviewPage } from "./overview.tsx";
 import { trendsPage } from "./trends.tsx";
 import { comparePage } from "./compare.tsx";
 import { Layout } from "./_island.tsx";
@@ -58,6 +59,11 @@ export function storeUnreachablePage(detail: string): Response {
 /** The calls page. */
 export async function callsPageResponse(url: URL, ctx: AppContext): Promise<Response> {
   return html(await callsPage(url, ctx));
+}
+
+/** The overview, the landing page. */
+export async function overviewPageResponse(url: URL, ctx: AppContext): Promise<Response> {
+  return html(await overviewPage(url, ctx));
 }
 
 /** The runs page. */

@@ -187,6 +187,7 @@ export async function runsPage(url: URL, ctx: AppContext) {
               props={{
                 turns,
                 deltas,
+                runId: id,
                 jumpTurn: jump?.turn ?? null,
                 hrefs: turns.map((t) => callHref(t.call_id)),
               }}

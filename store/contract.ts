@@ -1,5 +1,5 @@
 import type { BlockMeta, SplitText } from "../core/blocks.ts";
-import type { CallRecord } from "../core/record.ts";
+import type { CallRecord, Finding } from "../core/record.ts";
 
 /** A call as stored: its record, the request's text for display (base64 elided), and its chaining hash. */
 export interface StoredCall {
@@ -36,6 +36,18 @@ export interface CallQuery {
   /** Calls of one `llmprof run` launch. */
   launch?: string;
   model?: string;
+  provider?: string;
+  /** "ok" for calls that succeeded, "error" for failed, refused or cut-short ones. */
+  status?: "ok" | "error";
+  /** Only calls with at least one finding. */
+  findings?: boolean;
+  /** False leaves out passthrough calls (paths llmprof forwards without reading). Default true. */
+  passthrough?: boolean;
+  /**
+   * Words (all must occur) and "quoted phrases" searched in the prompts and responses
+   * indexed when the calls were written; each result carries a {@linkcode CallSummary.snippet}.
+   */
+  q?: string;
   /** ISO time, inclusive. */
   since?: string;
   /** ISO time, exclusive. */
@@ -63,6 +75,44 @@ export interface CallSummary {
   error: string | null;
   /** False for the few milliseconds between the proxy's record and its analysis (or for good, if llmprof stopped first). */
   analysed: boolean;
+  /** The run's name (its client and first user message), when it has one. */
+  run_name: string | null;
+  /** Prompt tokens per component, or null for calls stored before components were kept per row. */
+  components: Record<string, number> | null;
+  /**
+   * For a search: the matching text around the match, with each match between
+   * {@linkcode MARK_START} and {@linkcode MARK_END}; unescaped, so escape it before marking.
+   */
+  snippet?: string | null;
+}
+
+/** Starts a match in a {@linkcode CallSummary.snippet}. */
+export const MARK_START = "\u0001";
+/** Ends a match in a {@linkcode CallSummary.snippet}. */
+export const MARK_END = "\u0002";
+
+/** Which runs {@linkcode BaseStore.listRuns} lists. */
+export interface RunQuery {
+  limit?: number;
+  offset?: number;
+  /** Runs active since this ISO time. */
+  since?: string;
+  /** "recent" (default) by last call, "cost" by dollars. */
+  sort?: "recent" | "cost";
+}
+
+/** Prompt tokens of one component over a window. */
+export interface ComponentShare {
+  component: string;
+  tokens: number;
+}
+
+/** A call's findings, for ranking findings across calls. */
+export interface CallFindings {
+  call_id: string;
+  created_at: string;
+  model: string | null;
+  findings: Finding[];
 }
 
 /** A run of calls. */
@@ -188,8 +238,14 @@ export interface BaseStore {
   writeBatch(calls: readonly StoredCall[]): Promise<void>;
   getCall(id: string): Promise<StoredCall | null>;
   listCalls(query?: CallQuery): Promise<{ calls: CallSummary[]; total: number }>;
-  listRuns(options?: { limit?: number; offset?: number }): Promise<RunSummary[]>;
+  listRuns(options?: RunQuery): Promise<RunSummary[]>;
   getRun(id: string): Promise<RunTurn[]>;
+  /** Each run's prompt tokens turn by turn (its context growth), keyed by run id. */
+  runGrowth(ids: readonly string[]): Promise<Record<string, number[]>>;
+  /** Prompt tokens per component over the UTC days from `since`'s, largest first. */
+  componentShares(options: { since: string }): Promise<ComponentShare[]>;
+  /** The `limit` calls since a time whose findings would save the most dollars, with their findings. */
+  findingCalls(options: { since: string; limit: number }): Promise<CallFindings[]>;
   /** Per-day totals for the `days` UTC days up to and including `now`'s. */
   dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]>;
   byModel(options: { since: string }): Promise<ModelSummary[]>;

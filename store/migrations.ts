@@ -6,6 +6,18 @@ export interface Dialect {
   descNullsLast: string;
   /** A query of every block hash the calls' ref lists and responses name, as rows of `hash`. */
   referencedHashes: string;
+  /** Creates the full-text index of prompts and responses, `call_text (call_id, body)`. */
+  textSearchSchema: string[];
+  /** The call ids whose indexed text matches the search in the one `?` (see store/search.ts). */
+  matchingIds: string;
+  /** `call_id, snippet` of the matching calls among `count` ids: the search's `?`, then the ids. */
+  snippets: (count: number) => string;
+  /** The number of findings in `calls.record`, as an expression. */
+  findingsOf: string;
+  /** `calls.record`'s prompt tokens per component as a JSON object (null without an attribution), as an expression. */
+  componentsOf: string;
+  /** Rows of `day, component, tokens` summed over every stored call. */
+  componentDays: string;
 }
 
 /** Numbered schema migrations; each runs once per database, in order. */
@@ -154,6 +166,28 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         `CREATE INDEX calls_by_parent_run ON calls (parent_run)`,
         `ALTER TABLE sessions ADD COLUMN name TEXT`,
         `ALTER TABLE sessions ADD COLUMN parent_run TEXT`,
+      ],
+    },
+    {
+      // The dashboard's overview and search: findings and components per call row, prompt
+      // tokens per component per day, and a full-text index of the text each call brought
+      // (written with the call; calls stored before are not indexed).
+      version: 12,
+      sql: [
+        `ALTER TABLE calls ADD COLUMN findings INTEGER NOT NULL DEFAULT 0`,
+        `ALTER TABLE calls ADD COLUMN components TEXT`,
+        `UPDATE calls SET findings = ${d.findingsOf}, components = ${d.componentsOf}`,
+        `CREATE INDEX calls_by_findings ON calls (findings, created_ms DESC)`,
+        `CREATE INDEX calls_by_reclaimable ON calls (created_ms, reclaimable_usd)`,
+        `CREATE INDEX sessions_by_cost ON sessions (cost_usd DESC)`,
+        `CREATE TABLE component_days (
+          day TEXT NOT NULL,
+          component TEXT NOT NULL,
+          tokens ${d.bigint} NOT NULL DEFAULT 0,
+          PRIMARY KEY (day, component)
+        )`,
+        `INSERT INTO component_days (day, component, tokens) ${d.componentDays}`,
+        ...d.textSearchSchema,
       ],
     },
     {

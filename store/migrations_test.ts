@@ -1,5 +1,6 @@
 import { oldSqlite } from "../testing/old_store.ts";
 import { assertEquals } from "../testing/assert.ts";
+import { sampleRecord } from "../testing/records.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 
 Deno.test("migration 7 keeps the latest call per conversation hash from a database written before it", async () => {
@@ -26,6 +27,34 @@ Deno.test("migration 7 keeps the latest call per conversation hash from a databa
       h2: ["other", "run-a", 2],
       l1: ["newer", "run-b", 3],
     });
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("migration 12 fills in findings, components and per-day component totals for stored calls", async () => {
+  const path = `${await Deno.makeTempDir()}/old.db`;
+  const db = oldSqlite(path, 11);
+  const record = sampleRecord({
+    id: "stored",
+    created_at: "2026-11-27T10:00:00.000Z",
+    input: 1000,
+    findings: [{ kind: "unused_tools", tokens: 10, usd: 0.01, detail: "x" }],
+  });
+  db.prepare(
+    `INSERT INTO calls (id, created_at, created_ms, provider, api, status, record, reclaimable_usd)
+     VALUES ('stored', ?, ?, 'openai', 'chat.completions', 200, ?, 0.01)`,
+  ).run(record.created_at, Date.parse(record.created_at), JSON.stringify(record));
+  db.close();
+
+  const store = await SqliteStore.open(path);
+  try {
+    const [row] = (await store.listCalls({ findings: true })).calls;
+    assertEquals(row.components, { "system prompt": 600, "user input": 400 });
+    assertEquals(await store.componentShares({ since: "2026-11-27T00:00:00Z" }), [
+      { component: "system prompt", tokens: 600 },
+      { component: "user input", tokens: 400 },
+    ]);
   } finally {
     await store.close();
   }

@@ -11,6 +11,27 @@ export const POSTGRES_DIALECT: Dialect = {
   referencedHashes: `SELECT e #>> '{}' FROM calls, jsonb_array_elements(calls.request_refs::jsonb) e
     WHERE calls.request_refs IS NOT NULL AND jsonb_typeof(e) = 'string'
     UNION SELECT response_hash FROM calls WHERE response_hash IS NOT NULL`,
+  textSearchSchema: [
+    `CREATE TABLE call_text (
+      call_id TEXT PRIMARY KEY,
+      body TEXT NOT NULL,
+      tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED
+    )`,
+    `CREATE INDEX call_text_search ON call_text USING GIN (tsv)`,
+  ],
+  matchingIds: "SELECT call_id FROM call_text WHERE tsv @@ websearch_to_tsquery('simple', ?)",
+  snippets: (count) =>
+    `SELECT call_id, ts_headline('simple', body, query,
+       'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+     FROM call_text, websearch_to_tsquery('simple', ?) query
+     WHERE tsv @@ query AND call_id IN (${Array(count).fill("?").join(", ")})`,
+  findingsOf: "coalesce(jsonb_array_length((calls.record::jsonb) -> 'findings'), 0)",
+  componentsOf: `(SELECT jsonb_object_agg(e ->> 'name', (e ->> 'tokens')::bigint)::text
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof((calls.record::jsonb) -> 'attribution' -> 'components') = 'array'
+      THEN (calls.record::jsonb) -> 'attribution' -> 'components' ELSE '[]'::jsonb END) e)`,
+  componentDays: `SELECT substr(c.created_at, 1, 10), e ->> 'name', sum((e ->> 'tokens')::bigint)
+    FROM calls c, jsonb_array_elements(CASE WHEN jsonb_typeof((c.record::jsonb) -> 'attribution' -> 'components') = 'array'
+      THEN (c.record::jsonb) -> 'attribution' -> 'components' ELSE '[]'::jsonb END) e GROUP BY 1, 2`,
 };
 /** Any constant: the advisory lock several instances take to migrate one at a time. */
 const MIGRATION_LOCK = 7_263_021;
@@ -159,7 +180,15 @@ export class PostgresStore extends SqlStore {
   }
 
   protected async sizeOnDisk(q: Querier): Promise<number> {
-    const tables = ["calls", "blocks", "sessions", "chain_heads", "llmprof_migrations"];
+    const tables = [
+      "calls",
+      "blocks",
+      "sessions",
+      "chain_heads",
+      "call_text",
+      "component_days",
+      "llmprof_migrations",
+    ];
     const [row] = await q.all(
       `SELECT ${
         tables.map((t) => `coalesce(pg_total_relation_size(to_regclass('${t}')), 0)`).join(" + ")

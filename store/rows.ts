@@ -34,6 +34,8 @@ export const CALL_COLUMNS = [
   "response_hash",
   "launch_id",
   "parent_run",
+  "findings",
+  "components",
 ] as const;
 
 /** A value a column holds. */
@@ -65,6 +67,13 @@ export function topComponent(record: CallRecord): string | null {
     if (c.tokens > (best?.tokens ?? 0)) best = c;
   }
   return best?.name ?? null;
+}
+
+/** A call's prompt tokens per component as JSON, or null without an attribution. */
+export function componentsOf(record: CallRecord): string | null {
+  const components = record.attribution?.components;
+  if (!components) return null;
+  return JSON.stringify(Object.fromEntries(components.map((c) => [c.name, c.tokens])));
 }
 
 /** A call's response text as a block of its own, and the record that refers to it instead. */
@@ -115,6 +124,8 @@ export function callRow(
     response.block?.hash ?? null,
     r.session?.launch ?? null,
     r.session?.parent_run ?? null,
+    r.findings.length,
+    componentsOf(r),
   ];
 }
 

@@ -8,14 +8,17 @@ import {
 import type { CallRecord } from "../core/record.ts";
 import type {
   BaseStore,
+  CallFindings,
   CallQuery,
   CallSummary,
   ChainRow,
+  ComponentShare,
   DaySummary,
   Instance,
   ModelSummary,
   PruneResult,
   RouteSummary,
+  RunQuery,
   RunLinks,
   RunSummary,
   RunTurn,
@@ -27,6 +30,7 @@ import type {
 } from "./contract.ts";
 import { type Dialect, migrations } from "./migrations.ts";
 import { CALL_COLUMNS, callRow, num, numOrNull, responseBlock, type SqlValue } from "./rows.ts";
+import { indexedText, searchQuery } from "./search.ts";
 
 /** A result row. */
 export type Row = Record<string, unknown>;
@@ -40,7 +44,7 @@ export interface Querier {
 }
 
 const SUMMARY_COLUMNS =
-  "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error, analysed";
+  "id, created_at, provider, api, model, status, session_id, turn, input_tokens, output_tokens, cost_usd, duration_ms, top_component, error, analysed, components";
 
 const SESSION_UPSERT = `
   INSERT INTO sessions (id, calls, first_at, last_at, cost_usd, first_prompt_tokens, last_prompt_tokens, name, parent_run, parent_turn)
@@ -169,9 +173,12 @@ export abstract class SqlStore implements BaseStore {
       return callRow(call, response);
     });
     await this.transaction(async (q) => {
-      await insertBlocks(q, [...blocks.values()]);
+      const newBlocks = await insertBlocks(q, [...blocks.values()]);
       const inserted = await q.insertCalls(rows);
       const fresh = unique.map((c) => c.record).filter((r) => inserted.has(r.id));
+      const analysed = unique.filter((c) => c.analysed !== false && inserted.has(c.record.id));
+      await indexText(q, analysed, newBlocks);
+      await addComponentDays(q, analysed.map((c) => c.record));
       const heads = chainHeads(unique.filter((c) => inserted.has(c.record.id)));
       for (let i = 0; i < heads.length; i += HEADS_PER_UPSERT) {
         const chunk = heads.slice(i, i + HEADS_PER_UPSERT);
@@ -312,6 +319,8 @@ export abstract class SqlStore implements BaseStore {
         await q.all("DELETE FROM chain_heads WHERE created_ms < ?", [before]);
         await q.all("DELETE FROM spawns WHERE created_ms < ?", [before]);
         await refreshRuns(q, runs);
+        await q.all("DELETE FROM call_text WHERE call_id NOT IN (SELECT id FROM calls)");
+        await q.all("DELETE FROM component_days WHERE day < ?", [utcDay(before)]);
         const orphans = `FROM blocks WHERE hash NOT IN (${this.dialect.referencedHashes})`;
         const [blocks] = await q.all(`SELECT count(*) AS n, sum(length(text)) AS bytes ${orphans}`);
         await q.all(`DELETE ${orphans}`);
@@ -342,8 +351,15 @@ export abstract class SqlStore implements BaseStore {
     }
     if (query.launch) where.push("launch_id = ?"), params.push(query.launch);
     if (query.model) where.push("model = ?"), params.push(query.model);
+    if (query.provider) where.push("provider = ?"), params.push(query.provider);
+    if (query.status === "error") where.push("attention = 2");
+    if (query.status === "ok") where.push("attention < 2");
+    if (query.findings) where.push("findings > 0");
+    if (query.passthrough === false) where.push("api <> 'passthrough'");
     if (query.since) where.push("created_ms >= ?"), params.push(Date.parse(query.since));
     if (query.until) where.push("created_ms < ?"), params.push(Date.parse(query.until));
+    const search = query.q ? searchQuery(query.q) : null;
+    if (search) where.push(`id IN (${this.dialect.matchingIds})`), params.push(search);
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const order = query.sort === "cost"
       ? `cost_usd ${this.dialect.descNullsLast}, created_ms DESC`
@@ -359,6 +375,25 @@ export abstract class SqlStore implements BaseStore {
       ),
       this.db.all(`SELECT count(*) AS n FROM calls ${filter}`, params),
     ]);
+    const runIds = [
+      ...new Set(rows.flatMap((r) => r.session_id === null ? [] : [String(r.session_id)])),
+    ];
+    const names = new Map<string, string>();
+    if (runIds.length > 0) {
+      const found = await this.db.all(
+        `SELECT id, name FROM sessions WHERE name IS NOT NULL AND id IN (${marks(runIds.length)})`,
+        runIds,
+      );
+      for (const r of found) names.set(String(r.id), String(r.name));
+    }
+    const snippets = new Map<string, string>();
+    if (search && rows.length > 0) {
+      const found = await this.db.all(this.dialect.snippets(rows.length), [
+        search,
+        ...rows.map((r) => String(r.id)),
+      ]);
+      for (const r of found) snippets.set(String(r.call_id), String(r.snippet));
+    }
     return {
       total: num(count?.n),
       calls: rows.map((r) => ({
@@ -377,14 +412,22 @@ export abstract class SqlStore implements BaseStore {
         top_component: r.top_component === null ? null : String(r.top_component),
         error: r.error === null ? null : String(r.error),
         analysed: num(r.analysed) === 1,
+        run_name: r.session_id === null ? null : names.get(String(r.session_id)) ?? null,
+        components: r.components === null || r.components === undefined
+          ? null
+          : JSON.parse(String(r.components)) as Record<string, number>,
+        ...(search ? { snippet: snippets.get(String(r.id)) ?? null } : {}),
       })),
     };
   }
 
-  async listRuns(options: { limit?: number; offset?: number } = {}): Promise<RunSummary[]> {
+  async listRuns(options: RunQuery = {}): Promise<RunSummary[]> {
+    const since = options.since ? "WHERE last_at >= ?" : "";
+    const order = options.sort === "cost" ? "cost_usd DESC, last_at DESC" : "last_at DESC";
     const rows = await this.db.all(
-      "SELECT * FROM sessions ORDER BY last_at DESC LIMIT ? OFFSET ?",
+      `SELECT * FROM sessions ${since} ORDER BY ${order} LIMIT ? OFFSET ?`,
       [
+        ...(options.since ? [new Date(options.since).toISOString()] : []),
         Math.min(Math.max(options.limit ?? 100, 1), 1000),
         Math.max(options.offset ?? 0, 0),
       ],
@@ -421,6 +464,44 @@ export abstract class SqlStore implements BaseStore {
         cost_usd: numOrNull(r.cost_usd),
       };
     });
+  }
+
+  async runGrowth(ids: readonly string[]): Promise<Record<string, number[]>> {
+    const out: Record<string, number[]> = {};
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.db.all(
+        `SELECT session_id, input_tokens FROM calls WHERE session_id IN (${
+          marks(chunk.length)
+        }) ORDER BY session_id, turn, created_ms`,
+        [...chunk],
+      );
+      for (const r of rows) (out[String(r.session_id)] ??= []).push(num(r.input_tokens));
+    }
+    return out;
+  }
+
+  async componentShares(options: { since: string }): Promise<ComponentShare[]> {
+    const rows = await this.db.all(
+      `SELECT component, sum(tokens) AS tokens FROM component_days WHERE day >= ?
+       GROUP BY component ORDER BY tokens DESC`,
+      [utcDay(Date.parse(options.since))],
+    );
+    return rows.map((r) => ({ component: String(r.component), tokens: num(r.tokens) }));
+  }
+
+  async findingCalls(options: { since: string; limit: number }): Promise<CallFindings[]> {
+    const rows = await this.db.all(
+      `SELECT id, created_at, model, record FROM calls
+       WHERE created_ms >= ? AND reclaimable_usd > 0 ORDER BY reclaimable_usd DESC LIMIT ?`,
+      [Date.parse(options.since), Math.min(Math.max(options.limit, 1), 1000)],
+    );
+    return rows.map((r) => ({
+      call_id: String(r.id),
+      created_at: String(r.created_at),
+      model: r.model === null ? null : String(r.model),
+      findings: (JSON.parse(String(r.record)) as CallRecord).findings,
+    }));
   }
 
   async dailySummary(options: { days: number; now?: Date }): Promise<DaySummary[]> {
@@ -594,6 +675,8 @@ export abstract class SqlStore implements BaseStore {
       await q.all("DELETE FROM calls");
       await q.all("DELETE FROM sessions");
       await q.all("DELETE FROM chain_heads");
+      await q.all("DELETE FROM call_text");
+      await q.all("DELETE FROM component_days");
       await q.all("DELETE FROM spawns");
       await q.all("INSERT INTO resets (at) VALUES (?)", [Date.now()]);
       await q.all("DELETE FROM blocks");
@@ -618,9 +701,9 @@ export abstract class SqlStore implements BaseStore {
 const HEADS_PER_UPSERT = 500;
 const BLOCKS_PER_INSERT = 200;
 
-/** Stores the blocks not stored yet; a block already stored is left as it is. */
-async function insertBlocks(q: Querier, blocks: readonly Block[]): Promise<void> {
-  if (blocks.length === 0) return;
+/** Stores the blocks not stored yet (a block already stored is left as it is); returns the hashes it stored. */
+async function insertBlocks(q: Querier, blocks: readonly Block[]): Promise<Set<string>> {
+  if (blocks.length === 0) return new Set();
   const stored = new Set<string>();
   for (let i = 0; i < blocks.length; i += 500) {
     const chunk = blocks.slice(i, i + 500).map((b) => b.hash);
@@ -638,6 +721,62 @@ async function insertBlocks(q: Querier, blocks: readonly Block[]): Promise<void>
         chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")
       } ON CONFLICT (hash) DO NOTHING`,
       chunk.flatMap((b) => [b.hash, b.text, b.kind, b.label, b.tokens]),
+    );
+  }
+  return new Set(missing.map((b) => b.hash));
+}
+
+/** `count` comma-separated placeholders. */
+function marks(count: number): string {
+  return Array(count).fill("?").join(", ");
+}
+
+/**
+ * Indexes the text analysed calls bring for search: each new block with the first call of the
+ * batch that sent it. Runs in the write's transaction, in the store's worker or connection.
+ */
+async function indexText(
+  q: Querier,
+  calls: readonly StoredCall[],
+  newBlocks: Set<string>,
+): Promise<void> {
+  const rows: string[] = [];
+  for (const call of calls) {
+    const text = indexedText(call, newBlocks);
+    for (const b of call.blocks?.blocks ?? []) newBlocks.delete(b.hash);
+    if (text.trim() !== "") rows.push(call.record.id, text);
+  }
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    await q.all(
+      `INSERT INTO call_text (call_id, body) VALUES ${
+        Array(chunk.length / 2).fill("(?, ?)").join(", ")
+      }`,
+      chunk,
+    );
+  }
+}
+
+/** Adds analysed calls' prompt tokens per component to their UTC day's totals. */
+async function addComponentDays(q: Querier, records: readonly CallRecord[]): Promise<void> {
+  const totals = new Map<string, [string, string, number]>();
+  for (const r of records) {
+    const day = r.created_at.slice(0, 10);
+    for (const c of r.attribution?.components ?? []) {
+      const key = `${day}\u0000${c.name}`;
+      const row = totals.get(key) ?? [day, c.name, 0];
+      row[2] += c.tokens;
+      totals.set(key, row);
+    }
+  }
+  const rows = [...totals.values()];
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    await q.all(
+      `INSERT INTO component_days (day, component, tokens) VALUES ${
+        chunk.map(() => "(?, ?, ?)").join(", ")
+      } ON CONFLICT (day, component) DO UPDATE SET tokens = component_days.tokens + excluded.tokens`,
+      chunk.flat(),
     );
   }
 }

@@ -3,19 +3,34 @@ import type { Dialect } from "./migrations.ts";
 import { insertCallsSql, type Querier, type Row, SqlStore } from "./sql_store.ts";
 import type { SqlValue } from "./rows.ts";
 
-const DIALECT: Dialect = {
+/** SQLite's column types and queries where they differ from Postgres's. */
+export const SQLITE_DIALECT: Dialect = {
   bigint: "INTEGER",
   real: "REAL",
   descNullsLast: "DESC",
   referencedHashes: `SELECT j.value FROM calls, json_each(calls.request_refs) j
     WHERE calls.request_refs IS NOT NULL AND j.type = 'text'
     UNION SELECT response_hash FROM calls WHERE response_hash IS NOT NULL`,
+  textSearchSchema: [
+    `CREATE VIRTUAL TABLE call_text USING fts5(call_id UNINDEXED, body, tokenize = 'unicode61')`,
+  ],
+  matchingIds: "SELECT call_id FROM call_text WHERE call_text MATCH ?",
+  snippets: (count) =>
+    `SELECT call_id, snippet(call_text, 1, char(1), char(2), '…', 16) AS snippet FROM call_text
+     WHERE call_text MATCH ? AND call_id IN (${Array(count).fill("?").join(", ")})`,
+  findingsOf: "coalesce(json_array_length(calls.record, '$.findings'), 0)",
+  componentsOf: `CASE WHEN json_type(calls.record, '$.attribution.components') = 'array' THEN
+    (SELECT json_group_object(json_extract(j.value, '$.name'), json_extract(j.value, '$.tokens'))
+     FROM json_each(calls.record, '$.attribution.components') j) END`,
+  componentDays: `SELECT substr(c.created_at, 1, 10), json_extract(j.value, '$.name'),
+    sum(json_extract(j.value, '$.tokens')) FROM calls c, json_each(c.record, '$.attribution.components') j
+    WHERE json_type(c.record, '$.attribution.components') = 'array' GROUP BY 1, 2`,
 };
 
 /** The default store: one SQLite file (WAL mode), zero setup. */
 export class SqliteStore extends SqlStore {
   readonly kind = "sqlite" as const;
-  protected readonly dialect = DIALECT;
+  protected readonly dialect = SQLITE_DIALECT;
   protected readonly db: Querier;
   readonly path: string;
   readonly #sqlite: DatabaseSync;

@@ -78,6 +78,15 @@ export class WorkerStore implements BaseStore {
   getRun(...args: Parameters<BaseStore["getRun"]>) {
     return this.#call("getRun", ...args);
   }
+  runGrowth(...args: Parameters<BaseStore["runGrowth"]>) {
+    return this.#call("runGrowth", ...args);
+  }
+  componentShares(...args: Parameters<BaseStore["componentShares"]>) {
+    return this.#call("componentShares", ...args);
+  }
+  findingCalls(...args: Parameters<BaseStore["findingCalls"]>) {
+    return this.#call("findingCalls", ...args);
+  }
   dailySummary(...args: Parameters<BaseStore["dailySummary"]>) {
     return this.#call("dailySummary", ...args);
   }

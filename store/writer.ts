@@ -14,6 +14,8 @@ export interface WriterOptions {
   writeTimeoutMs?: number;
   /** Where operational messages go. Default console.error. */
   log?: (line: string) => void;
+  /** Receives each batch once it is in the store. */
+  onWritten?: (calls: readonly StoredCall[]) => void;
 }
 
 /** What the writer reports in health. */
@@ -45,6 +47,7 @@ export class StoreWriter {
   readonly #maxBytes: number;
   readonly #log: (line: string) => void;
   readonly #writeTimeoutMs: number;
+  readonly #onWritten: ((calls: readonly StoredCall[]) => void) | undefined;
   /** Waiting calls by id, in arrival order: a call's analysed record takes its unanalysed one's place. */
   #backlog = new Map<string, StoredCall>();
   #bytes = 0;
@@ -64,6 +67,7 @@ export class StoreWriter {
     this.#maxBytes = options.maxBacklogBytes ?? 256 * 1024 * 1024;
     this.#log = options.log ?? ((line) => console.error(line));
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 15_000;
+    this.#onWritten = options.onWritten;
   }
 
   /** Queues a call for writing; never blocks. Returns false when it was shed. */
@@ -179,6 +183,11 @@ export class StoreWriter {
         this.#bytes -= sizeOf(call);
       }
       this.#written += batch.length;
+      try {
+        this.#onWritten?.(batch);
+      } catch (error) {
+        this.#log(`llmprof: a listener of written calls failed: ${(error as Error).message}`);
+      }
       if (this.#error !== null) {
         this.#log(`llmprof: the ${this.#store.kind} store is back; writing the backlog.`);
       }

@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { migrations } from "../store/migrations.ts";
+import { SQLITE_DIALECT } from "../store/sqlite_store.ts";
 
 /** A SQLite database at `path` with the schema of migrations up to `version` only, as an older llmprof left it. */
 export function oldSqlite(path: string, version: number): DatabaseSync {
@@ -7,8 +8,7 @@ export function oldSqlite(path: string, version: number): DatabaseSync {
   db.exec(
     "CREATE TABLE llmprof_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
   );
-  const dialect = { bigint: "INTEGER", real: "REAL", descNullsLast: "DESC", referencedHashes: "" };
-  for (const m of migrations(dialect)) {
+  for (const m of migrations(SQLITE_DIALECT)) {
     if (m.version > version) break;
     for (const sql of m.sql) db.exec(sql);
     db.prepare("INSERT INTO llmprof_migrations VALUES (?, ?)").run(m.version, "2026-11-01");

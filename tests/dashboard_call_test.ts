@@ -482,7 +482,9 @@ Deno.test({
     await withRun(async ({ llmprof, browser, turns, run, otherRun }) => {
       const base = `${llmprof.url}/_llmprof`;
       const pages: Array<[string, string]> = [
-        ["calls", `${base}/`],
+        ["overview", `${base}/`],
+        ["calls", `${base}/calls`],
+        ["calls-search", `${base}/calls?q=the&passthrough=1`],
         ["call", `${base}/calls/${turns[turns.length - 1]}`],
         ["runs", `${base}/runs`],
         ["run", `${base}/runs?id=${run}`],

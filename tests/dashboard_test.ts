@@ -78,7 +78,13 @@ async function open(
     errors.push(`a dialog opened: ${d.message()}`);
     d.dismiss();
   });
-  await page.goto(url, { waitUntil: "networkidle" });
+  // The live feed keeps a connection open, so the network never goes quiet: wait for the islands.
+  await page.goto(url, { waitUntil: "load" });
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll<HTMLElement>("[data-island]")].every((e) =>
+      e.dataset.hydrated === "true"
+    )
+  );
   await Deno.mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}${shot}.png`, fullPage: true });
   return { page, errors };
@@ -208,7 +214,7 @@ Deno.test({
       const toolCall = calls[0]; // the run's last turn: every message and all three tools
 
       // Calls list: every call, and a new one appears without a reload.
-      const list = await open(browser, `${llmprof.url}/_llmprof/`, "calls");
+      const list = await open(browser, `${llmprof.url}/_llmprof/calls`, "calls");
       assertEquals(await list.page.locator("table.calls tbody tr").count(), total);
       await openai.chat.completions.create({
         model: "gpt-4o-mini",
@@ -219,7 +225,7 @@ Deno.test({
         total + 1,
         { timeout: 15_000 },
       );
-      await list.page.selectOption("select >> nth=0", "cost");
+      await list.page.selectOption("select[name=sort]", "cost");
       await list.page.waitForFunction(() => location.search.includes("sort=cost"));
       await noInjection(list.page);
       assertEquals(list.errors, []);

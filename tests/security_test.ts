@@ -288,6 +288,8 @@ Deno.test("a shared instance: the API needs the token, the CLI traces with it, t
       await page.fill('input[name="token"]', TOKEN);
       await page.click('button[type="submit"]');
       await page.waitForURL(`${llmprof.url}/_llmprof/`);
+      assertStringIncludes(await page.content(), "<h1>Overview</h1>");
+      await page.goto(`${llmprof.url}/_llmprof/calls`);
       assertStringIncludes(await page.content(), "gpt-4o");
       assert(!page.url().includes(TOKEN), "the token is never in a URL");
       const [cookie] = await page.context().cookies();

@@ -6,6 +6,17 @@ import { badRequest, notFound } from "./_errors.ts";
 
 const SORTS = new Set(["time", "cost", "attention"]);
 
+/** The time ranges the calls list offers, as `range=`: the calls since that long ago. */
+export const RANGES: Readonly<Record<string, number>> = {
+  "1h": 3_600_000,
+  "24h": 86_400_000,
+  "7d": 7 * 86_400_000,
+  "30d": 30 * 86_400_000,
+};
+
+const YES = new Set(["1", "true", "yes"]);
+const NO = new Set(["0", "false", "no"]);
+
 /** Reads the calls list's query string; throws a message for a bad value. */
 export function parseCallQuery(params: URLSearchParams): CallQuery | string {
   const query: CallQuery = {};
@@ -26,7 +37,28 @@ export function parseCallQuery(params: URLSearchParams): CallQuery | string {
       case "family":
       case "launch":
       case "model":
+      case "provider":
         query[name] = value;
+        break;
+      case "q":
+        if (value.trim() !== "") query.q = value.slice(0, 500);
+        break;
+      case "status":
+        if (value !== "ok" && value !== "error") {
+          return `status must be ok or error, got "${value}"`;
+        }
+        query.status = value;
+        break;
+      case "findings":
+      case "passthrough":
+        if (!YES.has(value) && !NO.has(value)) return `${name} must be 1 or 0, got "${value}"`;
+        query[name] = YES.has(value);
+        break;
+      case "range":
+        if (!Object.hasOwn(RANGES, value)) {
+          return `range must be one of ${Object.keys(RANGES).join(", ")}, got "${value}"`;
+        }
+        query.since ??= new Date(Date.now() - RANGES[value]).toISOString();
         break;
       case "since":
       case "until":
@@ -38,7 +70,9 @@ export function parseCallQuery(params: URLSearchParams): CallQuery | string {
   return query;
 }
 
-/** `GET /_llmprof/api/calls?limit&offset&session&family&launch&model&since&until&sort=time|cost|attention` */
+/**
+ * `GET /_llmprof/api/calls?limit&offset&session&family&launch&model&provider&status=ok|error&findings=1&passthrough=0&range=1h|24h|7d|30d&since&until&q&sort=time|cost|attention`
+ */
 export async function listCalls(url: URL, ctx: AppContext): Promise<Response> {
   const query = parseCallQuery(url.searchParams);
   if (typeof query === "string") return badRequest(query);
