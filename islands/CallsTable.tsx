@@ -9,6 +9,8 @@ import { coalesced, onStoredCall } from "./live.ts";
 export interface CallsTableProps {
   calls: CallSummary[];
   total: number;
+  /** A search found more matches than it counted (it counts the newest 1,000). */
+  capped?: boolean;
   /** The page's query parameters (filters, search, sort, offset), as in its URL. */
   params: Record<string, string>;
   models: string[];
@@ -83,7 +85,11 @@ function isTyping(target: EventTarget | null): boolean {
  */
 export default function CallsTable(props: CallsTableProps) {
   const [params, setParams] = useState<Record<string, string>>(props.params);
-  const [data, setData] = useState({ calls: props.calls, total: props.total });
+  const [data, setData] = useState<{ calls: CallSummary[]; total: number; capped?: boolean }>({
+    calls: props.calls,
+    total: props.total,
+    capped: props.capped,
+  });
   const [selected, setSelected] = useState(-1);
   const [text, setText] = useState(props.params.q ?? "");
   const searchBox = useRef<HTMLInputElement>(null);
@@ -252,7 +258,7 @@ export default function CallsTable(props: CallsTableProps) {
           />{" "}
           show passthrough calls
         </label>
-        <span class="muted" data-total>{tokens(data.total)} calls</span>
+        <span class="muted" data-total>{tokens(data.total)}{data.capped ? "+" : ""} calls</span>
       </form>
       <table class="calls">
         <thead>
@@ -324,6 +330,7 @@ export default function CallsTable(props: CallsTableProps) {
         <span class="muted">
           {data.total === 0 ? 0 : offset + 1}–{Math.min(offset + LIMIT, data.total)} of{" "}
           {tokens(data.total)}
+          {data.capped ? "+" : ""}
         </span>
         <button
           type="button"

@@ -70,6 +70,7 @@ export async function callsPage(url: URL, ctx: AppContext) {
         props={{
           calls: data.calls,
           total: data.total,
+          capped: data.capped ?? false,
           params,
           models: models.map((m) => m.model),
           providers: PROVIDERS,

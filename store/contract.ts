@@ -28,6 +28,16 @@ export interface ChainRow {
   endHash: string | null;
 }
 
+/** Most matching calls a text search considers: the newest ones. */
+export const SEARCH_MATCHES = 1_000;
+
+/** A page of calls, how many match, and whether a search found more than it counted. */
+export interface CallPage {
+  calls: CallSummary[];
+  total: number;
+  capped?: boolean;
+}
+
 /** Filters, sort and paging for {@linkcode BaseStore.listCalls}. */
 export interface CallQuery {
   session?: string;
@@ -237,7 +247,11 @@ export interface BaseStore {
   /** Writes calls. An analysed record replaces a stored unanalysed one; otherwise a stored call is left as it is. */
   writeBatch(calls: readonly StoredCall[]): Promise<void>;
   getCall(id: string): Promise<StoredCall | null>;
-  listCalls(query?: CallQuery): Promise<{ calls: CallSummary[]; total: number }>;
+  /**
+   * A page of calls and how many match. A search looks at the newest {@linkcode SEARCH_MATCHES}
+   * calls whose text matches; `capped` says there were more.
+   */
+  listCalls(query?: CallQuery): Promise<CallPage>;
   listRuns(options?: RunQuery): Promise<RunSummary[]>;
   getRun(id: string): Promise<RunTurn[]>;
   /** Each run's prompt tokens turn by turn (its context growth), keyed by run id. */

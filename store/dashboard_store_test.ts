@@ -4,7 +4,7 @@ import { assert, assertEquals } from "../testing/assert.ts";
 import { freshDatabase, testPostgresUrl } from "../testing/postgres.ts";
 import { sampleCall, sampleRecord } from "../testing/records.ts";
 import type { BaseStore, StoredCall } from "./contract.ts";
-import { MARK_END, MARK_START } from "./contract.ts";
+import { MARK_END, MARK_START, SEARCH_MATCHES } from "./contract.ts";
 import { openStore } from "./open_store.ts";
 import { blockHash } from "../core/blocks.ts";
 
@@ -168,3 +168,24 @@ contract("finds the calls whose findings would save the most", async (store) => 
   assertEquals(found.map((f) => f.call_id), ["big", "small"]);
   assertEquals(found[0].findings[0].usd, 0.05);
 });
+
+contract(
+  "a search counts the newest 1,000 matching calls and says there were more",
+  async (store) => {
+    const calls = Array.from(
+      { length: SEARCH_MATCHES + 5 },
+      (_, i) =>
+        splitCall(`c${String(i).padStart(5, "0")}`, [`a common word: heron, number ${i}`], null),
+    );
+    for (let i = 0; i < calls.length; i += 500) {
+      await store.writeBatch(calls.slice(i, i + 500));
+    }
+    const found = await store.listCalls({ q: "heron", limit: 10 });
+    assertEquals(found.total, SEARCH_MATCHES);
+    assertEquals(found.capped, true);
+    assertEquals(found.calls.length, 10);
+    assert(found.calls.every((c) => c.snippet?.includes(`${MARK_START}heron${MARK_END}`)));
+    const rare = await store.listCalls({ q: '"number 7"' });
+    assertEquals([rare.total, rare.capped ?? false], [1, false]);
+  },
+);

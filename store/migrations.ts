@@ -8,8 +8,8 @@ export interface Dialect {
   referencedHashes: string;
   /** Creates the full-text index of prompts and responses, `call_text (call_id, body)`. */
   textSearchSchema: string[];
-  /** The call ids whose indexed text matches the search in the one `?` (see store/search.ts). */
-  matchingIds: string;
+  /** The newest `limit` call ids whose indexed text matches the search in the one `?` (see store/search.ts). */
+  matchingIds: (limit: number) => string;
   /** `call_id, snippet` of the matching calls among `count` ids: the search's `?`, then the ids. */
   snippets: (count: number) => string;
   /** The number of findings in `calls.record`, as an expression. */
@@ -206,6 +206,18 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
         )`,
         `CREATE INDEX spawns_open ON spawns (session_key, claimed_by, created_ms)`,
         `ALTER TABLE sessions ADD COLUMN parent_turn INTEGER`,
+      ],
+    },
+    {
+      // The calls list hides passthrough calls: counting the rest reads this narrow index
+      // instead of every row (350 ms to 9 ms at 100,000 calls in SQLite). The overview's top
+      // findings walk calls by what they could save and stop at the first few (73 ms to 0.1 ms),
+      // and a provider filter reads only that provider's calls.
+      version: 15,
+      sql: [
+        `CREATE INDEX calls_by_api ON calls (api, created_ms)`,
+        `CREATE INDEX calls_by_saving ON calls (reclaimable_usd, created_ms)`,
+        `CREATE INDEX calls_by_provider ON calls (provider, created_ms)`,
       ],
     },
   ];

@@ -19,7 +19,9 @@ export const POSTGRES_DIALECT: Dialect = {
     )`,
     `CREATE INDEX call_text_search ON call_text USING GIN (tsv)`,
   ],
-  matchingIds: "SELECT call_id FROM call_text WHERE tsv @@ websearch_to_tsquery('simple', ?)",
+  // Call ids sort by the time they were made.
+  matchingIds: (limit) =>
+    `SELECT call_id FROM call_text WHERE tsv @@ websearch_to_tsquery('simple', ?) ORDER BY call_id DESC LIMIT ${limit}`,
   snippets: (count) =>
     `SELECT call_id, ts_headline('simple', body, query,
        'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "') AS snippet

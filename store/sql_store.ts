@@ -6,27 +6,28 @@ import {
   type SplitText,
 } from "../core/blocks.ts";
 import type { CallRecord } from "../core/record.ts";
-import type {
-  BaseStore,
-  CallFindings,
-  CallQuery,
-  CallSummary,
-  ChainRow,
-  ComponentShare,
-  DaySummary,
-  Instance,
-  ModelSummary,
-  PruneResult,
-  RouteSummary,
-  RunQuery,
-  RunLinks,
-  RunSummary,
-  RunTurn,
-  SpawnRow,
-  Spend,
-  StoredCall,
-  StoreStats,
-  UnsplitRequest,
+import {
+  type BaseStore,
+  type CallFindings,
+  type CallPage,
+  type CallQuery,
+  type ChainRow,
+  type ComponentShare,
+  type DaySummary,
+  type Instance,
+  type ModelSummary,
+  type PruneResult,
+  type RouteSummary,
+  type RunLinks,
+  type RunQuery,
+  type RunSummary,
+  type RunTurn,
+  SEARCH_MATCHES,
+  type SpawnRow,
+  type Spend,
+  type StoredCall,
+  type StoreStats,
+  type UnsplitRequest,
 } from "./contract.ts";
 import { type Dialect, migrations } from "./migrations.ts";
 import { CALL_COLUMNS, callRow, num, numOrNull, responseBlock, type SqlValue } from "./rows.ts";
@@ -342,7 +343,7 @@ export abstract class SqlStore implements BaseStore {
     return { calls: num(row?.n), bytes: await this.sizeOnDisk(this.db) };
   }
 
-  async listCalls(query: CallQuery = {}): Promise<{ calls: CallSummary[]; total: number }> {
+  async listCalls(query: CallQuery = {}): Promise<CallPage> {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (query.session) where.push("session_id = ?"), params.push(query.session);
@@ -359,7 +360,10 @@ export abstract class SqlStore implements BaseStore {
     if (query.since) where.push("created_ms >= ?"), params.push(Date.parse(query.since));
     if (query.until) where.push("created_ms < ?"), params.push(Date.parse(query.until));
     const search = query.q ? searchQuery(query.q) : null;
-    if (search) where.push(`id IN (${this.dialect.matchingIds})`), params.push(search);
+    // One more than counted, to tell whether there were more.
+    if (search) {
+      where.push(`id IN (${this.dialect.matchingIds(SEARCH_MATCHES + 1)})`), params.push(search);
+    }
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const order = query.sort === "cost"
       ? `cost_usd ${this.dialect.descNullsLast}, created_ms DESC`
@@ -394,8 +398,10 @@ export abstract class SqlStore implements BaseStore {
       ]);
       for (const r of found) snippets.set(String(r.call_id), String(r.snippet));
     }
+    const total = num(count?.n);
     return {
-      total: num(count?.n),
+      total: Math.min(total, search ? SEARCH_MATCHES : total),
+      ...(search && total > SEARCH_MATCHES ? { capped: true } : {}),
       calls: rows.map((r) => ({
         id: String(r.id),
         created_at: String(r.created_at),

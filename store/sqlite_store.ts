@@ -14,10 +14,13 @@ export const SQLITE_DIALECT: Dialect = {
   textSearchSchema: [
     `CREATE VIRTUAL TABLE call_text USING fts5(call_id UNINDEXED, body, tokenize = 'unicode61')`,
   ],
-  matchingIds: "SELECT call_id FROM call_text WHERE call_text MATCH ?",
+  // The index's rowids follow the order calls were written in, newest last.
+  matchingIds: (limit) =>
+    `SELECT call_id FROM call_text WHERE call_text MATCH ? ORDER BY rowid DESC LIMIT ${limit}`,
   snippets: (count) =>
     `SELECT call_id, snippet(call_text, 1, char(1), char(2), '…', 16) AS snippet FROM call_text
-     WHERE call_text MATCH ? AND call_id IN (${Array(count).fill("?").join(", ")})`,
+     WHERE call_text MATCH ? AND call_id IN (${Array(count).fill("?").join(", ")})
+     ORDER BY rowid DESC LIMIT ${count}`,
   findingsOf: "coalesce(json_array_length(calls.record, '$.findings'), 0)",
   componentsOf: `CASE WHEN json_type(calls.record, '$.attribution.components') = 'array' THEN
     (SELECT json_group_object(json_extract(j.value, '$.name'), json_extract(j.value, '$.tokens'))
