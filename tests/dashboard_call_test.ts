@@ -1,8 +1,8 @@
 // The call, compare and run pages in a real browser (Debian's Chromium): treemap, turn diff,
 // copy as curl, the request download, compare, the run timeline, themes, phone width, axe.
 import OpenAI from "openai";
-import { chromium } from "playwright-core";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import { ARTIFACTS, chromiumFor, launch } from "./_browser.ts";
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { eventually, testConfig } from "./_harness.ts";
 import { assertAccessible } from "./_axe.ts";
@@ -12,41 +12,12 @@ import { openStore } from "../store/mod.ts";
 import { sampleCall } from "../testing/records.ts";
 import type { RunRef } from "../core/record.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  if (Deno.env.get("CI")) {
-    throw new Error("Chromium is missing in CI: .ci/run must install chromium.");
-  }
-  console.error(
-    "\n!!! Chromium is not installed: the call and run page browser tests are SKIPPED (apt-get install -y chromium). !!!\n",
-  );
-}
+const haveChromium = chromiumFor("the call and run page browser tests");
 
 const XSS_SCRIPT = "<script>window.__xss = 1</script>";
 const XSS_IMG = '<img src=x onerror="window.__xss = 2">';
 /** Tool names as prompts give them: plain, an MCP server's, and one built to inject markup. */
 const TOOLS = ["get_weather", "mcp__github__create_issue", `evil_${XSS_IMG}`];
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
-}
 
 /** Opens a page and waits for its islands to hydrate, failing the test on any console or page error. */
 async function open(

@@ -2,8 +2,8 @@
 // browser (Debian's Chromium) over calls recorded through the proxy.
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, chromiumFor, launch } from "./_browser.ts";
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { eventually, testConfig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
@@ -11,39 +11,10 @@ import { type Llmprof, startLlmprof } from "../server.ts";
 import { openStore } from "../store/open_store.ts";
 import { sampleCall } from "../testing/records.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  if (Deno.env.get("CI")) {
-    throw new Error("Chromium is missing in CI: .ci/run must install chromium.");
-  }
-  console.error(
-    "\n!!! Chromium is not installed: the overview browser tests are SKIPPED (apt-get install -y chromium). !!!\n",
-  );
-}
+const haveChromium = chromiumFor("the overview browser tests");
 
 const XSS_IMG = '<img src=x onerror="window.__xss = 3">';
 const XSS_RUN = `fake-agent · “${XSS_IMG} tidy up”`;
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
-}
 
 /** A browser, a fake upstream and an llmprof on a SQLite file, torn down after `fn`. */
 async function withDashboard(

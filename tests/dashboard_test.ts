@@ -2,47 +2,18 @@
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { GoogleGenAI } from "@google/genai";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, chromiumFor, launch } from "./_browser.ts";
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { eventually, testConfig } from "./_harness.ts";
 import { type FakeOptions, startFakeUpstream } from "./fake_upstream.ts";
 import { type Llmprof, startLlmprof } from "../server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  if (Deno.env.get("CI")) {
-    throw new Error("Chromium is missing in CI: .ci/run must install chromium.");
-  }
-  console.error(
-    "\n!!! Chromium is not installed: the dashboard browser tests are SKIPPED (apt-get install -y chromium). !!!\n",
-  );
-}
+const haveChromium = chromiumFor("the dashboard browser tests");
 
 const XSS_SCRIPT = "<script>window.__xss = 1</script>";
 const XSS_IMG = '<img src=x onerror="window.__xss = 2">';
 const TOOLS = ["get_weather", "search_web", "read_file"];
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
-}
 
 /** A browser, a fake upstream and an llmprof on a SQLite file, torn down after `fn`. */
 async function withDashboard(
