@@ -1,11 +1,47 @@
 import type { BaseStore } from "./contract.ts";
 
-/** A method of the store contract that the SQLite worker answers. */
+/** A method of the store contract that a store worker answers. */
 export type StoreMethod = Exclude<keyof BaseStore, "kind">;
 
-/** A call on the hosted store, from WorkerStore to the SQLite worker. */
+/** A call on the hosted store, from WorkerStore to its worker; `method` may also be one of the worker's own. */
 export interface StoreRequest {
   id: number;
-  method: StoreMethod;
+  method: string;
   args: unknown[];
+}
+
+/** A store worker's answer to a request; `code` carries a driver's error code across threads. */
+export interface StoreReply {
+  id: number;
+  result?: unknown;
+  error?: string;
+  code?: string;
+}
+
+/** The first request a store worker gets: open this store URL. */
+export interface OpenRequest {
+  open: string;
+}
+
+/** Answers one request on `store`, whose methods the contract names. */
+export async function answer(store: BaseStore, request: StoreRequest): Promise<StoreReply> {
+  try {
+    const method = store[request.method as StoreMethod] as
+      | ((...args: unknown[]) => Promise<unknown>)
+      | undefined;
+    if (typeof method !== "function") throw new Error(`the store has no method ${request.method}`);
+    return { id: request.id, result: await method.apply(store, request.args) };
+  } catch (error) {
+    return failed(request.id, error);
+  }
+}
+
+/** The reply that says why request `id` failed. */
+export function failed(id: number, error: unknown): StoreReply {
+  const code = (error as { code?: unknown }).code;
+  return {
+    id,
+    error: (error as Error).message ?? String(error),
+    ...(typeof code === "string" ? { code } : {}),
+  };
 }

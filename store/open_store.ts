@@ -1,7 +1,7 @@
 import { redactDbUrl } from "../core/redact.ts";
 import type { BaseStore } from "./contract.ts";
 import { PostgresStore } from "./postgres_store.ts";
-import { WorkerStore } from "./worker_store.ts";
+import { WorkerStore, type WorkerStoreOptions } from "./worker_store.ts";
 
 /** A store URL llmprof cannot open; the message names it (password hidden) and what to do. */
 export class StoreError extends Error {
@@ -31,22 +31,17 @@ function explain(error: unknown): string {
 
 /**
  * Opens the store a URL names: `sqlite:<file>` or `postgres://…`. Parent directories of a
- * SQLite file are created owner-only. Throws StoreError with one clear sentence.
+ * SQLite file are created owner-only. SQLite runs in a worker; so does Postgres when a
+ * `script` is given (a host that also writes). Throws StoreError with one clear sentence.
  */
-export async function openStore(url: string): Promise<BaseStore> {
+export function openStore(url: string): Promise<BaseStore>;
+export function openStore(url: string, options: WorkerStoreOptions & { script: URL }): Promise<WorkerStore>;
+export async function openStore(url: string, options: WorkerStoreOptions = {}): Promise<BaseStore> {
   const shown = redactDbUrl(url);
   try {
-    if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-      return await PostgresStore.open(url);
-    }
-    if (url.startsWith("sqlite:")) {
-      const path = url.slice("sqlite:".length);
-      if (path !== ":memory:") {
-        const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
-        if (dir) await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-      }
-      return await WorkerStore.open(path);
-    }
+    const postgres = url.startsWith("postgres://") || url.startsWith("postgresql://");
+    if (postgres && !options.script) return await PostgresStore.open(url);
+    if (postgres || url.startsWith("sqlite:")) return await WorkerStore.open(url, options);
   } catch (error) {
     throw new StoreError(`Cannot open store "${shown}": ${explain(error)}.`);
   }

@@ -1,14 +1,25 @@
 import type { BaseStore } from "./contract.ts";
-import type { StoreMethod, StoreRequest } from "./_worker_protocol.ts";
+import type { OpenRequest, StoreMethod, StoreReply, StoreRequest } from "./_worker_protocol.ts";
 
-type Reply = { id: number; result?: unknown; error?: string };
+/** Options for {@linkcode WorkerStore.open}. */
+export interface WorkerStoreOptions {
+  /** The worker script that hosts the store. Default store/sqlite_worker.ts. */
+  script?: URL;
+  /** Receives what the worker posts besides replies (a host that does more than store). */
+  onMessage?: (data: unknown) => void;
+}
+
+/** An error from the store worker, with the driver's code when it had one. */
+function storeError(reply: StoreReply): Error {
+  return Object.assign(new Error(reply.error), reply.code ? { code: reply.code } : {});
+}
 
 /**
- * The SQLite store, running in its own worker so no write or query ever blocks the
- * proxy's event loop. Same contract, same data: calls are forwarded as messages.
+ * A store running in its own worker, so no write or query ever blocks the proxy's event
+ * loop. Same contract, same data: calls are forwarded as messages.
  */
 export class WorkerStore implements BaseStore {
-  readonly kind = "sqlite" as const;
+  kind: BaseStore["kind"] = "sqlite";
   readonly #worker: Worker;
   readonly #pending = new Map<
     number,
@@ -16,14 +27,16 @@ export class WorkerStore implements BaseStore {
   >();
   #next = 1;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, onMessage?: (data: unknown) => void) {
     this.#worker = worker;
-    worker.onmessage = (event: MessageEvent<Reply>) => {
-      const waiting = this.#pending.get(event.data.id);
+    worker.onmessage = (event: MessageEvent<StoreReply>) => {
+      const reply = event.data;
+      if (typeof reply?.id !== "number") return onMessage?.(reply);
+      const waiting = this.#pending.get(reply.id);
       if (!waiting) return;
-      this.#pending.delete(event.data.id);
-      if (event.data.error !== undefined) waiting.reject(new Error(event.data.error));
-      else waiting.resolve(event.data.result);
+      this.#pending.delete(reply.id);
+      if (reply.error !== undefined) waiting.reject(storeError(reply));
+      else waiting.resolve(reply.result);
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -34,33 +47,46 @@ export class WorkerStore implements BaseStore {
     };
   }
 
-  /** Starts the worker and opens `path` in it; rejects with the reason when it cannot. */
-  static open(path: string): Promise<BaseStore> {
-    const store = new WorkerStore(
-      new Worker(new URL("./sqlite_worker.ts", import.meta.url), { type: "module" }),
-    );
+  /** Starts the worker and opens the store `url` names in it; rejects with the reason when it cannot. */
+  static open(url: string, options: WorkerStoreOptions = {}): Promise<WorkerStore> {
+    const script = options.script ?? new URL("./sqlite_worker.ts", import.meta.url);
+    const store = new WorkerStore(new Worker(script, { type: "module" }), options.onMessage);
     return new Promise((resolve, reject) => {
       store.#pending.set(0, {
-        resolve: () => resolve(store),
+        resolve: (kind) => {
+          store.kind = kind as BaseStore["kind"];
+          resolve(store);
+        },
         reject: (error) => {
           store.#worker.terminate();
           reject(error);
         },
       });
-      store.#worker.postMessage({ open: path });
+      const open: OpenRequest = { open: url };
+      store.#worker.postMessage(open);
     });
+  }
+
+  /** Calls a method in the worker: one of the store's, or one of the host's own. */
+  request(method: string, ...args: unknown[]): Promise<unknown> {
+    const id = this.#next++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const request: StoreRequest = { id, method, args };
+      this.#worker.postMessage(request);
+    });
+  }
+
+  /** Posts a message of the host's own to the worker, transferring `transfer`. */
+  post(message: unknown, transfer: Transferable[] = []): void {
+    this.#worker.postMessage(message, transfer);
   }
 
   #call<M extends StoreMethod>(
     method: M,
     ...args: Parameters<BaseStore[M]>
   ): ReturnType<BaseStore[M]> {
-    const id = this.#next++;
-    return new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      const request: StoreRequest = { id, method, args };
-      this.#worker.postMessage(request);
-    }) as ReturnType<BaseStore[M]>;
+    return this.request(method, ...args) as ReturnType<BaseStore[M]>;
   }
 
   writeBatch(...args: Parameters<BaseStore["writeBatch"]>) {

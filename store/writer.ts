@@ -4,6 +4,12 @@ import type { BaseStore, StoredCall } from "./contract.ts";
 export interface WriterOptions {
   /** Milliseconds between flushes. Default 100, so a crash loses at most about that much. */
   flushMs?: number;
+  /**
+   * Milliseconds an unanalysed record waits for its analysed one to take its place before
+   * it is written as it is. Default 300: a call is never written twice when its analysis
+   * keeps up, and is on disk within about half a second when it does not.
+   */
+  holdMs?: number;
   /** Most calls written in one batch. Default 500. */
   batchSize?: number;
   /** Most calls waiting while the store is away; beyond it new calls are shed and counted. Default 50,000. */
@@ -42,6 +48,7 @@ function sizeOf(call: StoredCall): number {
 export class StoreWriter {
   readonly #store: BaseStore;
   readonly #flushMs: number;
+  readonly #holdMs: number;
   readonly #batchSize: number;
   readonly #maxBacklog: number;
   readonly #maxBytes: number;
@@ -50,18 +57,22 @@ export class StoreWriter {
   readonly #onWritten: ((calls: readonly StoredCall[]) => void) | undefined;
   /** Waiting calls by id, in arrival order: a call's analysed record takes its unanalysed one's place. */
   #backlog = new Map<string, StoredCall>();
+  /** When each waiting unanalysed record becomes due, by id. */
+  #dueAt = new Map<string, number>();
   #bytes = 0;
   #dropped = 0;
   #written = 0;
   #error: string | null = null;
   #retryMs = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = 0;
   #flushing: Promise<void> | null = null;
   #closed = false;
 
   constructor(store: BaseStore, options: WriterOptions = {}) {
     this.#store = store;
     this.#flushMs = options.flushMs ?? 100;
+    this.#holdMs = options.holdMs ?? 300;
     this.#batchSize = options.batchSize ?? 500;
     this.#maxBacklog = options.maxBacklog ?? 50_000;
     this.#maxBytes = options.maxBacklogBytes ?? 256 * 1024 * 1024;
@@ -83,11 +94,16 @@ export class StoreWriter {
       }
       return false;
     }
-    const waiting = this.#backlog.get(call.record.id);
+    const id = call.record.id;
+    const waiting = this.#backlog.get(id);
     if (waiting) this.#bytes -= sizeOf(waiting);
-    this.#backlog.set(call.record.id, call);
+    if (call.analysed === false) {
+      if (waiting) return true; // never let the proxy's record replace an analysed one
+      this.#dueAt.set(id, performance.now() + this.#holdMs);
+    } else this.#dueAt.delete(id);
+    this.#backlog.set(id, call);
     this.#bytes += size;
-    this.#schedule(this.#retryMs || this.#flushMs);
+    this.#schedule(this.#retryMs || (call.analysed === false ? this.#holdMs : this.#flushMs));
     return true;
   }
 
@@ -102,15 +118,19 @@ export class StoreWriter {
     };
   }
 
-  /** Writes everything waiting now; resolves when the backlog is empty or a write failed. */
+  /** Writes everything waiting now, held records too; resolves when the backlog is empty or a write failed. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#drain().finally(() => {
+    return (this.#flushing ?? Promise.resolve()).then(() => this.#flush(true));
+  }
+
+  #flush(all: boolean): Promise<void> {
+    this.#flushing ??= this.#drain(all).finally(() => {
       this.#flushing = null;
     });
     return this.#flushing;
   }
 
-  /** Writes what is waiting (trying for up to `graceMs`), then closes the store. Returns calls left unwritten. */
+  /** Writes what is waiting (trying for up to `graceMs`) and stops; the store stays open. Returns calls left unwritten. */
   async close(graceMs = 5_000): Promise<number> {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -129,25 +149,48 @@ export class StoreWriter {
         }.`,
       );
     }
-    await this.#store.close().catch(() => {});
     return left;
   }
 
+  /** Flushes in `ms`, or sooner if a flush is already set for sooner. */
   #schedule(ms: number): void {
-    if (this.#timer !== undefined || this.#closed) return;
+    if (this.#closed) return;
+    const at = performance.now() + ms;
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.flush();
+      this.#flush(false);
     }, ms);
   }
 
-  async #drain(): Promise<void> {
-    while (this.#backlog.size > 0) {
-      const batch: StoredCall[] = [];
-      for (const call of this.#backlog.values()) {
-        if (batch.length >= this.#batchSize) break;
-        batch.push(call);
+  /** The next batch to write: held records only once due, unless `all`. */
+  #nextBatch(all: boolean): StoredCall[] {
+    const now = performance.now();
+    const batch: StoredCall[] = [];
+    let heldUntil = Infinity;
+    for (const call of this.#backlog.values()) {
+      if (batch.length >= this.#batchSize) break;
+      const due = this.#dueAt.get(call.record.id);
+      if (!all && due !== undefined && due > now) {
+        heldUntil = Math.min(heldUntil, due);
+        continue;
       }
+      batch.push(call);
+    }
+    if (batch.length === 0 && heldUntil < Infinity) {
+      this.#schedule(Math.max(1, Math.ceil(heldUntil - now)));
+    }
+    return batch;
+  }
+
+  async #drain(all: boolean): Promise<void> {
+    for (;;) {
+      const batch = this.#nextBatch(all || this.#closed);
+      if (batch.length === 0) return;
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         // A write that never settles (a connection lost mid-query) must not stall the backlog;
@@ -180,6 +223,7 @@ export class StoreWriter {
         // An analysed record that arrived during the write stays queued to replace this one.
         if (this.#backlog.get(call.record.id) !== call) continue;
         this.#backlog.delete(call.record.id);
+        this.#dueAt.delete(call.record.id);
         this.#bytes -= sizeOf(call);
       }
       this.#written += batch.length;

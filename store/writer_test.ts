@@ -63,13 +63,46 @@ Deno.test("StoreWriter sheds and counts calls beyond its backlog bound", async (
   assertEquals(await writer.close(50), 3, "close reports what it could not write");
 });
 
-Deno.test("StoreWriter writes everything on close, then closes the store", async () => {
+Deno.test("StoreWriter writes everything on close, held records too, and leaves the store open", async () => {
   const { store, written, closed } = flakyStore();
-  const writer = new StoreWriter(store, { flushMs: 60_000 });
+  const writer = new StoreWriter(store, { flushMs: 60_000, holdMs: 60_000 });
   for (let i = 0; i < 1_200; i++) writer.write(sampleCall());
+  writer.write({ ...sampleCall({ id: "held" }), analysed: false });
   assertEquals(await writer.close(), 0);
-  assertEquals(written.length, 1_200);
-  assertEquals(closed(), true);
+  assertEquals(written.length, 1_201);
+  assertEquals(closed(), false, "the store belongs to whoever opened it");
+});
+
+Deno.test("StoreWriter holds an unanalysed record so that its analysed one is the only write", async () => {
+  const { store, written } = flakyStore();
+  const writer = new StoreWriter(store, { flushMs: 5, holdMs: 200 });
+  const call = sampleCall({ id: "a" });
+  writer.write({ ...call, analysed: false });
+  writer.write(sampleCall({ id: "b" }));
+  await tick(60);
+  assertEquals(written.map((c) => c.record.id), ["b"], "the analysed call is not held");
+  writer.write({ ...call, record: { ...call.record, model: "gpt-5" } });
+  await tick(60);
+  assertEquals(written.map((c) => [c.record.id, c.analysed ?? true]), [["b", true], ["a", true]]);
+  assertEquals(writer.stats().written, 2);
+  await writer.close();
+});
+
+Deno.test("StoreWriter writes an unanalysed record once its hold is over", async () => {
+  const { store, written } = flakyStore();
+  const writer = new StoreWriter(store, { flushMs: 5, holdMs: 100 });
+  writer.write({ ...sampleCall({ id: "shed" }), analysed: false });
+  await tick(40);
+  assertEquals(written.length, 0, "still waiting for its analysis");
+  assertEquals(writer.stats().backlog, 1, "a held record counts as waiting");
+  await tick(250);
+  assertEquals(written.map((c) => [c.record.id, c.analysed]), [["shed", false]]);
+  writer.write({ ...sampleCall({ id: "late" }), analysed: false });
+  writer.write(sampleCall({ id: "late" }));
+  writer.write({ ...sampleCall({ id: "late" }), analysed: false });
+  await writer.flush();
+  assertEquals(written.at(-1)!.analysed ?? true, true, "a late unanalysed record never replaces the analysed one");
+  await writer.close();
 });
 
 Deno.test("StoreWriter retries a write that never settles", async () => {
