@@ -1,9 +1,9 @@
 // The main thread imports no tokenizer and no price catalogue: those load in the workers.
-import type { Analysis } from "./analysis/analysis.ts";
 import { type App, createApp } from "./app.ts";
 import { LOCAL_PREFIX } from "./core/paths.ts";
 import { VERSION } from "./core/version.ts";
-import { Ingest } from "./pipeline/ingest.ts";
+import { Ingest, type WriterView } from "./pipeline/ingest.ts";
+import type { RecordedCall } from "./pipeline/recorder.ts";
 import { CallEvents } from "./pipeline/call_events.ts";
 import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
@@ -11,7 +11,7 @@ import type { CaptureQueue } from "./pipeline/queue.ts";
 import type { Privacy } from "./core/record.ts";
 import { loadOverrides, type Overrides } from "./pricing/overrides.ts";
 import { pointsAtSelf } from "./proxy/mod.ts";
-import { type BaseStore, openStore, type StoreWriter } from "./store/mod.ts";
+import type { BaseStore } from "./store/mod.ts";
 
 /** What a server is started with; the CLI's configuration is one. */
 export interface ServerConfig {
@@ -59,7 +59,8 @@ export interface Llmprof {
   queue: CaptureQueue;
   pool: AnalysisPool;
   store: BaseStore;
-  writer: StoreWriter;
+  /** The store's writer, on the store's thread: its counts and a flush. */
+  writer: WriterView;
   /** Stops accepting, lets in-flight calls finish, analyses what is queued, writes it; resolves to the calls that could not be written. */
   shutdown(): Promise<number>;
 }
@@ -70,8 +71,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Most body bytes captured per direction. Default 32 MiB. */
   captureCap?: number;
-  /** Also receives every analysed call. */
-  onRecord?: (analysis: Analysis) => void;
+  /** Also receives every recorded call. */
+  onRecord?: (call: RecordedCall) => void;
   /** Run the analysis pool (default true); tests of the proxy alone read the queue instead. */
   analyse?: boolean;
   /** Analysis workers. Default: cores less one. */
@@ -115,26 +116,28 @@ export async function startLlmprof(
 ): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
-  const store = await openStore(config.db);
   // Loaded only when a collector is configured: the OpenTelemetry SDK stays off a plain start.
   const otlp = config.otlp
     ? new (await import("./export/otlp.ts")).OtlpExporter({ ...config.otlp, log })
     : null;
   const events = new CallEvents();
-  const ingest = new Ingest(store, {
+  const onRecord = options.onRecord;
+  const ingest = await Ingest.open(config.db, {
     log,
     events,
     overrides,
     privacy: config.privacy,
     workers: options.workers,
     flushMs: options.flushMs,
-    onRecord: (analysis) => {
-      otlp?.add(analysis.record);
-      options.onRecord?.(analysis);
-    },
+    // Records cross back from the store's thread only when someone here reads them.
+    onRecord: otlp || onRecord
+      ? (call) => {
+        otlp?.add(call.record);
+        onRecord?.(call);
+      }
+      : undefined,
   });
-  const { queue, pool, writer } = ingest;
-  await ingest.watchResets();
+  const { queue, pool, writer, store } = ingest;
   const app = (port: number) =>
     createApp({
       upstream: config.upstream,
@@ -151,7 +154,7 @@ export async function startLlmprof(
         version: VERSION,
         store,
         queue: () => queue.stats(),
-        analysis: () => pool.stats(),
+        analysis: () => ingest.analysisStats(),
         writer: () => writer.stats(),
         otlp: otlp ? () => otlp.stats() : undefined,
         events,

@@ -9,8 +9,16 @@ import type { Privacy } from "../core/record.ts";
 
 /** Options for {@linkcode AnalysisPool}. */
 export interface PoolOptions {
-  /** Receives every analysed call, failed ones included, in the order analysed; calls start in order and may overlap. */
+  /**
+   * Receives the analyses that come back to this thread, in the order analysed (calls
+   * start in order and may overlap): every one without `connect`, only the failed ones with it.
+   */
   onResult(analysis: Analysis): void | Promise<void>;
+  /**
+   * Gives each new worker the port its analyses go to, past this thread (the store's
+   * thread records them there); the worker then answers here with a count only.
+   */
+  connect?: () => MessagePort;
   /** Number of workers. Default: one per core less one, at least one. */
   workers?: number;
   /** The worker script. Default analysis/worker.ts. */
@@ -113,11 +121,13 @@ export class AnalysisPool {
         resolve();
       };
     });
+    const port = this.#options.connect?.() ?? null;
     const init: WorkerInit = {
       overrides: this.#options.overrides ?? {},
       privacy: this.#options.privacy ?? "full",
+      port,
     };
-    worker.postMessage(init);
+    worker.postMessage(init, port ? [port] : []);
     return { worker, ready };
   }
 
@@ -142,12 +152,15 @@ export class AnalysisPool {
     await Promise.all(handing);
   }
 
-  /** Analyses a batch; when it fails, each call again on its own, so one bad call costs only its own analysis. */
+  /**
+   * Analyses a batch, returning the analyses that came back here; when it fails, each call
+   * again on its own, so one bad call costs only its own analysis.
+   */
   async #analyseBatch(slot: Slot, calls: CapturedCall[]): Promise<Analysis[]> {
     await slot.ready;
     const analyses = await this.#analyse(slot, calls);
     if (typeof analyses !== "string") {
-      this.#analysed += analyses.length;
+      this.#analysed += calls.length;
       return analyses;
     }
     if (calls.length > 1) {
@@ -171,7 +184,7 @@ export class AnalysisPool {
     }
   }
 
-  /** The analyses of `calls`, or why the worker failed them (it is then replaced). */
+  /** The analyses of `calls` that came back here (none when they went to a port), or why the worker failed them (it is then replaced). */
   #analyse(slot: Slot, calls: CapturedCall[]): Promise<Analysis[] | string> {
     return new Promise((resolve) => {
       const worker = slot.worker;
@@ -185,9 +198,9 @@ export class AnalysisPool {
         () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),
         this.#timeoutMs,
       );
-      worker.onmessage = (event: MessageEvent<PostedAnalysis[]>) => {
+      worker.onmessage = (event: MessageEvent<PostedAnalysis[] | number>) => {
         clearTimeout(timer);
-        resolve(received(event.data));
+        resolve(typeof event.data === "number" ? [] : received(event.data));
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();

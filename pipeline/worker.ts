@@ -19,11 +19,17 @@ export interface WorkerInit {
   overrides: Overrides;
   /** What is stored of each call's text. */
   privacy: Privacy;
+  /**
+   * Where analyses go: the store's thread, which records them; the main thread then hears
+   * only how many a batch had. Null: back to the main thread.
+   */
+  port: MessagePort | null;
 }
 
 const counters = newCounters();
 let overrides: Overrides = {};
 let privacy: Privacy = "full";
+let port: MessagePort | null = null;
 let initialised = false;
 /** The secret rules load only under `redact`: the other levels never need them. */
 let secrets: Promise<SecretRedactor> | null = null;
@@ -38,6 +44,7 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
   if (!initialised) {
     overrides = (event.data as WorkerInit).overrides;
     privacy = (event.data as WorkerInit).privacy ?? "full";
+    port = (event.data as WorkerInit).port ?? null;
     initialised = true;
     if (privacy === "redact") redactSecrets([]).catch(() => {}); // load the rules now
     self.postMessage("ready");
@@ -58,6 +65,8 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
   }));
   previous = previous.then(async () => {
     const { message, transfer } = forPosting(await analyses);
-    self.postMessage(message, transfer);
+    if (port === null) return self.postMessage(message, transfer);
+    port.postMessage(message, transfer);
+    self.postMessage(message.length);
   });
 };

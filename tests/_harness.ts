@@ -1,5 +1,5 @@
 import type { Config } from "../cli/config.ts";
-import type { Analysis } from "../analysis/mod.ts";
+import type { RecordedCall } from "../pipeline/recorder.ts";
 import type { CapturedCall } from "../core/call.ts";
 import { type Llmprof, startLlmprof, type StartOptions } from "../server.ts";
 import { type FakeOptions, type FakeUpstream, startFakeUpstream } from "./fake_upstream.ts";
@@ -40,7 +40,7 @@ export interface Rig {
   /** The next captured call, failing after two seconds (only with analysis off, the default). */
   nextCall(): Promise<CapturedCall>;
   /** The next analysed call, failing after 20 seconds (only with `analyse: true`): a cold worker may first compile. */
-  nextRecord(): Promise<Analysis>;
+  nextRecord(): Promise<RecordedCall>;
 }
 
 /** Runs `fn` with a fresh fake upstream and llmprof, and tears both down. */
@@ -52,8 +52,8 @@ export async function withRig(
   const fake = startFakeUpstream(fakeOptions);
   const logs: string[] = [];
   const { captureCap, analyse = false, graceMs, drainMs, ...config } = overrides(fake.url);
-  const records: Analysis[] = [];
-  const waiting: Array<(a: Analysis) => void> = [];
+  const records: RecordedCall[] = [];
+  const waiting: Array<(a: RecordedCall) => void> = [];
   const llmprof = await startLlmprof(testConfig(fake.url, config), {
     log: (l) => logs.push(l),
     captureCap,
@@ -76,7 +76,7 @@ export async function withRig(
     const ready = records.shift();
     if (ready) return Promise.resolve(ready);
     return within(
-      new Promise<Analysis>((resolve) => waiting.push(resolve)),
+      new Promise<RecordedCall>((resolve) => waiting.push(resolve)),
       20_000,
       "no call was analysed within 20 s",
     );

@@ -4,12 +4,15 @@
 import type { CapturedCall } from "../core/call.ts";
 import { analyzeCall } from "../analysis/mod.ts";
 import { forPosting } from "../analysis/handover.ts";
+import type { WorkerInit } from "../pipeline/worker.ts";
 
 let initialised = false;
+let port: MessagePort | null = null;
 
 self.onmessage = (event: MessageEvent<CapturedCall[]>) => {
   if (!initialised) {
     initialised = true;
+    port = (event.data as unknown as WorkerInit).port ?? null;
     self.postMessage("ready");
     return;
   }
@@ -17,5 +20,7 @@ self.onmessage = (event: MessageEvent<CapturedCall[]>) => {
   if (calls.some((call) => call.path.includes("crash"))) throw new Error("boom in the worker");
   if (calls.some((call) => call.path.includes("hang"))) { for (;;) { /* never answers */ } }
   const { message, transfer } = forPosting(calls.map((call) => analyzeCall(call)));
-  self.postMessage(message, transfer);
+  if (port === null) return self.postMessage(message, transfer);
+  port.postMessage(message, transfer);
+  self.postMessage(message.length);
 };

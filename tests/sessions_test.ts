@@ -5,7 +5,7 @@ import { eventually, testConfig, withRig } from "./_harness.ts";
 import { startFakeUpstream } from "./fake_upstream.ts";
 import { freshDatabase, testPostgresUrl } from "../testing/postgres.ts";
 import { startLlmprof } from "../server.ts";
-import type { Analysis } from "../analysis/mod.ts";
+import type { RecordedCall } from "../pipeline/recorder.ts";
 import type { CallRecord, RunRef } from "../core/record.ts";
 import { openStore } from "../store/mod.ts";
 import { topReport } from "../reports/top.ts";
@@ -22,7 +22,7 @@ const chatTools: OpenAI.Chat.Completions.ChatCompletionTool[] = [{
 }];
 
 /** The sessions of the next `n` analysed calls. */
-async function sessions(next: () => Promise<Analysis>, n: number): Promise<RunRef[]> {
+async function sessions(next: () => Promise<RecordedCall>, n: number): Promise<RunRef[]> {
   const out: RunRef[] = [];
   for (let i = 0; i < n; i++) out.push((await next()).record.session!);
   return out;
