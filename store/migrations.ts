@@ -4,6 +4,8 @@ export interface Dialect {
   real: string;
   /** Descending order with NULLs last, as each dialect spells it in an index. */
   descNullsLast: string;
+  /** An index's column list: searched by `key`, carrying `columns` so queries need not read the rows. */
+  covering: (key: string, columns: readonly string[]) => string;
   /** A query of every block hash the calls' ref lists and responses name, as rows of `hash`. */
   referencedHashes: string;
   /** Creates the full-text index of prompts and responses, `call_text (call_id, body)`. */
@@ -19,6 +21,27 @@ export interface Dialect {
   /** Rows of `day, component, tokens` summed over every stored call. */
   componentDays: string;
 }
+
+/** What `calls_by_time_covering` carries besides `created_ms`: every column its queries read. */
+const TIME_INDEX_COLUMNS = [
+  "created_at",
+  "model",
+  "route_id",
+  "route_label",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "reclaimable_usd",
+] as const;
+
+/** The indexes leading with `created_ms` that migration 16 replaces with `calls_by_time_covering`. */
+const REPLACED_TIME_INDEXES = [
+  "calls_by_time",
+  "calls_daily",
+  "calls_models",
+  "calls_routes",
+  "calls_by_reclaimable",
+] as const;
 
 /** Numbered schema migrations; each runs once per database, in order. */
 export function migrations(d: Dialect): Array<{ version: number; sql: string[] }> {
@@ -217,6 +240,18 @@ export function migrations(d: Dialect): Array<{ version: number; sql: string[] }
       sql: [
         `CREATE INDEX calls_by_api ON calls (api, created_ms)`,
         `CREATE INDEX calls_by_saving ON calls (reclaimable_usd, created_ms)`,
+      ],
+    },
+    {
+      // One index on time instead of five: the calls list newest first (read backwards), the
+      // daily summary, by-model, routes, spend and pruning all read it. Each of the five was
+      // written with every call; see "Indexes on calls" in docs/storage.md.
+      version: 16,
+      sql: [
+        `CREATE INDEX calls_by_time_covering ON calls ${
+          d.covering("created_ms", TIME_INDEX_COLUMNS)
+        }`,
+        ...REPLACED_TIME_INDEXES.map((name) => `DROP INDEX IF EXISTS ${name}`),
       ],
     },
   ];

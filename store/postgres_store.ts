@@ -8,6 +8,8 @@ export const POSTGRES_DIALECT: Dialect = {
   bigint: "BIGINT",
   real: "DOUBLE PRECISION",
   descNullsLast: "DESC NULLS LAST",
+  // Carried columns only in the leaves: the upper levels stay as small as a one-column index's.
+  covering: (key, columns) => `(${key}) INCLUDE (${columns.join(", ")})`,
   referencedHashes: `SELECT e #>> '{}' FROM calls, jsonb_array_elements(calls.request_refs::jsonb) e
     WHERE calls.request_refs IS NOT NULL AND jsonb_typeof(e) = 'string'
     UNION SELECT response_hash FROM calls WHERE response_hash IS NOT NULL`,

@@ -8,6 +8,7 @@ export const SQLITE_DIALECT: Dialect = {
   bigint: "INTEGER",
   real: "REAL",
   descNullsLast: "DESC",
+  covering: (key, columns) => `(${[key, ...columns].join(", ")})`,
   referencedHashes: `SELECT j.value FROM calls, json_each(calls.request_refs) j
     WHERE calls.request_refs IS NOT NULL AND j.type = 'text'
     UNION SELECT response_hash FROM calls WHERE response_hash IS NOT NULL`,
