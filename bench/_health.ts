@@ -5,8 +5,15 @@ export interface Health {
   store: { written: number; dropped: number; backlog: number };
 }
 
-/** llmprof's health once its analysis queue and store backlog are empty (or after `timeoutMs`). */
-export async function drained(url: string, timeoutMs = 60_000): Promise<Health | null> {
+/**
+ * llmprof's health once its analysis queue and store backlog are empty (or after `timeoutMs`),
+ * asking every `pollMs`.
+ */
+export async function drained(
+  url: string,
+  timeoutMs = 60_000,
+  pollMs = 100,
+): Promise<Health | null> {
   const deadline = Date.now() + timeoutMs;
   let health: Health | null = null;
   while (Date.now() < deadline) {
@@ -15,7 +22,7 @@ export async function drained(url: string, timeoutMs = 60_000): Promise<Health |
       health && health.queue.pending === 0 && health.analysis.busy === 0 &&
       health.store.backlog === 0
     ) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   return health;
 }

@@ -5,6 +5,8 @@ export interface ServerProcess {
   rssMiB(): number;
   /** CPU time used so far by all its threads, in milliseconds, from /proc. */
   cpuMs(): number;
+  /** CPU time used so far by each live thread, in milliseconds, keyed by thread id and name. */
+  threadCpuMs(): Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -39,14 +41,29 @@ export async function spawnServer(
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
     cpuMs() {
-      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // utime and stime, in clock ticks of 1/100 s.
-      return (Number(fields[11]) + Number(fields[12])) * 10;
+      return statCpuMs(`/proc/${child.pid}/stat`).ms;
+    },
+    threadCpuMs() {
+      const threads = new Map<string, number>();
+      for (const task of Deno.readDirSync(`/proc/${child.pid}/task`)) {
+        try {
+          const { name, ms } = statCpuMs(`/proc/${child.pid}/task/${task.name}/stat`);
+          threads.set(`${task.name} ${name}`, ms);
+        } catch { /* the thread ended */ }
+      }
+      return threads;
     },
     async stop() {
       child.kill("SIGTERM");
       await child.status;
     },
   };
+}
+
+/** A process's or thread's name and CPU time (utime and stime, ticks of 1/100 s) from its stat file. */
+function statCpuMs(path: string): { name: string; ms: number } {
+  const stat = Deno.readTextFileSync(path);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+  return { name, ms: (Number(fields[11]) + Number(fields[12])) * 10 };
 }

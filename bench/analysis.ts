@@ -10,7 +10,6 @@ import { parseChatRequest } from "../formats/chat.ts";
 import type { CapturedCall } from "../core/call.ts";
 import { capturedCall } from "../testing/captured.ts";
 import { agentRun } from "../testing/agent_run.ts";
-import { forPosting } from "../analysis/handover.ts";
 
 let peakRss = 0;
 function sampleRss(): void {
@@ -50,7 +49,7 @@ function rate(call: CapturedCall, seconds: number, fresh: boolean) {
 }
 
 /**
- * The main thread's share of findings across calls: each analysed turn of a run is placed
+ * The store thread's share of findings across calls: each analysed turn of a run is placed
  * after the previous one and handed to CrossCallFindings; also the cost of cloning the
  * outline from the worker, against cloning the record and request text it already sent.
  */
@@ -59,23 +58,15 @@ function crossCallCost(run: CapturedCall[]) {
   const analyses = run.map((call) => analyzeCall(call, { counters }));
   const times: number[] = [];
   let cloneMs = 0;
-  let packMs = 0;
-  let textCloneMs = 0;
   let recordCloneMs = 0;
   for (let round = 0; round < 5; round++) {
     const findings = new CrossCallFindings();
     let previous: string | null = null;
     for (const [i, analysis] of analyses.entries()) {
-      // As the worker posts it: packed (in the worker), then cloned with its texts transferred.
+      // As the worker posts it to the store's thread: cloned.
       let start = performance.now();
-      const posted = forPosting([analysis]);
-      packMs += performance.now() - start;
-      start = performance.now();
-      structuredClone(posted.message[0].facts, { transfer: posted.transfer });
-      cloneMs += performance.now() - start;
-      start = performance.now();
       structuredClone(analysis.facts);
-      textCloneMs += performance.now() - start;
+      cloneMs += performance.now() - start;
       start = performance.now();
       structuredClone({ record: analysis.record, request: analysis.request });
       recordCloneMs += performance.now() - start;
@@ -100,8 +91,6 @@ function crossCallCost(run: CapturedCall[]) {
     addMs: times.reduce((a, b) => a + b, 0) / times.length,
     addP99Ms: times[Math.floor(times.length * 0.99)],
     cloneMs: cloneMs / calls,
-    packMs: packMs / calls,
-    textCloneMs: textCloneMs / calls,
     recordCloneMs: recordCloneMs / calls,
   };
 }
@@ -230,17 +219,13 @@ export function runAnalysis(options: { seconds?: number } = {}): Promise<string>
     ``,
     `What the memo cannot save is parsing: each turn's whole body is decoded and parsed as JSON (10.9 MB over the 100 turns), which bounds the incremental run.`,
     ``,
-    `Findings across calls, on the main thread, over the same 100 turns chained into one run: ${
+    `Findings across calls, on the store's thread, over the same 100 turns chained into one run: ${
       across.addMs.toFixed(3)
     } ms per call to compare a turn with the one before and update its route (p99 ${
       across.addP99Ms.toFixed(3)
     } ms); handing the prompt's outline over from the worker adds ${
       across.cloneMs.toFixed(3)
-    } ms per call of structured cloning (its texts transferred as one buffer, packed in the worker in ${
-      across.packMs.toFixed(3)
-    } ms; cloned as strings they took ${across.textCloneMs.toFixed(3)} ms) to the record's ${
-      across.recordCloneMs.toFixed(3)
-    } ms.`,
+    } ms per call of structured cloning to the record's ${across.recordCloneMs.toFixed(3)} ms.`,
     ``,
     `200,000 repeated characters: ${hostileMs.toFixed(0)} ms in a user message, ${
       systemMs.toFixed(0)

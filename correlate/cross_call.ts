@@ -12,7 +12,7 @@ export interface CrossCallOptions extends Partial<RouteRules> {
 }
 
 function weigh(turn: TurnFacts): number {
-  return turn.outline.reduce((n, b) => n + (b.size ?? b.text.length) + 64, 0);
+  return turn.outline.reduce((n, b) => n + b.text.length + 64, 0);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { PostedAnalysis } from "../analysis/handover.ts";
+import type { Analysis } from "../analysis/analysis.ts";
 import type { Privacy } from "../core/record.ts";
 import type { StoredCall } from "../store/contract.ts";
 import type { RecorderReport } from "./recorder.ts";
@@ -10,7 +10,7 @@ export type StoreThreadMessage =
   /** The proxy's records of calls just ended, held until their analyses replace them. */
   | { held: StoredCall[] }
   /** Calls whose analysis failed, as bare records. */
-  | { failed: PostedAnalysis[] };
+  | { failed: Analysis[] };
 
 /** What the store's thread posts besides replies. */
 export interface StoreThreadReport {

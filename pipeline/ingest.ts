@@ -1,7 +1,6 @@
 import type { Privacy } from "../core/record.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
-import { forPosting } from "../analysis/handover.ts";
 import type { Overrides } from "../pricing/overrides.ts";
 import type { StoredCall } from "../store/contract.ts";
 import { openStore } from "../store/open_store.ts";
@@ -90,7 +89,7 @@ export class Ingest implements CaptureSink {
         return port1;
       },
       // With ports, only failed analyses come back here: they are recorded as bare records.
-      onResult: (analysis) => this.#post({ failed: forPosting([analysis]).message }),
+      onResult: (analysis) => this.#post({ failed: [analysis] }),
     });
   }
 

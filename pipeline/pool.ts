@@ -2,7 +2,6 @@ import type { CapturedCall } from "../core/call.ts";
 import type { CaptureQueue } from "./queue.ts";
 import type { Overrides } from "../pricing/mod.ts";
 import { type Analysis, bareAnalysis } from "../analysis/analysis.ts";
-import { type PostedAnalysis, received } from "../analysis/handover.ts";
 import { baseRecord, joinErrors } from "../core/base_record.ts";
 import type { WorkerInit } from "./worker.ts";
 import type { Privacy } from "../core/record.ts";
@@ -198,9 +197,9 @@ export class AnalysisPool {
         () => fail(`analysis took longer than ${this.#timeoutMs / 1000} s and was stopped`),
         this.#timeoutMs,
       );
-      worker.onmessage = (event: MessageEvent<PostedAnalysis[] | number>) => {
+      worker.onmessage = (event: MessageEvent<Analysis[] | number>) => {
         clearTimeout(timer);
-        resolve(typeof event.data === "number" ? [] : received(event.data));
+        resolve(typeof event.data === "number" ? [] : event.data);
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();

@@ -78,3 +78,39 @@ Deno.test("pool analyses queued calls in batches, and a bad call in a batch cost
   assertStringIncludes(results[1].record.error ?? "", "the analysis worker crashed");
   assertEquals(pool.stats(), { workers: 1, analysed: 2, failed: 1, busy: 0 });
 });
+
+Deno.test("pool posts analyses on the port each worker is connected to, and only failed ones come back", async () => {
+  const queue = new CaptureQueue();
+  const arrived: Analysis[] = [];
+  const ports: MessagePort[] = [];
+  const results: Analysis[] = [];
+  const pool = new AnalysisPool(queue, {
+    workers: 1,
+    workerUrl: new URL("../tests/misbehaving_worker.ts", import.meta.url),
+    onResult: (a) => void results.push(a),
+    connect: () => {
+      const { port1, port2 } = new MessageChannel();
+      port2.onmessage = (event: MessageEvent<Analysis[]>) => arrived.push(...event.data);
+      ports.push(port2);
+      return port1;
+    },
+  });
+  pool.start();
+  queue.submit(capturedCall("chat.completions", chat, null, { id: "first" }));
+  queue.submit(
+    capturedCall("chat.completions", chat, null, { id: "bad", path: "/crash/v1/chat/completions" }),
+  );
+  queue.submit(capturedCall("chat.completions", chat, null, { id: "last" }));
+  await pool.stop(30_000);
+  for (let i = 0; i < 100 && arrived.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  assertEquals(arrived.map((a) => a.record.id), ["first", "last"]);
+  assert(arrived.every((a) => a.record.attribution !== null));
+  assertEquals(
+    results.map((a) => a.record.id),
+    ["bad"],
+    "the failed call comes back as a bare record",
+  );
+  assertEquals(ports.length, 3, "each replacement worker got a port of its own");
+  assertEquals(pool.stats(), { workers: 1, analysed: 2, failed: 1, busy: 0 });
+  for (const port of ports) port.close();
+});

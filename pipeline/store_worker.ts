@@ -4,15 +4,10 @@
 // the recorder places them in runs, compares them and writes them, and tells the main
 // thread only what it needs (counts, the live feed, log lines).
 import type { BaseStore } from "../store/contract.ts";
-import {
-  answer,
-  failed,
-  type OpenRequest,
-  type StoreRequest,
-} from "../store/_worker_protocol.ts";
+import { answer, failed, type OpenRequest, type StoreRequest } from "../store/_worker_protocol.ts";
 import { openHere } from "../store/open_here.ts";
 import { lowerThreadPriority } from "../core/background.ts";
-import { type PostedAnalysis, received } from "../analysis/handover.ts";
+import type { Analysis } from "../analysis/analysis.ts";
 import { Recorder } from "./recorder.ts";
 import type { RecorderStart, StoreThreadMessage } from "./_store_thread.ts";
 
@@ -26,7 +21,10 @@ let recorder: Recorder | null = null;
 const own: Record<string, (...args: never[]) => Promise<unknown>> = {
   async startRecorder(options: RecorderStart) {
     if (store === null) throw new Error("the store is not open yet");
-    recorder = new Recorder(store, { ...options, report: (report) => self.postMessage({ report }) });
+    recorder = new Recorder(store, {
+      ...options,
+      report: (report) => self.postMessage({ report }),
+    });
     await recorder.watchResets();
   },
   async flushWriter() {
@@ -37,9 +35,9 @@ const own: Record<string, (...args: never[]) => Promise<unknown>> = {
   },
 };
 
-function take(analyses: PostedAnalysis[]): void {
+function take(analyses: Analysis[]): void {
   if (recorder === null) throw new Error("analyses came before the recorder started");
-  recorder.take(received(analyses));
+  recorder.take(analyses);
 }
 
 self.onmessage = async (event: MessageEvent<OpenRequest | StoreRequest | StoreThreadMessage>) => {
@@ -54,12 +52,14 @@ self.onmessage = async (event: MessageEvent<OpenRequest | StoreRequest | StoreTh
     return;
   }
   if ("analysisPort" in data) {
-    data.analysisPort.onmessage = (message: MessageEvent<PostedAnalysis[]>) => take(message.data);
+    data.analysisPort.onmessage = (message: MessageEvent<Analysis[]>) => take(message.data);
     return;
   }
   if ("held" in data) return recorder?.hold(data.held);
   if ("failed" in data) return take(data.failed);
-  if (store === null) return self.postMessage(failed(data.id, new Error("the store is not open yet")));
+  if (store === null) {
+    return self.postMessage(failed(data.id, new Error("the store is not open yet")));
+  }
   const handler = own[data.method];
   if (handler === undefined) return self.postMessage(await answer(store, data));
   try {

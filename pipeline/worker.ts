@@ -8,7 +8,6 @@ import { decodedCall } from "../analysis/decoded_call.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 import { protect, type SecretRedactor } from "../analysis/privacy.ts";
 import { splitForStore } from "../analysis/request_blocks.ts";
-import { forPosting } from "../analysis/handover.ts";
 import type { Privacy } from "../core/record.ts";
 
 // Analysis never competes with the proxy for the CPU: it takes what is left over.
@@ -64,9 +63,10 @@ self.onmessage = (event: MessageEvent<CapturedCall[] | WorkerInit>) => {
     return splitForStore(stored);
   }));
   previous = previous.then(async () => {
-    const { message, transfer } = forPosting(await analyses);
-    if (port === null) return self.postMessage(message, transfer);
-    port.postMessage(message, transfer);
+    // Cloned, not packed into transferred buffers: packing an outline costs more than cloning it.
+    const message = await analyses;
+    if (port === null) return self.postMessage(message);
+    port.postMessage(message);
     self.postMessage(message.length);
   });
 };

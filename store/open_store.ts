@@ -35,7 +35,10 @@ function explain(error: unknown): string {
  * `script` is given (a host that also writes). Throws StoreError with one clear sentence.
  */
 export function openStore(url: string): Promise<BaseStore>;
-export function openStore(url: string, options: WorkerStoreOptions & { script: URL }): Promise<WorkerStore>;
+export function openStore(
+  url: string,
+  options: WorkerStoreOptions & { script: URL },
+): Promise<WorkerStore>;
 export async function openStore(url: string, options: WorkerStoreOptions = {}): Promise<BaseStore> {
   const shown = redactDbUrl(url);
   try {

@@ -23,6 +23,8 @@ self.onmessage = async (event: MessageEvent<OpenRequest | StoreRequest>) => {
     return;
   }
   self.postMessage(
-    store === null ? failed(data.id, new Error("the store is not open yet")) : await answer(store, data),
+    store === null
+      ? failed(data.id, new Error("the store is not open yet"))
+      : await answer(store, data),
   );
 };

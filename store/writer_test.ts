@@ -101,7 +101,11 @@ Deno.test("StoreWriter writes an unanalysed record once its hold is over", async
   writer.write(sampleCall({ id: "late" }));
   writer.write({ ...sampleCall({ id: "late" }), analysed: false });
   await writer.flush();
-  assertEquals(written.at(-1)!.analysed ?? true, true, "a late unanalysed record never replaces the analysed one");
+  assertEquals(
+    written.at(-1)!.analysed ?? true,
+    true,
+    "a late unanalysed record never replaces the analysed one",
+  );
   await writer.close();
 });
 

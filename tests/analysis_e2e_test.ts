@@ -132,3 +132,28 @@ Deno.test("health reports analysis counters and shed calls", () =>
     assertEquals(health.analysis.analysed, 1);
     assertEquals(health.analysis.failed, 0);
   }, withAnalysis));
+
+Deno.test("a call whose analysis keeps up is written once, as its analysed record", () =>
+  withRig(async ({ llmprof, nextRecord }) => {
+    const client = new OpenAI({ apiKey: "sk-test", baseURL: `${llmprof.url}/v1`, maxRetries: 0 });
+    const ask = (content: string) =>
+      client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content }] });
+    // A cold worker first loads the tokenizer: its first call may outlast the hold.
+    await ask("warm up");
+    await nextRecord();
+    await llmprof.writer.flush();
+    const before = llmprof.writer.stats().written;
+    for (let i = 0; i < 12; i++) await ask(`question ${i}`);
+    for (let i = 0; i < 12; i++) await nextRecord();
+    await llmprof.writer.flush();
+    assertEquals(
+      llmprof.writer.stats().written - before,
+      12,
+      "no call was written as the proxy saw it first",
+    );
+    const health = await (await fetch(`${llmprof.url}/_llmprof/health`)).json();
+    assertEquals([health.store.backlog, health.analysis.busy], [0, 0]);
+    const { calls } = await llmprof.store.listCalls({ limit: 20 });
+    assertEquals(calls.length, 13);
+    assert(calls.every((call) => call.analysed));
+  }, withAnalysis));

@@ -1,4 +1,5 @@
 /** Misbehaving upstreams, clients and framing: each gets a clear, recorded outcome and nothing hangs. */
+import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../testing/assert.ts";
 import { chatBody, type Rig, type RigOverrides, within, withRig } from "./_harness.ts";
 import { type RawUpstream, startRawUpstream } from "./fake_upstream.ts";
@@ -298,9 +299,14 @@ Deno.test("proxy answers a WebSocket upgrade the upstream refuses with a 502", (
     assertEquals(call.status, 502);
   }));
 
-Deno.test("shutdown says how many calls could not be written", () =>
-  withRig(async ({ llmprof }) => {
-    llmprof.store.writeBatch = () => Promise.reject(new Error("disk I/O error"));
+Deno.test("shutdown says how many calls could not be written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "llmprof-unwritable-" });
+  const db = `${dir}/llmprof.db`;
+  await withRig(async ({ llmprof, logs }) => {
+    // The database loses its calls table under llmprof (another process broke it): every write fails.
+    const other = new DatabaseSync(db);
+    other.exec("DROP TABLE calls");
+    other.close();
     const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
       method: "POST",
       headers: json,
@@ -308,7 +314,10 @@ Deno.test("shutdown says how many calls could not be written", () =>
     });
     await response.text();
     assertEquals(await llmprof.shutdown(), 1);
-  }, () => ({ drainMs: 300 })));
+    assert(logs.some((line) => line.includes("no such table: calls")), logs.join("\n"));
+  }, () => ({ drainMs: 600, db: `sqlite:${db}` }));
+  await Deno.remove(dir, { recursive: true });
+});
 
 Deno.test("proxy sends a request again on a new connection when a kept-alive one was closed under it", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -3,7 +3,6 @@
 // analyses everything else like the real one.
 import type { CapturedCall } from "../core/call.ts";
 import { analyzeCall } from "../analysis/mod.ts";
-import { forPosting } from "../analysis/handover.ts";
 import type { WorkerInit } from "../pipeline/worker.ts";
 
 let initialised = false;
@@ -19,8 +18,8 @@ self.onmessage = (event: MessageEvent<CapturedCall[]>) => {
   const calls = event.data;
   if (calls.some((call) => call.path.includes("crash"))) throw new Error("boom in the worker");
   if (calls.some((call) => call.path.includes("hang"))) { for (;;) { /* never answers */ } }
-  const { message, transfer } = forPosting(calls.map((call) => analyzeCall(call)));
-  if (port === null) return self.postMessage(message, transfer);
-  port.postMessage(message, transfer);
+  const message = calls.map((call) => analyzeCall(call));
+  if (port === null) return self.postMessage(message);
+  port.postMessage(message);
   self.postMessage(message.length);
 };
