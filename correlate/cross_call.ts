@@ -7,12 +7,22 @@ import { RouteLedger, type RouteRules, routeTools } from "./route_findings.ts";
 
 /** Options for {@linkcode CrossCallFindings}. */
 export interface CrossCallOptions extends Partial<RouteRules> {
-  /** Characters of earlier prompts kept for cache-break diagnosis. Default 32 million. */
+  /**
+   * What earlier turns may weigh in memory, about in bytes: their prompts' characters and
+   * their objects. Default 32 million (some 17,000 small calls, or 230 agent turns of 30,000 tokens).
+   */
   memoryChars?: number;
 }
 
-function weigh(turn: TurnFacts): number {
-  return turn.outline.reduce((n, b) => n + b.text.length + 64, 0);
+/** An earlier turn as later ones are compared with it. */
+interface KeptTurn extends TurnFacts {
+  /** Its prompt tokens per component, for a compacted turn's "what was dropped". */
+  components: Map<string, number>;
+}
+
+/** What a kept turn weighs: its texts, and its objects (measured as about 100 bytes a block and 1,500 a turn). */
+function weigh(turn: KeptTurn): number {
+  return turn.outline.reduce((n, b) => n + b.text.length + 100, 1_500);
 }
 
 /**
@@ -22,12 +32,10 @@ function weigh(turn: TurnFacts): number {
  * evicted or seen before a restart is simply not diagnosed.
  */
 export class CrossCallFindings {
-  readonly #turns: Lru<string, TurnFacts>;
+  readonly #turns: Lru<string, KeptTurn>;
   /** The latest call of each run named by the x-llmprof-session header, whose turns have no parent. */
   readonly #latest = new Lru<string, string>(50_000);
   readonly #routes: RouteLedger;
-  /** Each recent call's prompt tokens per component, for a compacted turn's "what was dropped". */
-  readonly #components = new Lru<string, Map<string, number>>(50_000);
 
   constructor(options: CrossCallOptions = {}) {
     this.#turns = new Lru(options.memoryChars ?? 32_000_000, { weigh });
@@ -45,13 +53,16 @@ export class CrossCallFindings {
     if (facts === null || record.usage === null || record.status < 200 || record.status >= 300) {
       return;
     }
-    const turn: TurnFacts = {
+    const turn: KeptTurn = {
       provider: record.provider,
       at: Date.parse(record.created_at),
       usage: record.usage,
       outline: facts.outline,
       rates: facts.rates,
       stateful: facts.stateful,
+      components: new Map(
+        (record.attribution?.components ?? []).map((c) => [c.name as string, c.tokens]),
+      ),
     };
     const found: Finding[] = [];
     const session = record.session;
@@ -65,15 +76,10 @@ export class CrossCallFindings {
       if (diagnosis) found.push(diagnosis);
     }
     this.#turns.set(record.id, turn);
-    const components = new Map(
-      (record.attribution?.components ?? []).map((c) => [c.name as string, c.tokens]),
-    );
-    this.#components.set(record.id, components);
-    const before = session?.compacted && previousId ? this.#components.get(previousId) : undefined;
-    if (before) {
+    if (session?.compacted && parent) {
       const compaction = compactionFinding(
-        before,
-        components,
+        parent.components,
+        turn.components,
         facts.rates ? facts.rates.input / 1_000_000 : null,
       );
       if (compaction) found.push(compaction);

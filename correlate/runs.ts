@@ -62,7 +62,7 @@ export class RunChainer {
     store: ChainLookup,
     options: { memoryEntries?: number; log?: (line: string) => void } = {},
   ) {
-    const size = options.memoryEntries ?? 50_000;
+    const size = options.memoryEntries ?? 20_000;
     this.#store = store;
     this.#log = options.log ?? ((line) => console.error(line));
     this.#byHash = new Lru(size);
