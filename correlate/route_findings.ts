@@ -41,7 +41,6 @@ const DEFAULT_RULES: RouteRules = { minCalls: 20, cacheTtlMs: PROMPT_CACHE.ttlMs
 /** Stable prefixes remembered per route. */
 const PREFIXES_PER_ROUTE = 16;
 
-
 /** The tools a call shows: schemas shipped (tokens and cost) and tools in use, in its history or its response. */
 export function routeTools(record: CallRecord, tools: ToolUse): Pick<RouteCall, "tools" | "used"> {
   const schemas = record.attribution?.components.find((c) => c.name === "tool schemas");
