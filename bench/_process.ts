@@ -60,6 +60,28 @@ export async function spawnServer(
   };
 }
 
+/** What each of llmprof's threads does, by the name Linux gives it; the store's thread is the first worker it starts. */
+export function threadRole(name: string): string {
+  if (name === "deno") return "main thread: proxy and hand-over";
+  if (name === "worker-1") return "store's thread: runs, cross-call findings, writes";
+  if (/^worker-\d+$/.test(name)) return "analysis workers";
+  if (name.startsWith("V8 ")) return "V8 helper threads: garbage collection, compilation";
+  return "runtime threads: I/O, timers";
+}
+
+/** CPU milliseconds each thread role spent between two `threadCpuMs()` readings, added to `into`. */
+export function addCpuByRole(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  into: Map<string, number> = new Map(),
+): Map<string, number> {
+  for (const [thread, ms] of after) {
+    const role = threadRole(thread.slice(thread.indexOf(" ") + 1));
+    into.set(role, (into.get(role) ?? 0) + ms - (before.get(thread) ?? 0));
+  }
+  return into;
+}
+
 /** A process's or thread's name and CPU time (utime and stime, ticks of 1/100 s) from its stat file. */
 function statCpuMs(path: string): { name: string; ms: number } {
   const stat = Deno.readTextFileSync(path);

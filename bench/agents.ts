@@ -1,11 +1,11 @@
 /**
  * Realistic agent traffic: 200 coding agents at once, each turn a streamed chat call of about
  * 30,000 prompt tokens with 25 tools that grows turn by turn, answered in 50 SSE chunks 20 ms
- * apart. The same agents run straight to the upstream and through llmprof, interleaved, each
- * llmprof in a fresh process. Then llmprof's memory over 100,000 stored calls.
+ * apart. The same agents run straight to the upstream, through a bare pass-through and through
+ * llmprof, interleaved, each proxy in a fresh process. Then llmprof's memory over 100,000 stored calls.
  */
 import { quantile } from "./_load.ts";
-import { spawnServer } from "./_process.ts";
+import { addCpuByRole, type ServerProcess, spawnServer } from "./_process.ts";
 import { drained } from "./_health.ts";
 import { agentRun } from "../testing/agent_run.ts";
 
@@ -89,43 +89,68 @@ export async function runAgentTraffic(
   const promptChars = requests[0][0].length;
   const fake = await spawnServer("./_serve_agent_fake.ts", ["50", "20"]);
   const direct: Round[] = [];
+  const passed: Round[] = [];
   const through: Round[] = [];
   const cpuPerTurn: number[] = [];
+  const passCpuPerTurn: number[] = [];
+  const byRole = new Map<string, number>();
+  let roleTurns = 0;
   const rss = { peak: 0, drained: 0, later: 0 };
   let shed = 0;
+  /** One round through a fresh proxy process: warmed up, loaded, and (llmprof) caught up. */
+  const proxied = async (proxy: ServerProcess, health: boolean) => {
+    await driveAgents(proxy.url, requests.slice(0, 4).map((turns) => turns.slice(0, 1)));
+    if (health) await drained(proxy.url, 120_000);
+    const before = proxy.cpuMs();
+    const threadsBefore = proxy.threadCpuMs();
+    let peak = 0;
+    const sampler = setInterval(() => peak = Math.max(peak, proxy.rssMiB()), 200);
+    const result = await driveAgents(proxy.url, requests);
+    const caughtUp = health ? await drained(proxy.url, 120_000) : null;
+    clearInterval(sampler);
+    const cpu = (proxy.cpuMs() - before) / result.turns;
+    if (health) {
+      addCpuByRole(threadsBefore, proxy.threadCpuMs(), byRole);
+      roleTurns += result.turns;
+      shed += (caughtUp?.queue.dropped ?? 0) + (caughtUp?.store.dropped ?? 0);
+      rss.peak = Math.max(rss.peak, peak, proxy.rssMiB());
+      rss.drained = Math.max(rss.drained, proxy.rssMiB());
+      await new Promise((r) => setTimeout(r, 10_000));
+      rss.later = Math.max(rss.later, proxy.rssMiB());
+    }
+    return { result, cpu };
+  };
   try {
     await driveAgents(fake.url, requests.slice(0, 8)); // warm-up
     for (let round = 0; round < rounds; round++) {
-      // Every other round llmprof goes first, so neither always follows the other.
-      for (const target of round % 2 === 0 ? ["direct", "llmprof"] : ["llmprof", "direct"]) {
+      // Every other round runs the targets in reverse, so none always follows the same one.
+      const targets = ["direct", "pass-through", "llmprof"];
+      for (const target of round % 2 === 0 ? targets : targets.reverse()) {
         if (target === "direct") {
           direct.push(await driveAgents(fake.url, requests));
-          continue;
-        }
-        const home = await Deno.makeTempDir({ prefix: "llmprof-bench-agents-" });
-        const llmprof = await spawnServer(
-          "../main.ts",
-          ["up", "--port", "0", "--upstream", fake.url, "--home", home],
-          { ready: /profiling on (http:\/\/\S+)/ },
-        );
-        try {
-          await driveAgents(llmprof.url, requests.slice(0, 4).map((turns) => turns.slice(0, 1)));
-          await drained(llmprof.url, 120_000);
-          const before = llmprof.cpuMs();
-          let peak = 0;
-          const sampler = setInterval(() => peak = Math.max(peak, llmprof.rssMiB()), 200);
-          const result = await driveAgents(llmprof.url, requests);
-          const health = await drained(llmprof.url, 120_000);
-          clearInterval(sampler);
-          through.push(result);
-          cpuPerTurn.push((llmprof.cpuMs() - before) / result.turns);
-          shed += (health?.queue.dropped ?? 0) + (health?.store.dropped ?? 0);
-          rss.peak = Math.max(rss.peak, peak, llmprof.rssMiB());
-          rss.drained = Math.max(rss.drained, llmprof.rssMiB());
-          await new Promise((r) => setTimeout(r, 10_000));
-          rss.later = Math.max(rss.later, llmprof.rssMiB());
-        } finally {
-          await llmprof.stop();
+        } else if (target === "pass-through") {
+          const proxy = await spawnServer("./_serve_passthrough.ts", [fake.url]);
+          try {
+            const { result, cpu } = await proxied(proxy, false);
+            passed.push(result);
+            passCpuPerTurn.push(cpu);
+          } finally {
+            await proxy.stop();
+          }
+        } else {
+          const home = await Deno.makeTempDir({ prefix: "llmprof-bench-agents-" });
+          const llmprof = await spawnServer(
+            "../main.ts",
+            ["up", "--port", "0", "--upstream", fake.url, "--home", home],
+            { ready: /profiling on (http:\/\/\S+)/ },
+          );
+          try {
+            const { result, cpu } = await proxied(llmprof, true);
+            through.push(result);
+            cpuPerTurn.push(cpu);
+          } finally {
+            await llmprof.stop();
+          }
         }
       }
     }
@@ -147,11 +172,16 @@ export async function runAgentTraffic(
     };
   };
   const d = gapRow("direct", direct);
+  const p = gapRow("pass-through", passed);
   const l = gapRow("llmprof", through);
-  const cpu = cpuPerTurn.reduce((a, b) => a + b, 0) / cpuPerTurn.length;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const cpu = mean(cpuPerTurn);
+  const roleRows = [...byRole].sort((a, b) => b[1] - a[1]).map(([role, spent]) =>
+    `| ${role} | ${ms(spent / roleTurns)} |`
+  );
   return [
     "## Agent traffic (bench/agents.ts)",
-    `${agents} agents at once, ${turnsPerAgent} turns each, per round; ${rounds} rounds straight to the upstream and ${rounds} through llmprof, interleaved, each llmprof a fresh process with an empty home. A turn is a streamed chat call with 25 tools whose first turn is ${
+    `${agents} agents at once, ${turnsPerAgent} turns each, per round; ${rounds} rounds each straight to the upstream, through a bare Deno pass-through and through llmprof, interleaved, each proxy a fresh process (llmprof with an empty home). A turn is a streamed chat call with 25 tools whose first turn is ${
       Math.round(promptChars / 4).toLocaleString("en-US")
     } tokens (${
       (promptChars / 1000).toFixed(0)
@@ -160,6 +190,7 @@ export async function runAgentTraffic(
     "| target | turns | errors | gap p50 ms | gap p99 ms | gap max ms |",
     "|---|---|---|---|---|---|",
     d.line,
+    p.line,
     l.line,
     "",
     `llmprof adds **${
@@ -175,6 +206,16 @@ export async function runAgentTraffic(
     } MiB once caught up, ${
       mib(rss.later)
     } MiB 10 s later (target: at most 400 MiB, and back down after the load).`,
+    "",
+    `For scale, the bare Deno pass-through (bench/_serve_passthrough.ts: fetch the upstream, hand its body back) spends ${
+      ms(mean(passCpuPerTurn))
+    } ms of CPU per turn (per round ${
+      passCpuPerTurn.map(ms).join(", ")
+    }): receiving the request, forwarding it, and relaying 50 chunks. llmprof's CPU per turn by thread:`,
+    "",
+    "| thread | CPU ms per turn |",
+    "|---|---|",
+    ...roleRows,
     "",
     memory,
   ].join("\n");

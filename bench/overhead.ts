@@ -3,7 +3,7 @@
  * minimal Deno pass-through proxy (the floor for this runtime) and through llmprof.
  */
 import { load, type LoadResult, type Samples, summarise } from "./_load.ts";
-import { type ServerProcess, spawnServer } from "./_process.ts";
+import { addCpuByRole, type ServerProcess, spawnServer } from "./_process.ts";
 import { drained } from "./_health.ts";
 
 const BODY = JSON.stringify({
@@ -25,15 +25,6 @@ function medianRatio(a: Samples[], b: Samples[]): number {
     (s.latencies.length / s.seconds) / (b[r].latencies.length / b[r].seconds)
   ).sort((x, y) => x - y);
   return ratios[Math.floor(ratios.length / 2)];
-}
-
-/** What each of llmprof's threads does, by the name Linux gives it; the store's thread is the first worker it starts. */
-function threadRole(name: string): string {
-  if (name === "deno") return "main thread: proxy and hand-over";
-  if (name === "worker-1") return "store's thread: runs, cross-call findings, writes";
-  if (/^worker-\d+$/.test(name)) return "analysis workers";
-  if (name.startsWith("V8 ")) return "V8 helper threads: garbage collection, compilation";
-  return "runtime threads: I/O, timers";
 }
 
 /** The servers under test, besides the upstream itself (direct). */
@@ -121,13 +112,10 @@ export async function runOverhead(
                   catchUp.ms += drainMs;
                   catchUp.calls += sample.latencies.length;
                   if (concurrency === 16) {
-                    const cell = byThread.get(kind) ?? new Map<string, number>();
-                    for (const [thread, ms] of llmprof.threadCpuMs()) {
-                      const role = threadRole(thread.slice(thread.indexOf(" ") + 1));
-                      const spent = ms - (threadsBefore!.get(thread) ?? 0);
-                      cell.set(role, (cell.get(role) ?? 0) + spent);
-                    }
-                    byThread.set(kind, cell);
+                    byThread.set(
+                      kind,
+                      addCpuByRole(threadsBefore!, llmprof.threadCpuMs(), byThread.get(kind)),
+                    );
                     threadCalls.set(kind, (threadCalls.get(kind) ?? 0) + sample.latencies.length);
                   }
                 }
