@@ -4,8 +4,13 @@
 // the recorder places them in runs, compares them and writes them, and tells the main
 // thread only what it needs (counts, the live feed, log lines).
 import type { BaseStore } from "../store/contract.ts";
-import { answer, failed, type OpenRequest, type StoreRequest } from "../store/_worker_protocol.ts";
-import { openHere } from "../store/open_here.ts";
+import {
+  answer,
+  answerOpen,
+  failed,
+  type OpenRequest,
+  type StoreRequest,
+} from "../store/_worker_protocol.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 import type { Analysis } from "../analysis/analysis.ts";
 import { Recorder } from "./recorder.ts";
@@ -43,12 +48,7 @@ function take(analyses: Analysis[]): void {
 self.onmessage = async (event: MessageEvent<OpenRequest | StoreRequest | StoreThreadMessage>) => {
   const data = event.data;
   if ("open" in data) {
-    try {
-      store = await openHere(data.open);
-      self.postMessage({ id: 0, result: store.kind });
-    } catch (error) {
-      self.postMessage(failed(0, error));
-    }
+    store = await answerOpen(data, (reply) => self.postMessage(reply));
     return;
   }
   if ("analysisPort" in data) {

@@ -1,4 +1,5 @@
 import type { BaseStore } from "./contract.ts";
+import { openHere } from "./open_here.ts";
 
 /** A method of the store contract that a store worker answers. */
 export type StoreMethod = Exclude<keyof BaseStore, "kind">;
@@ -44,4 +45,19 @@ export function failed(id: number, error: unknown): StoreReply {
     error: (error as Error).message ?? String(error),
     ...(typeof code === "string" ? { code } : {}),
   };
+}
+
+/** Opens the store an open request names on this thread and answers it: the store, or null when it failed to open. */
+export async function answerOpen(
+  request: OpenRequest,
+  reply: (answer: StoreReply) => void,
+): Promise<BaseStore | null> {
+  try {
+    const store = await openHere(request.open);
+    reply({ id: 0, result: store.kind });
+    return store;
+  } catch (error) {
+    reply(failed(0, error));
+    return null;
+  }
 }

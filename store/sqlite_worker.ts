@@ -2,8 +2,13 @@
 // Hosts a store off the main thread: node:sqlite is synchronous, and the proxy's event
 // loop must never wait for a write or a query.
 import type { BaseStore } from "./contract.ts";
-import { answer, failed, type OpenRequest, type StoreRequest } from "./_worker_protocol.ts";
-import { openHere } from "./open_here.ts";
+import {
+  answer,
+  answerOpen,
+  failed,
+  type OpenRequest,
+  type StoreRequest,
+} from "./_worker_protocol.ts";
 import { lowerThreadPriority } from "../core/background.ts";
 
 // Writes and dashboard queries run behind the proxy; WAL keeps readers off the writer's path.
@@ -14,12 +19,7 @@ let store: BaseStore | null = null;
 self.onmessage = async (event: MessageEvent<OpenRequest | StoreRequest>) => {
   const data = event.data;
   if ("open" in data) {
-    try {
-      store = await openHere(data.open);
-      self.postMessage({ id: 0, result: store.kind });
-    } catch (error) {
-      self.postMessage(failed(0, error));
-    }
+    store = await answerOpen(data, (reply) => self.postMessage(reply));
     return;
   }
   self.postMessage(
