@@ -97,19 +97,21 @@ export async function runAgentTraffic(
   let roleTurns = 0;
   const rss = { peak: 0, drained: 0, later: 0 };
   let shed = 0;
-  /** One round through a fresh proxy process: warmed up, loaded, and (llmprof) caught up. */
-  const proxied = async (proxy: ServerProcess, health: boolean) => {
-    await driveAgents(proxy.url, requests.slice(0, 4).map((turns) => turns.slice(0, 1)));
-    if (health) await drained(proxy.url, 120_000);
-    const before = proxy.cpuMs();
-    const threadsBefore = proxy.threadCpuMs();
-    let peak = 0;
-    const sampler = setInterval(() => peak = Math.max(peak, proxy.rssMiB()), 200);
-    const result = await driveAgents(proxy.url, requests);
-    const caughtUp = health ? await drained(proxy.url, 120_000) : null;
-    clearInterval(sampler);
-    const cpu = (proxy.cpuMs() - before) / result.turns;
-    if (health) {
+  /** One round through a fresh proxy process: warmed up, loaded, and (llmprof) caught up; its CPU per turn. */
+  const proxied = async (proxy: ServerProcess, llmprof: boolean) => {
+    try {
+      await driveAgents(proxy.url, requests.slice(0, 4).map((turns) => turns.slice(0, 1)));
+      if (llmprof) await drained(proxy.url, 120_000);
+      const before = proxy.cpuMs();
+      const threadsBefore = proxy.threadCpuMs();
+      let peak = 0;
+      const sampler = setInterval(() => peak = Math.max(peak, proxy.rssMiB()), 200);
+      const result = await driveAgents(proxy.url, requests);
+      const caughtUp = llmprof ? await drained(proxy.url, 120_000) : null;
+      clearInterval(sampler);
+      (llmprof ? through : passed).push(result);
+      (llmprof ? cpuPerTurn : passCpuPerTurn).push((proxy.cpuMs() - before) / result.turns);
+      if (!llmprof) return;
       addCpuByRole(threadsBefore, proxy.threadCpuMs(), byRole);
       roleTurns += result.turns;
       shed += (caughtUp?.queue.dropped ?? 0) + (caughtUp?.store.dropped ?? 0);
@@ -117,8 +119,9 @@ export async function runAgentTraffic(
       rss.drained = Math.max(rss.drained, proxy.rssMiB());
       await new Promise((r) => setTimeout(r, 10_000));
       rss.later = Math.max(rss.later, proxy.rssMiB());
+    } finally {
+      await proxy.stop();
     }
-    return { result, cpu };
   };
   try {
     await driveAgents(fake.url, requests.slice(0, 8)); // warm-up
@@ -129,14 +132,7 @@ export async function runAgentTraffic(
         if (target === "direct") {
           direct.push(await driveAgents(fake.url, requests));
         } else if (target === "pass-through") {
-          const proxy = await spawnServer("./_serve_passthrough.ts", [fake.url]);
-          try {
-            const { result, cpu } = await proxied(proxy, false);
-            passed.push(result);
-            passCpuPerTurn.push(cpu);
-          } finally {
-            await proxy.stop();
-          }
+          await proxied(await spawnServer("./_serve_passthrough.ts", [fake.url]), false);
         } else {
           const home = await Deno.makeTempDir({ prefix: "llmprof-bench-agents-" });
           const llmprof = await spawnServer(
@@ -144,13 +140,7 @@ export async function runAgentTraffic(
             ["up", "--port", "0", "--upstream", fake.url, "--home", home],
             { ready: /profiling on (http:\/\/\S+)/ },
           );
-          try {
-            const { result, cpu } = await proxied(llmprof, true);
-            through.push(result);
-            cpuPerTurn.push(cpu);
-          } finally {
-            await llmprof.stop();
-          }
+          await proxied(llmprof, true);
         }
       }
     }
