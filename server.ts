@@ -5,6 +5,7 @@ import { VERSION } from "./core/version.ts";
 import { Ingest, type WriterView } from "./pipeline/ingest.ts";
 import type { RecordedCall } from "./pipeline/recorder.ts";
 import { CallEvents } from "./pipeline/call_events.ts";
+import { releaseWhenQuiet, tuneAllocator } from "./core/allocator.ts";
 import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";
@@ -115,6 +116,8 @@ export async function startLlmprof(
   options: StartOptions = {},
 ): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
+  // Before any worker starts, so the bodies every thread frees go back to the OS.
+  tuneAllocator();
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   // Loaded only when a collector is configured: the OpenTelemetry SDK stays off a plain start.
   const otlp = config.otlp
@@ -211,6 +214,9 @@ export async function startLlmprof(
   const converted = splitStoredRequests(store, { log, signal: stopConverting.signal }).catch((
     error,
   ) => log(`llmprof: could not store earlier prompts as blocks: ${(error as Error).message}`));
+  const releasing = releaseWhenQuiet(() =>
+    queue.stats().accepted + pool.stats().analysed + writer.stats().written
+  );
   const retention = config.retainDays ? startRetention(store, config.retainDays, { log }) : null;
   const shown = anyAddress(config.host) ? "127.0.0.1" : config.host;
   const base = (host: string) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -240,6 +246,7 @@ export async function startLlmprof(
     clearTimeout(timer);
     await stopped;
     retention?.stop();
+    releasing();
     stopConverting.abort();
     await converted;
     const unwritten = await ingest.stop(drainMs, { analysed: options.analyse !== false });

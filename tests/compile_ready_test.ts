@@ -21,6 +21,7 @@ Deno.test("llmprof serves the proxy and every page from another working director
       "--allow-net=127.0.0.1",
       "--allow-env",
       "--allow-sys",
+      "--allow-ffi",
       `${PROJECT}/main.ts`,
       "up",
       "--port",
@@ -90,5 +91,32 @@ Deno.test("llmprof serves the proxy and every page from another working director
       false,
       stderr,
     );
+  }
+});
+
+Deno.test("the compile task and the README's build steps include every worker script llmprof starts", async () => {
+  const workers = new Set<string>();
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(`${PROJECT}/${dir}`)) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory && !/^(node_modules|tests|testing|bench|static|\.)/.test(path)) {
+        await walk(path);
+      } else if (entry.isFile && path.endsWith(".ts") && !path.endsWith("_test.ts")) {
+        const text = await Deno.readTextFile(`${PROJECT}/${path}`);
+        for (
+          const [, file] of text.matchAll(/new URL\("\.\/(\w*worker\.ts)", import\.meta\.url\)/g)
+        ) {
+          workers.add(`${dir}/${file}`);
+        }
+      }
+    }
+  };
+  await walk("");
+  assertEquals(workers.size >= 3, true, [...workers].join(", "));
+  const config = JSON.parse(await Deno.readTextFile(`${PROJECT}/deno.json`));
+  const readme = await Deno.readTextFile(`${PROJECT}/README.md`);
+  for (const worker of workers) {
+    assertStringIncludes(config.tasks.compile.command, `--include ${worker}`);
+    assertStringIncludes(readme, `--include ${worker}`);
   }
 });
