@@ -5,7 +5,7 @@ import { VERSION } from "./core/version.ts";
 import { Ingest, type WriterView } from "./pipeline/ingest.ts";
 import type { RecordedCall } from "./pipeline/recorder.ts";
 import { CallEvents } from "./pipeline/call_events.ts";
-import { releaseWhenQuiet, tuneAllocator } from "./core/allocator.ts";
+import { releaseWhenQuiet } from "./core/allocator.ts";
 import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";
@@ -116,8 +116,6 @@ export async function startLlmprof(
   options: StartOptions = {},
 ): Promise<Llmprof> {
   const log = options.log ?? ((line: string) => console.error(line));
-  // Before any worker starts, so the bodies every thread frees go back to the OS.
-  tuneAllocator();
   const overrides: Overrides = config.pricing === null ? {} : await loadOverrides(config.pricing);
   // Loaded only when a collector is configured: the OpenTelemetry SDK stays off a plain start.
   const otlp = config.otlp
@@ -214,6 +212,7 @@ export async function startLlmprof(
   const converted = splitStoredRequests(store, { log, signal: stopConverting.signal }).catch((
     error,
   ) => log(`llmprof: could not store earlier prompts as blocks: ${(error as Error).message}`));
+  // Once a load has ended, what the runtime freed goes back to the system.
   const releasing = releaseWhenQuiet(() =>
     queue.stats().accepted + pool.stats().analysed + writer.stats().written
   );

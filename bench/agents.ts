@@ -95,7 +95,7 @@ export async function runAgentTraffic(
   const passCpuPerTurn: number[] = [];
   const byRole = new Map<string, number>();
   let roleTurns = 0;
-  const rss = { peak: 0, drained: 0, later: 0 };
+  const rss = { peak: 0, drained: 0, later: 0, settled: 0 };
   let shed = 0;
   /** One round through a fresh proxy process: warmed up, loaded, and (llmprof) caught up; its CPU per turn. */
   const proxied = async (proxy: ServerProcess, llmprof: boolean) => {
@@ -119,6 +119,8 @@ export async function runAgentTraffic(
       rss.drained = Math.max(rss.drained, proxy.rssMiB());
       await new Promise((r) => setTimeout(r, 10_000));
       rss.later = Math.max(rss.later, proxy.rssMiB());
+      await new Promise((r) => setTimeout(r, 20_000));
+      rss.settled = Math.max(rss.settled, proxy.rssMiB());
     } finally {
       await proxy.stop();
     }
@@ -193,9 +195,9 @@ export async function runAgentTraffic(
       cpuPerTurn.map(ms).join(", ")
     }). Calls shed: ${shed}. Resident memory: ${mib(rss.peak)} MiB at its peak under the load, ${
       mib(rss.drained)
-    } MiB once caught up, ${
-      mib(rss.later)
-    } MiB 10 s later (target: at most 400 MiB, and back down after the load).`,
+    } MiB once caught up, ${mib(rss.later)} MiB 10 s later, ${
+      mib(rss.settled)
+    } MiB 30 s later (target: at most 400 MiB, and back down after the load).`,
     "",
     `For scale, the bare Deno pass-through (bench/_serve_passthrough.ts: fetch the upstream, hand its body back) spends ${
       ms(mean(passCpuPerTurn))
@@ -235,8 +237,14 @@ async function storedCallsMemory(calls: number): Promise<string> {
       await drained(llmprof.url, 120_000);
       samples.push(`| ${sent.toLocaleString("en-US")} | ${mib(llmprof.rssMiB())} |`);
     }
-    await new Promise((r) => setTimeout(r, 10_000));
-    samples.push(`| ${sent.toLocaleString("en-US")}, 10 s later | ${mib(llmprof.rssMiB())} |`);
+    let waited = 0;
+    for (const later of [10, 30]) {
+      await new Promise((r) => setTimeout(r, (later - waited) * 1000));
+      waited = later;
+      samples.push(
+        `| ${sent.toLocaleString("en-US")}, ${later} s later | ${mib(llmprof.rssMiB())} |`,
+      );
+    }
   } finally {
     await llmprof.stop();
     await fake.stop();

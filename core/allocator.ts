@@ -1,24 +1,18 @@
 /**
- * glibc's allocator, tuned for a proxy that moves large bodies between threads.
+ * Giving memory back to the system after a load, through glibc's `malloc_trim`.
  *
- * glibc raises its mmap threshold each time a large block is freed, so after the first
- * burst of 100 KB prompts every later one lands in a per-thread arena, whose pages are
- * kept after the load ends. A fixed threshold sends such blocks to mmap, which gives them
- * back on free; a trim once the load has ended hands back what the arenas still hold.
+ * Large request bodies pass through every thread, and glibc raises its mmap threshold each
+ * time a large block is freed, so they come to live in per-thread arenas that keep their
+ * pages once the runtime has freed them: about 600 MiB more after 200 streaming agents.
+ * A trim hands those pages back. (Fixing the mmap threshold instead kept less at the peak
+ * but cost about 3 ms of CPU per 136 KB agent turn in page faults; bench/RESULTS.md.)
  *
- * Both need libc through FFI (`--allow-ffi`). Where it is not granted, or not on Linux with
- * glibc, they do nothing: llmprof works the same and keeps more memory after a burst.
+ * It needs libc through FFI (`--allow-ffi`). Where that is not granted, or not on Linux with
+ * glibc, nothing is trimmed: llmprof works the same and keeps more memory after a burst.
  * @module
  */
 
-/** Blocks at least this large are mapped on their own and given back to the OS when freed. */
-export const MMAP_THRESHOLD = 64 * 1024;
-
-/** glibc's mallopt parameter for the mmap threshold (malloc.h). */
-const M_MMAP_THRESHOLD = -3;
-
 const SYMBOLS = {
-  mallopt: { parameters: ["i32", "i32"], result: "i32" },
   malloc_trim: { parameters: ["usize"], result: "i32" },
 } as const;
 
@@ -26,7 +20,7 @@ type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 let libc: Libc | null | undefined;
 
-/** libc's allocator functions, or null where they cannot be reached without asking. */
+/** libc's malloc_trim, or null where it cannot be reached without asking. */
 function glibc(): Libc | null {
   if (libc !== undefined) return libc;
   libc = null;
@@ -40,41 +34,43 @@ function glibc(): Libc | null {
   return libc;
 }
 
-/**
- * Sends blocks of {@linkcode MMAP_THRESHOLD} bytes and more to mmap for this whole process,
- * its workers included. Returns whether the allocator took it.
- */
-export function tuneAllocator(): boolean {
-  const symbols = glibc();
-  return symbols !== null && symbols.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) === 1;
+/** Whether freed memory can be given back here (Linux with glibc, FFI granted). */
+export function canReleaseMemory(): boolean {
+  return glibc() !== null;
 }
 
-/** Gives the pages that every thread's heap has freed back to the OS. Returns whether any were. */
+/** Gives the pages that every thread's heap has freed back to the system. Returns whether any were. */
 export function releaseFreedMemory(): boolean {
   const symbols = glibc();
   return symbols !== null && symbols.malloc_trim(0n) === 1;
 }
 
 /**
- * Decides, from a count that grows with the work done, when a load has ended: a look
- * answers true when the count grew since the last release and then stayed the same since
- * the previous look.
+ * Decides, from a count that grows with the work done, when to give memory back after a
+ * load: at the 1st, 2nd, 4th, 8th and 16th look that finds the count unchanged since the
+ * work stopped. The runtime's own collectors free the load's buffers only after some idle
+ * seconds, so one release right away would find little to give back.
  */
 export class QuietWatch {
-  #released: number;
   #seen: number;
+  /** Looks in a row that found the count unchanged since it last grew; -1 before any growth. */
+  #quiet = -1;
 
   /** Starts from the count as it is now, so earlier work does not count. */
   constructor(count: number) {
-    this.#released = this.#seen = count;
+    this.#seen = count;
   }
 
   /** Whether to release now, the count being `count`. */
   look(count: number): boolean {
-    const quiet = count === this.#seen && count !== this.#released;
-    if (quiet) this.#released = count;
-    this.#seen = count;
-    return quiet;
+    if (count !== this.#seen) {
+      this.#seen = count;
+      this.#quiet = 0;
+      return false;
+    }
+    if (this.#quiet < 0 || this.#quiet >= 16) return false;
+    this.#quiet++;
+    return (this.#quiet & (this.#quiet - 1)) === 0;
   }
 }
 
@@ -87,7 +83,7 @@ export interface QuietOptions {
 }
 
 /**
- * Gives freed memory back each time a load has ended (see {@linkcode QuietWatch}), looking
+ * Gives freed memory back after each load (see {@linkcode QuietWatch}), looking
  * at `activity` every few seconds. Its timer does not keep the process alive. Returns a
  * function that stops it.
  */

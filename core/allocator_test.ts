@@ -1,12 +1,17 @@
 import { assertEquals } from "../testing/assert.ts";
-import { QuietWatch, releaseFreedMemory, releaseWhenQuiet, tuneAllocator } from "./allocator.ts";
+import { canReleaseMemory, QuietWatch, releaseFreedMemory, releaseWhenQuiet } from "./allocator.ts";
 
-Deno.test("a quiet watch answers once after the work stops, and not while it goes on", () => {
+Deno.test("a quiet watch answers after the work stops, less often the longer it stays quiet", () => {
   const watch = new QuietWatch(7);
-  assertEquals([7, 7, 7].map((n) => watch.look(n)), [false, false, false], "no work, no release");
-  assertEquals([8, 12, 30].map((n) => watch.look(n)), [false, false, false], "work goes on");
-  assertEquals([30, 30, 30].map((n) => watch.look(n)), [true, false, false], "once when it stops");
-  assertEquals([31, 31].map((n) => watch.look(n)), [false, true], "new work, once quiet, again");
+  const looks = (counts: number[]) => counts.map((n) => watch.look(n) ? "R" : ".").join("");
+  assertEquals(looks([7, 7, 7]), "...", "no work since the start: nothing to release");
+  assertEquals(looks([8, 12, 30]), "...", "no release while the work goes on");
+  assertEquals(
+    looks(Array(20).fill(30)),
+    "RR.R...R.......R....",
+    "1st, 2nd, 4th, 8th, 16th quiet look",
+  );
+  assertEquals(looks([31, 31, 31, 32, 32]), ".RR.R", "new work starts the count again");
 });
 
 Deno.test("releaseWhenQuiet releases through its timer once the activity count stands still", async () => {
@@ -22,24 +27,24 @@ Deno.test("releaseWhenQuiet releases through its timer once the activity count s
   }
 });
 
-Deno.test("the allocator is tuned and trimmed through libc where FFI is granted (Linux, glibc)", () => {
+Deno.test("freed memory is given back through libc where FFI is granted (Linux, glibc)", () => {
   const reachable = Deno.build.os === "linux" && Deno.build.env === "gnu" &&
     Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  assertEquals(tuneAllocator(), reachable);
+  assertEquals(canReleaseMemory(), reachable);
   // malloc_trim answers 1 only when it gave pages back; it must not throw either way.
   assertEquals(typeof releaseFreedMemory(), "boolean");
 });
 
-Deno.test("without --allow-ffi the allocator is left alone, without a prompt or an error", async () => {
+Deno.test("without --allow-ffi nothing is trimmed, without a prompt or an error", async () => {
   const dir = await Deno.makeTempDir({ prefix: "llmprof-allocator-" });
   const script = `${dir}/main.ts`;
   await Deno.writeTextFile(
     script,
-    `import { releaseFreedMemory, tuneAllocator } from "${new URL(
+    `import { canReleaseMemory, releaseFreedMemory } from "${new URL(
       "./allocator.ts",
       import.meta.url,
     )}";\n` +
-      `console.log(tuneAllocator(), releaseFreedMemory());\n`,
+      `console.log(canReleaseMemory(), releaseFreedMemory());\n`,
   );
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", script],
