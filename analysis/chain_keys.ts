@@ -1,5 +1,5 @@
 import { hash64 } from "../core/hash.ts";
-import { Lru } from "../core/lru.ts";
+import { TextMemo } from "../core/text_memo.ts";
 import { canonicalJson } from "../formats/canonical.ts";
 import { formatOf, type Json } from "../formats/mod.ts";
 import { isObject, str } from "../formats/segment.ts";
@@ -17,38 +17,26 @@ export interface ChainKeys {
 }
 
 /** Canonical hashes of messages seen before, by their raw JSON: an agent resends every earlier message each turn. */
-const itemHashes = new Lru<string, string>(32_000_000, { weigh: (_, raw) => raw.length + 64 });
+const itemHashes = new TextMemo<string>();
 
 function itemHash(item: Json, canonical: (item: Json) => string): string {
-  const raw = JSON.stringify(item);
-  let hash = itemHashes.get(raw);
-  if (hash === undefined) {
-    hash = hash64(canonical(item));
-    itemHashes.set(raw, hash);
-  }
-  return hash;
+  return itemHashes.remember(JSON.stringify(item), () => hash64(canonical(item)));
 }
 
 /** The hash of a call's context (API, system prompt, tools), memoised by its raw JSON like messages. */
 function contextHash(api: string, raw: Json, shape: (raw: Json) => unknown): string {
-  const key = `${api}\u0000${JSON.stringify(raw)}`;
-  let hash = itemHashes.get(key);
-  if (hash === undefined) {
-    hash = hash64(`${api}\u0000${canonicalJson(shape(raw))}`);
-    itemHashes.set(key, hash);
-  }
-  return hash;
+  return itemHashes.remember(
+    `${api}\u0000${JSON.stringify(raw)}`,
+    () => hash64(`${api}\u0000${canonicalJson(shape(raw))}`),
+  );
 }
 
 /** The seed of a call's loose hashes, memoised by its system prompt and tool names like messages. */
 function looseHash(api: string, system: string, tools: string[]): string {
-  const key = `${api}\u0000loose\u0000${system}\u0000${tools.join("\u0000")}`;
-  let hash = itemHashes.get(key);
-  if (hash === undefined) {
-    hash = hash64(`${api}\u0000loose\u0000${maskVolatile(system)}\u0000${tools.join("\u0000")}`);
-    itemHashes.set(key, hash);
-  }
-  return hash;
+  return itemHashes.remember(
+    `${api}\u0000loose\u0000${system}\u0000${tools.join("\u0000")}`,
+    () => hash64(`${api}\u0000loose\u0000${maskVolatile(system)}\u0000${tools.join("\u0000")}`),
+  );
 }
 
 /** A system prompt with words that hold digits masked: what stays the same when a timestamp changes. */

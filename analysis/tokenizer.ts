@@ -1,6 +1,6 @@
 import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
-import { Lru } from "../core/lru.ts";
+import { TextMemo } from "../core/text_memo.ts";
 
 /** The tiktoken encodings llmprof counts with. */
 export type EncodingName = "o200k_base" | "cl100k_base";
@@ -52,35 +52,33 @@ export function longRuns(text: string): Array<[number, number]> {
 }
 
 /**
- * Counts tokens with one encoding, memoising per text block (bounded LRU) so a
- * conversation's repeated turns are not counted again.
+ * Counts tokens with one encoding, memoising (see {@linkcode TextMemo}) so a conversation's
+ * repeated turns are not counted again.
  */
 export class TokenCounter {
   readonly encoding: EncodingName;
   readonly #count: (text: string) => number;
-  readonly #memo: Lru<string, number>;
+  readonly #memo: TextMemo<number>;
+  readonly #raw = (text: string) => this.#tokenize(text);
   /** Characters actually tokenized (not served from the memo). */
   tokenizedChars = 0;
 
-  /** `memoChars`: most characters of text the memo keeps (default 32 million, 32 to 64 MB). */
-  constructor(encoding: EncodingName, options: { memoChars?: number } = {}) {
+  /**
+   * `memoChars`: most characters of text the memo keeps as keys (default 32 million, 32 to
+   * 64 MB); `hashedTexts`: most long texts it also remembers by hash (default 200,000).
+   */
+  constructor(encoding: EncodingName, options: { memoChars?: number; hashedTexts?: number } = {}) {
     this.encoding = encoding;
     this.#count = encoding === "cl100k_base" ? countCl100k : countO200k;
-    // Weighed by text, not counted by entry: 50,000 tool results of 20 KB would be a gigabyte.
-    this.#memo = new Lru(options.memoChars ?? 32_000_000, { weigh: (_, text) => text.length + 64 });
+    this.#memo = new TextMemo({ chars: options.memoChars, hashed: options.hashedTexts });
   }
 
   /** Tokens in `text`. */
   count(text: string): number {
-    if (text.length === 0) return 0;
-    const known = this.#memo.get(text);
-    if (known !== undefined) return known;
-    const tokens = this.#raw(text);
-    this.#memo.set(text, tokens);
-    return tokens;
+    return text.length === 0 ? 0 : this.#memo.remember(text, this.#raw);
   }
 
-  #raw(text: string): number {
+  #tokenize(text: string): number {
     this.tokenizedChars += text.length;
     if (text.length < SLICE) return this.#count(text);
     let total = 0;

@@ -20,8 +20,8 @@ Deno.test("TokenCounter counts ordinary text exactly and memoises repeats", () =
   assertEquals(counter.tokenizedChars, before, "the second count came from the memo");
 });
 
-Deno.test("TokenCounter's memo keeps at most its characters of text, not a count of texts", () => {
-  const counter = new TokenCounter("o200k_base", { memoChars: 100_000 });
+Deno.test("TokenCounter's memos keep at most their characters of text and their count of hashed texts", () => {
+  const counter = new TokenCounter("o200k_base", { memoChars: 100_000, hashedTexts: 40 });
   const block = (i: number) => `result ${i} ` + "lorem ipsum dolor sit amet ".repeat(370);
   for (let i = 0; i < 100; i++) counter.count(block(i)); // 1 MB of distinct 10 KB texts
   let before = counter.tokenizedChars;
@@ -30,4 +30,20 @@ Deno.test("TokenCounter's memo keeps at most its characters of text, not a count
   before = counter.tokenizedChars;
   counter.count(block(0));
   assertEquals(counter.tokenizedChars > before, true, "the oldest was let go");
+});
+
+Deno.test("TokenCounter remembers a long text by hash after its text memo let it go", () => {
+  const counter = new TokenCounter("o200k_base", { memoChars: 100_000 });
+  const block = (i: number) => `result ${i} ` + "lorem ipsum dolor sit amet ".repeat(370);
+  const first = counter.count(block(0));
+  for (let i = 1; i < 100; i++) counter.count(block(i));
+  const before = counter.tokenizedChars;
+  // A fresh copy of the same text, as the next turn's parsed request carries it.
+  assertEquals(counter.count(JSON.parse(JSON.stringify(block(0)))), first);
+  assertEquals(counter.tokenizedChars, before, "counted from the hashed memo, not tokenized");
+  // Texts of one length that differ in one character are told apart.
+  const other = block(0).replace("result 0", "result X");
+  assertEquals(other.length, block(0).length);
+  counter.count(other);
+  assertEquals(counter.tokenizedChars, before + other.length, "a different text is tokenized");
 });
