@@ -5,7 +5,7 @@ import { VERSION } from "./core/version.ts";
 import { Ingest, type WriterView } from "./pipeline/ingest.ts";
 import type { RecordedCall } from "./pipeline/recorder.ts";
 import { CallEvents } from "./pipeline/call_events.ts";
-import { releaseWhenQuiet } from "./core/allocator.ts";
+import { releaseWhenQuiet } from "./core/quiet_watch.ts";
 import { splitStoredRequests, startRetention } from "./pipeline/upkeep.ts";
 import type { AnalysisPool } from "./pipeline/pool.ts";
 import type { CaptureQueue } from "./pipeline/queue.ts";

@@ -17,7 +17,9 @@ const HASHED_MIN = 256;
  * worked on once: recent texts by the text itself (a lookup costs little more than V8's own
  * string hash), and long texts also by a 64-bit hash and their length. The text keys alone
  * held about 20 agents' histories; with 200 agents at once they were pushed out before an
- * agent's next turn, and each turn was worked out again.
+ * agent's next turn, and each turn was worked out again. Two texts of one length whose
+ * hashes agree would share a value; with a 64-bit hash over 200,000 entries that is about
+ * one chance in a billion, which llmprof accepts.
  */
 export class TextMemo<V> {
   readonly #byText: Lru<string, V>;

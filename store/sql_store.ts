@@ -368,11 +368,12 @@ export abstract class SqlStore implements BaseStore {
       where.push(`id IN (${this.dialect.matchingIds(SEARCH_MATCHES + 1)})`), params.push(search);
     }
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    // Ties on time are broken by id, so pages never skip or repeat a call made in the same millisecond.
     const order = query.sort === "cost"
-      ? `cost_usd ${this.dialect.descNullsLast}, created_ms DESC`
+      ? `cost_usd ${this.dialect.descNullsLast}, created_ms DESC, id DESC`
       : query.sort === "attention"
-      ? "attention DESC, created_ms DESC"
-      : "created_ms DESC";
+      ? "attention DESC, created_ms DESC, id DESC"
+      : "created_ms DESC, id DESC";
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
     const offset = Math.max(query.offset ?? 0, 0);
     const [rows, [count]] = await Promise.all([
@@ -432,7 +433,9 @@ export abstract class SqlStore implements BaseStore {
 
   async listRuns(options: RunQuery = {}): Promise<RunSummary[]> {
     const since = options.since ? "WHERE last_at >= ?" : "";
-    const order = options.sort === "cost" ? "cost_usd DESC, last_at DESC" : "last_at DESC";
+    const order = options.sort === "cost"
+      ? "cost_usd DESC, last_at DESC, id DESC"
+      : "last_at DESC, id DESC";
     const rows = await this.db.all(
       `SELECT * FROM sessions ${since} ORDER BY ${order} LIMIT ? OFFSET ?`,
       [

@@ -78,6 +78,24 @@ contract(
   },
 );
 
+contract(
+  "pages through calls made in one millisecond without skipping or repeating one",
+  async (store) => {
+    const created = at(5);
+    const ids = Array.from({ length: 60 }, (_, i) => `same-ms-${String(i).padStart(2, "0")}`);
+    // Written in a shuffled order, so the table's order is not the ids' order.
+    const shuffled = ids.map((id, i) => ({ id, key: (i * 37) % 60 })).sort((a, b) => a.key - b.key);
+    await store.writeBatch(shuffled.map(({ id }) => sampleCall({ id, created_at: created })));
+    for (const sort of [undefined, "cost", "attention"] as const) {
+      const seen: string[] = [];
+      for (let offset = 0; offset < ids.length; offset += 7) {
+        seen.push(...(await store.listCalls({ sort, limit: 7, offset })).calls.map((c) => c.id));
+      }
+      assertEquals(seen, [...ids].reverse(), `sorted by ${sort ?? "time"}`);
+    }
+  },
+);
+
 contract("filters calls by model, session and time range", async (store) => {
   await store.writeBatch([
     sampleCall({

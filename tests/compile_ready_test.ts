@@ -106,7 +106,7 @@ Deno.test("the compile task and the README's build steps include every worker sc
         for (
           const [, file] of text.matchAll(/new URL\("\.\/(\w*worker\.ts)", import\.meta\.url\)/g)
         ) {
-          workers.add(`${dir}/${file}`);
+          workers.add(dir === "" ? file : `${dir}/${file}`);
         }
       }
     }
