@@ -59,7 +59,6 @@ export class TokenCounter {
   readonly encoding: EncodingName;
   readonly #count: (text: string) => number;
   readonly #memo: TextMemo<number>;
-  readonly #raw = (text: string) => this.#tokenize(text);
   /** Characters actually tokenized (not served from the memo). */
   tokenizedChars = 0;
 
@@ -75,10 +74,11 @@ export class TokenCounter {
 
   /** Tokens in `text`. */
   count(text: string): number {
-    return text.length === 0 ? 0 : this.#memo.remember(text, this.#raw);
+    return text.length === 0 ? 0 : this.#memo.remember(text, this.#tokenize);
   }
 
-  #tokenize(text: string): number {
+  /** Counts without the memo; an arrow, so the memo is handed one function, not one per call. */
+  readonly #tokenize = (text: string): number => {
     this.tokenizedChars += text.length;
     if (text.length < SLICE) return this.#count(text);
     let total = 0;
@@ -91,5 +91,5 @@ export class TokenCounter {
       from = end;
     }
     return total + this.#count(text.slice(from));
-  }
+  };
 }

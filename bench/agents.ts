@@ -117,10 +117,9 @@ export async function runAgentTraffic(
       shed += (caughtUp?.queue.dropped ?? 0) + (caughtUp?.store.dropped ?? 0);
       rss.peak = Math.max(rss.peak, peak, proxy.rssMiB());
       rss.drained = Math.max(rss.drained, proxy.rssMiB());
-      await new Promise((r) => setTimeout(r, 10_000));
-      rss.later = Math.max(rss.later, proxy.rssMiB());
-      await new Promise((r) => setTimeout(r, 20_000));
-      rss.settled = Math.max(rss.settled, proxy.rssMiB());
+      const [later, settled] = await memoryAfterLoad(proxy);
+      rss.later = Math.max(rss.later, later);
+      rss.settled = Math.max(rss.settled, settled);
     } finally {
       await proxy.stop();
     }
@@ -213,6 +212,14 @@ export async function runAgentTraffic(
   ].join("\n");
 }
 
+/** A process's resident memory 10 s and 30 s after a load, in MiB: V8 frees a load's buffers only after some idle seconds. */
+async function memoryAfterLoad(server: ServerProcess): Promise<[number, number]> {
+  await new Promise((r) => setTimeout(r, 10_000));
+  const later = server.rssMiB();
+  await new Promise((r) => setTimeout(r, 20_000));
+  return [later, server.rssMiB()];
+}
+
 /** llmprof's resident memory as it takes `calls` small JSON calls, at c=16, stored in SQLite. */
 async function storedCallsMemory(calls: number): Promise<string> {
   const fake = await spawnServer("./_serve_fake.ts", []);
@@ -237,14 +244,9 @@ async function storedCallsMemory(calls: number): Promise<string> {
       await drained(llmprof.url, 120_000);
       samples.push(`| ${sent.toLocaleString("en-US")} | ${mib(llmprof.rssMiB())} |`);
     }
-    let waited = 0;
-    for (const later of [10, 30]) {
-      await new Promise((r) => setTimeout(r, (later - waited) * 1000));
-      waited = later;
-      samples.push(
-        `| ${sent.toLocaleString("en-US")}, ${later} s later | ${mib(llmprof.rssMiB())} |`,
-      );
-    }
+    const [later, settled] = await memoryAfterLoad(llmprof);
+    samples.push(`| ${sent.toLocaleString("en-US")}, 10 s later | ${mib(later)} |`);
+    samples.push(`| ${sent.toLocaleString("en-US")}, 30 s later | ${mib(settled)} |`);
   } finally {
     await llmprof.stop();
     await fake.stop();
