@@ -152,6 +152,11 @@ Deno.test("shutdown ends a stalled SSE stream after its grace period", async () 
 const cutShort = {
   "a request body shorter than its Content-Length": 'content-length: 100\r\n\r\n{"model":"gpt-4o"',
   "a truncated chunked request body": 'transfer-encoding: chunked\r\n\r\n40\r\n{"model":"gpt-4o"',
+  // Over the size read chunk by chunk (64 KiB): half of it comes, then the client stops.
+  "a large request body shorter than its Content-Length":
+    `content-length: 200000\r\n\r\n{"model":"gpt-4o","messages":[{"role":"user","content":"${
+      "x".repeat(100_000)
+    }`,
 };
 for (const [what, framing] of Object.entries(cutShort)) {
   Deno.test(`proxy answers 400 and records ${what}`, () =>

@@ -244,6 +244,28 @@ Deno.test("proxy forwards method, query and headers, drops hop-by-hop ones and s
     assertEquals(new TextDecoder().decode(seen.body), body);
   }));
 
+Deno.test("proxy forwards a 300 KB request body byte for byte with its Content-Length", () =>
+  withRig(async ({ fake, llmprof, nextCall }) => {
+    // Over the size read chunk by chunk (64 KiB), with characters of several UTF-8 lengths.
+    const body = chatBody({
+      messages: [{ role: "user", content: "tool output é ✓ 🙂\n".repeat(12_000) }],
+    });
+    const sent = new TextEncoder().encode(body);
+    const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: json,
+      body: sent,
+    });
+    await response.body?.cancel();
+    const seen = fake.requests.at(-1)!;
+    assertEquals(seen.headers["content-length"], String(sent.byteLength));
+    assertEquals(seen.headers["transfer-encoding"], undefined);
+    assertEquals(new TextDecoder().decode(seen.body), body);
+    const call = await nextCall();
+    assertEquals(call.requestBytes, sent.byteLength);
+    assertEquals(new TextDecoder().decode(call.requestBody!), body);
+  }));
+
 Deno.test("proxy passes upstream 4xx and 5xx responses through unchanged", () =>
   withRig(async ({ fake, llmprof, nextCall }) => {
     for (const status of [400, 401, 429, 500, 529]) {
