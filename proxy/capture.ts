@@ -70,6 +70,41 @@ export interface TapOptions {
 }
 
 /**
+ * Notes what passes of a streamed body, chunk by chunk, and tells once how it ended: what a
+ * stream source calls as chunks arrive (the upstream client), or {@linkcode tapStream} does.
+ */
+export class Tap {
+  readonly #options: TapOptions;
+  readonly #recorder: BodyRecorder;
+  #firstChunkAt: number | null = null;
+  #ended = false;
+
+  constructor(options: TapOptions) {
+    this.#options = options;
+    this.#recorder = new BodyRecorder(options.cap);
+  }
+
+  /** Notes a chunk that passed. */
+  chunk(chunk: Uint8Array): void {
+    this.#firstChunkAt ??= performance.now();
+    this.#options.onChunk?.();
+    this.#recorder.add(chunk);
+  }
+
+  /** Notes the end: `cancelled` when the client left first, `error` when the source failed. */
+  end(cancelled: boolean, error: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#options.onEnd({
+      body: this.#recorder.result(),
+      firstChunkAt: this.#firstChunkAt,
+      cancelled,
+      error,
+    });
+  }
+}
+
+/**
  * Passes a byte stream through untouched and chunk by chunk, noting what passed,
  * so the client never waits for capture.
  */
@@ -78,36 +113,27 @@ export function tapStream(
   options: TapOptions,
 ): ReadableStream<Uint8Array> {
   const read = source.getReader();
-  const recorder = new BodyRecorder(options.cap);
-  let firstChunkAt: number | null = null;
-  let ended = false;
-  const end = (cancelled: boolean, error: unknown) => {
-    if (ended) return;
-    ended = true;
-    options.onEnd({ body: recorder.result(), firstChunkAt, cancelled, error });
-  };
+  const tap = new Tap(options);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let next: ReadableStreamReadResult<Uint8Array>;
       try {
         next = await read.read();
       } catch (error) {
-        end(false, error);
+        tap.end(false, error);
         controller.error(error);
         return;
       }
       if (next.done) {
-        end(false, null);
+        tap.end(false, null);
         controller.close();
         return;
       }
-      firstChunkAt ??= performance.now();
-      options.onChunk?.();
-      recorder.add(next.value);
+      tap.chunk(next.value);
       controller.enqueue(next.value);
     },
     async cancel(reason) {
-      end(true, null);
+      tap.end(true, null);
       await read.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });

@@ -1,5 +1,5 @@
 import type { CapturedCall, CaptureSink } from "../core/call.ts";
-import { type CapturedBody, primed, tapStream } from "./capture.ts";
+import { type CapturedBody, primed, Tap, type TapOptions, tapStream } from "./capture.ts";
 import { encodingOf, encodingProblem } from "../core/content_encoding.ts";
 import { sendUpstream, type UpstreamResponse } from "./upstream_client.ts";
 import { newCallId } from "./call_id.ts";
@@ -274,23 +274,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       queueMicrotask(() => finish({ bytes, total: bytes.byteLength }, arrived, gone, null));
       return new Response(bytes, init);
     }
-    let source = upstream.body.stream();
-    if (encoding) {
-      let first: Uint8Array | null;
-      try {
-        ({ first, stream: source } = await primed(source));
-      } catch (error) {
-        first = null;
-        source = new ReadableStream({ start: (controller) => controller.error(error) });
-      }
-      const refused = await notEncoded(first);
-      if (refused) {
-        watch.done();
-        source.cancel().catch(() => {});
-        return refused;
-      }
-    }
-    const body = tapStream(source, {
+    const tapped: TapOptions = {
       cap,
       onChunk: () => watch.touch(),
       onEnd: (ended) => {
@@ -298,8 +282,24 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
         if (ended.cancelled) aborter.abort();
         finish(ended.body, ended.firstChunkAt, ended.cancelled, ended.error);
       },
-    });
-    return new Response(body, init);
+    };
+    // The upstream's stream notes each chunk as it arrives: no second JS stream per chunk.
+    if (!encoding) return new Response(upstream.body.stream(new Tap(tapped)), init);
+    let source = upstream.body.stream();
+    let first: Uint8Array | null;
+    try {
+      ({ first, stream: source } = await primed(source));
+    } catch (error) {
+      first = null;
+      source = new ReadableStream({ start: (controller) => controller.error(error) });
+    }
+    const refused = await notEncoded(first);
+    if (refused) {
+      watch.done();
+      source.cancel().catch(() => {});
+      return refused;
+    }
+    return new Response(tapStream(source, tapped), init);
   };
 
   return Object.assign(proxy, {

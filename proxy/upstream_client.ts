@@ -35,8 +35,18 @@ export interface UpstreamBody {
    * each chunk (the idle timeout). Throws when the body fails or does not have that length.
    */
   readWhole(length: number, progress: { touch(): void }): Promise<Uint8Array<ArrayBuffer>>;
-  /** The body chunk by chunk, as it arrives; cancelling it ends the exchange. */
-  stream(): ReadableStream<Uint8Array>;
+  /**
+   * The body chunk by chunk, as it arrives; cancelling it ends the exchange. `watch` sees
+   * each chunk as it arrives and the end, in the same step: no second stream to pass through.
+   */
+  stream(watch?: StreamWatch): ReadableStream<Uint8Array>;
+}
+
+/** What watches a streamed body: each chunk, then how it ended, once. */
+export interface StreamWatch {
+  chunk(chunk: Uint8Array): void;
+  /** `cancelled` when the reader left first; `error` when the body failed, else null. */
+  end(cancelled: boolean, error: unknown): void;
 }
 
 // One pool of kept-alive connections per scheme, as fetch keeps one. An idle connection is
@@ -160,20 +170,30 @@ function bodyOf(incoming: http.IncomingMessage, settled: () => void): UpstreamBo
         });
       });
     },
-    stream() {
+    stream(watch) {
+      let cancelled = false;
       return new ReadableStream<Uint8Array>({
         start(controller) {
           incoming.on("data", (chunk: Uint8Array) => {
+            watch?.chunk(chunk);
             controller.enqueue(chunk);
             // Backpressure: nothing more is read until the client has taken this chunk.
             if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
           });
-          onEnd((error) => error ? controller.error(error) : controller.close());
+          onEnd((error) => {
+            // A cancel destroys the message, which ends it too: the cancel told the watch first.
+            if (cancelled) return;
+            watch?.end(false, error);
+            if (error) controller.error(error);
+            else controller.close();
+          });
         },
         pull() {
           incoming.resume();
         },
         cancel() {
+          cancelled = true;
+          watch?.end(true, null);
           incoming.destroy();
         },
       }, { highWaterMark: 1 });

@@ -31,7 +31,13 @@ function errorResponse(
   const body = provider === "anthropic"
     ? { type: "error", error: { type: as.type, message } }
     : provider === "google"
-    ? { error: { code: as.status, message, status: as.status === 400 ? "INVALID_ARGUMENT" : "UNAVAILABLE" } }
+    ? {
+      error: {
+        code: as.status,
+        message,
+        status: as.status === 400 ? "INVALID_ARGUMENT" : "UNAVAILABLE",
+      },
+    }
     : { error: { message, type: as.type, param: null, code: as.code } };
   return Response.json(body, { status: as.status, headers: { "x-llmprof-error": as.source } });
 }
