@@ -19,6 +19,16 @@ function streamingUpstream(chunks: string[], hold = false) {
     ));
 }
 
+/** The answer to a GET of `server`'s root. */
+function getFrom(server: Deno.HttpServer<Deno.NetAddr>) {
+  return sendUpstream(`http://127.0.0.1:${server.addr.port}/`, {
+    method: "GET",
+    headers: [],
+    body: null,
+    signal: new AbortController().signal,
+  });
+}
+
 /** A watch that writes down what it saw. */
 function recordingWatch() {
   const seen = { chunks: [] as string[], ends: [] as Array<[boolean, unknown]> };
@@ -33,12 +43,7 @@ function recordingWatch() {
 Deno.test("a watched upstream stream shows each chunk as it passes, then its end once", async () => {
   const server = streamingUpstream(["data: 1\n\n", "data: 2\n\n", "data: [DONE]\n\n"]);
   try {
-    const answer = await sendUpstream(`http://127.0.0.1:${server.addr.port}/`, {
-      method: "GET",
-      headers: [],
-      body: null,
-      signal: new AbortController().signal,
-    });
+    const answer = await getFrom(server);
     const { seen, watch } = recordingWatch();
     const read = await new Response(answer.body!.stream(watch)).text();
     assertEquals(read, "data: 1\n\ndata: 2\n\ndata: [DONE]\n\n");
@@ -52,12 +57,7 @@ Deno.test("a watched upstream stream shows each chunk as it passes, then its end
 Deno.test("a reader that cancels a watched stream is told to the watch once, as cancelled", async () => {
   const server = streamingUpstream(["data: 1\n\n"], true);
   try {
-    const answer = await sendUpstream(`http://127.0.0.1:${server.addr.port}/`, {
-      method: "GET",
-      headers: [],
-      body: null,
-      signal: new AbortController().signal,
-    });
+    const answer = await getFrom(server);
     const { seen, watch } = recordingWatch();
     const reader = answer.body!.stream(watch).getReader();
     await reader.read();
