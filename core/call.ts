@@ -30,7 +30,10 @@ export interface CapturedCall {
   /** Response body bytes as the client received them, or null when not captured. */
   responseBody: Uint8Array | null;
   responseBytes: number;
-  /** Milliseconds from request arrival to the first response body byte; null if none came. */
+  /**
+   * Milliseconds from request arrival until the response body began to come from the upstream
+   * (a JSON body read whole: until all of it had come); null if none came.
+   */
   ttfbMs: number | null;
   /** Milliseconds from request arrival to the end of the response (or the disconnect). */
   durationMs: number;

@@ -59,7 +59,7 @@ export interface TapEnd {
   error: unknown;
 }
 
-/** Options for {@linkcode tapStream}. */
+/** Options for a {@linkcode Tap} and {@linkcode tapStream}. */
 export interface TapOptions {
   /** Most bytes to keep; beyond it only the count goes on. */
   cap: number;
@@ -70,8 +70,8 @@ export interface TapOptions {
 }
 
 /**
- * Notes what passes of a streamed body, chunk by chunk, and tells once how it ended: what a
- * stream source calls as chunks arrive (the upstream client), or {@linkcode tapStream} does.
+ * Notes what passes of a streamed body, chunk by chunk, and tells once how it ended. The
+ * upstream client calls it as chunks arrive; {@linkcode tapStream} calls it for any stream.
  */
 export class Tap {
   readonly #options: TapOptions;

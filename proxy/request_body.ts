@@ -28,6 +28,7 @@ export async function readRequestBody(request: Request, cap: number): Promise<Fo
     const bytes = declared < CHUNKED_READ_MIN
       ? new Uint8Array(await request.arrayBuffer())
       : await readExactly(request.body, declared);
+    if (bytes.byteLength !== declared) throw lengthError(bytes.byteLength, declared);
     return {
       body: bytes,
       captured: Promise.resolve({ bytes, total: bytes.byteLength, error: null }),
@@ -67,28 +68,48 @@ export async function readRequestBody(request: Request, cap: number): Promise<Fo
  * Bodies of at least this many bytes are read chunk by chunk into a buffer of their declared
  * size. With 200 agents sending 136 KB turns at once, that cost the main thread 0.5 ms less
  * per turn than `request.arrayBuffer()`; for small bodies sent at full speed,
- * `arrayBuffer()` costs 17–20 µs less a call (bench/RESULTS.md).
+ * `arrayBuffer()` costs 17–20 µs less a call (README, "Performance").
  */
 const CHUNKED_READ_MIN = 64 * 1024;
 
-/** A body of a declared length, read into one buffer of that size; throws when it has another. */
+/** The buffer a chunked read starts with: a stalled client does not get its whole declared size at once. */
+const FIRST_BUFFER = 1024 * 1024;
+
+function lengthError(got: number, declared: number): Error {
+  return new Error(
+    got > declared
+      ? `the body is longer than its Content-Length of ${declared} bytes`
+      : `the body ended after ${got} of its ${declared} bytes`,
+  );
+}
+
+/**
+ * A body of a declared length, read into one buffer of that size (grown from 1 MiB as bytes
+ * come, for larger ones); throws when it has another length.
+ */
 async function readExactly(
   body: ReadableStream<Uint8Array>,
   length: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const out = new Uint8Array(length);
+  let out = new Uint8Array(Math.min(length, FIRST_BUFFER));
   let at = 0;
   const reader = body.getReader();
   for (;;) {
     const next = await reader.read();
     if (next.done) break;
-    if (at + next.value.byteLength > length) {
+    const end = at + next.value.byteLength;
+    if (end > length) {
       await reader.cancel().catch(() => {});
-      throw new Error(`the body is longer than its Content-Length of ${length} bytes`);
+      throw lengthError(end, length);
+    }
+    if (end > out.byteLength) {
+      const grown = new Uint8Array(Math.min(length, Math.max(end, 2 * out.byteLength)));
+      grown.set(out.subarray(0, at));
+      out = grown;
     }
     out.set(next.value, at);
-    at += next.value.byteLength;
+    at = end;
   }
-  if (at < length) throw new Error(`the body ended after ${at} of its ${length} bytes`);
+  if (at < length) throw lengthError(at, length);
   return out;
 }

@@ -44,6 +44,7 @@ export interface UpstreamBody {
 
 /** What watches a streamed body: each chunk, then how it ended, once. */
 export interface StreamWatch {
+  /** A chunk as it arrives, before the reader takes it. */
   chunk(chunk: Uint8Array): void;
   /** `cancelled` when the reader left first; `error` when the body failed, else null. */
   end(cancelled: boolean, error: unknown): void;
@@ -171,30 +172,50 @@ function bodyOf(incoming: http.IncomingMessage, settled: () => void): UpstreamBo
       });
     },
     stream(watch) {
-      let cancelled = false;
+      // The watch hears of one end: the body's, or the reader's cancel, whichever comes first.
+      let ended = false;
+      // A failing watch (a bug in capture) fails this stream, not the process: the calls run
+      // in the message's event listeners, where a throw would be uncaught.
+      const tell = (what: () => void): unknown => {
+        try {
+          what();
+          return null;
+        } catch (error) {
+          return error;
+        }
+      };
       return new ReadableStream<Uint8Array>({
         start(controller) {
           incoming.on("data", (chunk: Uint8Array) => {
-            watch?.chunk(chunk);
+            const failed = watch ? tell(() => watch.chunk(chunk)) : null;
+            if (watch && failed !== null) {
+              ended = true;
+              controller.error(failed);
+              incoming.destroy();
+              tell(() => watch.end(false, failed));
+              return;
+            }
             controller.enqueue(chunk);
             // Backpressure: nothing more is read until the client has taken this chunk.
             if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
           });
           onEnd((error) => {
             // A cancel destroys the message, which ends it too: the cancel told the watch first.
-            if (cancelled) return;
-            watch?.end(false, error);
+            if (ended) return;
+            ended = true;
             if (error) controller.error(error);
             else controller.close();
+            if (watch) tell(() => watch.end(false, error));
           });
         },
         pull() {
           incoming.resume();
         },
         cancel() {
-          cancelled = true;
-          watch?.end(true, null);
           incoming.destroy();
+          if (ended) return;
+          ended = true;
+          if (watch) tell(() => watch.end(true, null));
         },
       }, { highWaterMark: 1 });
     },
