@@ -1,10 +1,13 @@
 /** Bytes kept of one body, in order, up to a cap. */
 export interface CapturedBody {
   /** The bytes kept, or null when the body went over the cap. */
-  bytes: Uint8Array | null;
+  bytes: Uint8Array<ArrayBuffer> | null;
   /** All bytes that passed, kept or not. */
   total: number;
 }
+
+/** The most a recorder sets aside before bytes come: a stalled client is not handed its whole declared size. */
+const FIRST_BUFFER = 1024 * 1024;
 
 /**
  * Collects the bytes that pass, up to a cap, into one compact buffer. Chunks are copied as
@@ -17,8 +20,17 @@ export class BodyRecorder {
   #over = false;
   readonly #cap: number;
 
-  constructor(cap: number) {
+  /** `expected`: the size the body declared, so its buffer is set aside at once (up to 1 MiB) and grows no more than needed. */
+  constructor(cap: number, options: { expected?: number } = {}) {
     this.#cap = cap;
+    if (options.expected) {
+      this.#buffer = new Uint8Array(Math.min(cap, options.expected, FIRST_BUFFER));
+    }
+  }
+
+  /** All bytes that passed so far, kept or not. */
+  get total(): number {
+    return this.#total;
   }
 
   /** Notes a chunk that passed. */
@@ -41,10 +53,13 @@ export class BodyRecorder {
     this.#buffer.set(chunk, start);
   }
 
-  /** The body as recorded so far, in a buffer of its own exact size. */
+  /** The body as recorded so far, in a buffer of its own exact size (the recorder's own, when it is full). */
   result(): CapturedBody {
     if (this.#over) return { bytes: null, total: this.#total };
-    return { bytes: this.#buffer.slice(0, this.#total), total: this.#total };
+    const bytes = this.#buffer.byteLength === this.#total
+      ? this.#buffer
+      : this.#buffer.slice(0, this.#total);
+    return { bytes, total: this.#total };
   }
 }
 

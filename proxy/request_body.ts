@@ -72,9 +72,6 @@ export async function readRequestBody(request: Request, cap: number): Promise<Fo
  */
 const CHUNKED_READ_MIN = 64 * 1024;
 
-/** The buffer a chunked read starts with: a stalled client does not get its whole declared size at once. */
-const FIRST_BUFFER = 1024 * 1024;
-
 function lengthError(got: number, declared: number): Error {
   return new Error(
     got > declared
@@ -83,33 +80,23 @@ function lengthError(got: number, declared: number): Error {
   );
 }
 
-/**
- * A body of a declared length, read into one buffer of that size (grown from 1 MiB as bytes
- * come, for larger ones); throws when it has another length.
- */
+/** A body of a declared length, read into one buffer of that size; throws when it has another length. */
 async function readExactly(
   body: ReadableStream<Uint8Array>,
   length: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  let out = new Uint8Array(Math.min(length, FIRST_BUFFER));
-  let at = 0;
+  const recorder = new BodyRecorder(length, { expected: length });
   const reader = body.getReader();
   for (;;) {
     const next = await reader.read();
     if (next.done) break;
-    const end = at + next.value.byteLength;
-    if (end > length) {
+    recorder.add(next.value);
+    if (recorder.total > length) {
       await reader.cancel().catch(() => {});
-      throw lengthError(end, length);
+      throw lengthError(recorder.total, length);
     }
-    if (end > out.byteLength) {
-      const grown = new Uint8Array(Math.min(length, Math.max(end, 2 * out.byteLength)));
-      grown.set(out.subarray(0, at));
-      out = grown;
-    }
-    out.set(next.value, at);
-    at = end;
   }
-  if (at < length) throw lengthError(at, length);
-  return out;
+  const { bytes, total } = recorder.result();
+  if (bytes === null || total < length) throw lengthError(total, length);
+  return bytes;
 }
