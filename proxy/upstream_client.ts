@@ -4,10 +4,23 @@
  * not: fetch would add `accept`, `accept-encoding`, `accept-language` and `user-agent` of
  * its own and decode what it asked for, so a client's request would not arrive unchanged.
  */
-import http from "node:http";
-import https from "node:https";
-import process from "node:process";
 import type { HeaderPairs } from "./headers.ts";
+import {
+  chunkSize,
+  type Framing,
+  framingOf,
+  keepsAlive,
+  readLatin1,
+  requestHead,
+  writeLatin1,
+} from "./_http1.ts";
+import {
+  ClosedBeforeAnswer,
+  type Connection,
+  connectionFor,
+  type Route,
+} from "./_upstream_connection.ts";
+import { type ProxyEnv, proxyEnv, proxyFor } from "./_proxy_env.ts";
 
 /** A request for an upstream. */
 export interface UpstreamRequest {
@@ -50,132 +63,181 @@ export interface StreamWatch {
   end(cancelled: boolean, error: unknown): void;
 }
 
-// One pool of kept-alive connections per scheme, as fetch keeps one. An idle connection is
-// closed after a minute, as fetch's pool does, before most servers would close it first.
-// HTTP_PROXY, HTTPS_PROXY and NO_PROXY are honoured, as fetch honours them (`proxyEnv` is
-// newer than the Node.js types Deno ships).
-const AGENT_OPTIONS: http.AgentOptions & { proxyEnv: NodeJS.ProcessEnv } = {
-  keepAlive: true,
-  timeout: 60_000,
-  scheduling: "lifo",
-  proxyEnv: process.env,
-};
-const httpAgent = new http.Agent(AGENT_OPTIONS);
-const httpsAgent = new https.Agent(AGENT_OPTIONS);
-
 /** Sends a request to an upstream URL and resolves with its status and headers. */
 export function sendUpstream(target: string, request: UpstreamRequest): Promise<UpstreamResponse> {
-  const { signal, body } = request;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  const secure = target.startsWith("https:");
-  const headers: Record<string, string> = Object.fromEntries(request.headers);
-  if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
-  return new Promise<UpstreamResponse>((resolve, reject) => {
-    const outgoing = (secure ? https : http).request(target, {
-      method: request.method,
-      headers,
-      agent: secure ? httpsAgent : httpAgent,
-    });
-    const abort = () => outgoing.destroy(signal.reason);
-    signal.addEventListener("abort", abort, { once: true });
-    let answered = false;
-    // A kept-alive connection the upstream closed under a request is replaced by the runtime,
-    // which sends the request again (tests/faults_test.ts shows it).
-    outgoing.on("error", (error: Error) => {
-      if (answered) return;
-      signal.removeEventListener("abort", abort);
-      reject(signal.aborted ? signal.reason : error);
-    });
-    outgoing.on("response", (incoming: http.IncomingMessage) => {
-      answered = true;
-      const status = incoming.statusCode ?? 502;
-      const hasBody = request.method !== "HEAD" && status !== 204 && status !== 304;
-      if (!hasBody) {
-        signal.removeEventListener("abort", abort);
-        incoming.resume();
-      }
-      resolve({
-        status,
-        headers: headersOf(incoming.rawHeaders),
-        body: hasBody ? bodyOf(incoming, () => signal.removeEventListener("abort", abort)) : null,
-      });
-    });
-    if (body instanceof ReadableStream) pump(body, outgoing);
-    else outgoing.end(body ?? undefined);
-  });
+  if (request.signal.aborted) return Promise.reject(request.signal.reason);
+  let route: Route;
+  try {
+    route = routeFor(target);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return exchange(route, request, false);
 }
 
-/** Writes a stream to the request as it arrives; a failing stream fails the request. */
-async function pump(source: ReadableStream<Uint8Array>, outgoing: http.ClientRequest) {
+/** One request and its response head over one connection; sent again once on a new connection when a kept-alive one turns out closed. */
+async function exchange(
+  route: Route,
+  request: UpstreamRequest,
+  again: boolean,
+): Promise<UpstreamResponse> {
+  const { signal, body } = request;
+  let connection: Connection;
+  try {
+    connection = await connectionFor(route, { fresh: again });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw new Error(`cannot connect to ${route.host}: ${connectProblem(error)}`);
+  }
+  const reused = connection.reused;
+  const abort = () => connection.close();
+  signal.addEventListener("abort", abort, { once: true });
+  if (signal.aborted) abort();
+  let sendError: unknown = null;
+  // A failed send ends the exchange; the head is read meanwhile, so an answer sent before the
+  // whole body (a 413, say) still arrives.
+  const sent = send(connection, route, request).then(() => true, (error) => {
+    sendError = error;
+    connection.close();
+    return false;
+  });
+  try {
+    const head = await connection.readHead();
+    const framing = framingOf(request.method, head);
+    const settled = () => signal.removeEventListener("abort", abort);
+    if (framing.kind === "none") {
+      settled();
+      sent.then((ok) =>
+        ok && keepsAlive(head, framing) ? connection.release() : connection.close()
+      );
+    }
+    return {
+      status: head.status,
+      headers: head.headers,
+      body: framing.kind === "none" ? null : bodyOf(connection, {
+        framing,
+        // The connection carries the next exchange only once this one is all sent and read.
+        done: (whole) => {
+          settled();
+          if (!whole || !keepsAlive(head, framing)) connection.close();
+          else sent.then((ok) => ok ? connection.release() : connection.close());
+        },
+        signal,
+      }),
+    };
+  } catch (error) {
+    signal.removeEventListener("abort", abort);
+    connection.close();
+    if (signal.aborted) throw signal.reason;
+    const stale = reused && !again && !(body instanceof ReadableStream) &&
+      (error instanceof ClosedBeforeAnswer || sendError !== null || isReset(error));
+    if (stale) return exchange(route, request, true);
+    throw sendError ?? error;
+  }
+}
+
+/** What went wrong connecting, with what to do for a certificate rustls refuses that Node.js would take. */
+function connectProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!message.includes("CaUsedAsEndEntity")) return message;
+  return "its certificate is a CA certificate (self-signed with basicConstraints CA:TRUE), which TLS " +
+    "clients here refuse as a server's; give the server a certificate signed by that CA, or one " +
+    "made with basicConstraints CA:FALSE";
+}
+
+function isReset(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe;
+}
+
+/** Writes the request: head and a byte body in one write when small, a stream chunked. */
+async function send(connection: Connection, route: Route, request: UpstreamRequest): Promise<void> {
+  const { body } = request;
+  const headers = route.proxy?.authorization && !route.secure
+    ? [...request.headers, ["proxy-authorization", route.proxy.authorization] as [string, string]]
+    : request.headers;
+  const head = requestHead(
+    { method: request.method, target: route.target, host: route.host, headers },
+    { length: body instanceof Uint8Array ? body.byteLength : null, none: body === null },
+  );
+  if (body instanceof ReadableStream) {
+    await connection.write(latin1(head));
+    return sendChunked(connection, body);
+  }
+  const bytes = body ?? new Uint8Array(0);
+  if (bytes.byteLength > ONE_WRITE_MAX) {
+    await connection.write(latin1(head));
+    return connection.write(bytes);
+  }
+  const out = new Uint8Array(head.length + bytes.byteLength);
+  writeLatin1(head, out, 0);
+  out.set(bytes, head.length);
+  await connection.write(out);
+}
+
+/** A body up to this size goes in the same write as the head; a larger one is not copied. */
+const ONE_WRITE_MAX = 16 * 1024;
+
+function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  writeLatin1(text, out, 0);
+  return out;
+}
+
+/** Sends a stream with chunked framing as it arrives; a failing stream fails the exchange. */
+async function sendChunked(connection: Connection, source: ReadableStream<Uint8Array>) {
   const reader = source.getReader();
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done) break;
-      if (!outgoing.write(next.value)) {
-        await new Promise((resolve) => outgoing.once("drain", resolve));
-      }
+      if (next.value.byteLength === 0) continue;
+      const size = `${next.value.byteLength.toString(16)}\r\n`;
+      const frame = new Uint8Array(size.length + next.value.byteLength + 2);
+      writeLatin1(size, frame, 0);
+      frame.set(next.value, size.length);
+      frame[frame.length - 2] = 13;
+      frame[frame.length - 1] = 10;
+      await connection.write(frame);
     }
-    outgoing.end();
+    await connection.write(LAST_CHUNK);
   } catch (error) {
-    outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
+    reader.cancel(error).catch(() => {});
+    throw error;
   }
 }
 
-function headersOf(raw: string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  return headers;
-}
+const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 
-/** The response body's two readers over one incoming message; `settled` runs when it ends. */
-function bodyOf(incoming: http.IncomingMessage, settled: () => void): UpstreamBody {
-  // Calls back once: with null at the body's end, or with why it failed.
-  const onEnd = (done: (error: Error | null) => void) => {
-    let ended = false;
-    const finish = (error: Error | null) => {
-      if (ended) return;
-      ended = true;
-      settled();
-      done(error);
-    };
-    incoming.once("end", () => finish(null));
-    incoming.once("error", (error) => finish(error));
-    incoming.once("close", () => {
-      if (!incoming.complete) {
-        finish(new Error("the upstream closed the connection before the body ended"));
-      }
-    });
+/** The response body's two readers over one connection; `done` runs once, when it ends or fails. */
+function bodyOf(
+  connection: Connection,
+  options: { framing: Framing; done: (whole: boolean) => void; signal: AbortSignal },
+): UpstreamBody {
+  const pieces = new BodyPieces(connection, options.framing);
+  let ended = false;
+  const end = (whole: boolean) => {
+    if (ended) return;
+    ended = true;
+    options.done(whole);
   };
+  // After an abort (a timeout, the client leaving) the read fails because of it: say why.
+  const failure = (error: unknown) =>
+    options.signal.aborted && options.signal.reason instanceof Error
+      ? options.signal.reason
+      : error;
   return {
-    readWhole(length, progress) {
-      return new Promise((resolve, reject) => {
-        const out = new Uint8Array(length);
-        let at = 0;
-        incoming.on("data", (chunk: Uint8Array) => {
-          progress.touch();
-          if (at + chunk.byteLength > length) {
-            incoming.destroy(
-              new Error(`the body is longer than its Content-Length of ${length} bytes`),
-            );
-            return;
-          }
-          out.set(chunk, at);
-          at += chunk.byteLength;
-        });
-        onEnd((error) => {
-          if (error) reject(error);
-          else if (at < length) {
-            reject(new Error(`the body ended after ${at} of its ${length} bytes`));
-          } else resolve(out);
-        });
-      });
+    async readWhole(length, progress) {
+      try {
+        const out = await pieces.whole(length, progress);
+        end(true);
+        return out;
+      } catch (error) {
+        end(false);
+        throw failure(error);
+      }
     },
     stream(watch) {
-      // The watch hears of one end: the body's, or the reader's cancel, whichever comes first.
-      let ended = false;
-      // A failing watch (a bug in capture) fails this stream, not the process: the calls run
-      // in the message's event listeners, where a throw would be uncaught.
+      // A failing watch (a bug in capture) fails this stream, not the read loop.
       const tell = (what: () => void): unknown => {
         try {
           what();
@@ -185,39 +247,173 @@ function bodyOf(incoming: http.IncomingMessage, settled: () => void): UpstreamBo
         }
       };
       return new ReadableStream<Uint8Array>({
-        start(controller) {
-          incoming.on("data", (chunk: Uint8Array) => {
-            const failed = watch ? tell(() => watch.chunk(chunk)) : null;
-            if (watch && failed !== null) {
-              ended = true;
-              controller.error(failed);
-              incoming.destroy();
-              tell(() => watch.end(false, failed));
-              return;
-            }
-            controller.enqueue(chunk);
-            // Backpressure: nothing more is read until the client has taken this chunk.
-            if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
-          });
-          onEnd((error) => {
-            // A cancel destroys the message, which ends it too: the cancel told the watch first.
+        async pull(controller) {
+          let piece: Uint8Array | null;
+          try {
+            piece = await pieces.next();
+          } catch (error) {
             if (ended) return;
-            ended = true;
-            if (error) controller.error(error);
-            else controller.close();
-            if (watch) tell(() => watch.end(false, error));
-          });
-        },
-        pull() {
-          incoming.resume();
+            end(false);
+            const why = failure(error);
+            controller.error(why);
+            if (watch) tell(() => watch.end(false, why));
+            return;
+          }
+          if (ended) return;
+          if (piece === null) {
+            end(true);
+            controller.close();
+            if (watch) tell(() => watch.end(false, null));
+            return;
+          }
+          const failed = watch ? tell(() => watch.chunk(piece)) : null;
+          if (watch && failed !== null) {
+            end(false);
+            controller.error(failed);
+            tell(() => watch.end(false, failed));
+            return;
+          }
+          controller.enqueue(piece);
         },
         cancel() {
-          incoming.destroy();
           if (ended) return;
-          ended = true;
+          end(false);
           if (watch) tell(() => watch.end(true, null));
         },
-      }, { highWaterMark: 1 });
+      }, { highWaterMark: 0 });
     },
+  };
+}
+
+/** A response body read piece by piece from its connection, framing taken off. */
+class BodyPieces {
+  readonly #connection: Connection;
+  readonly #framing: Framing;
+  /** Bytes left of a length-framed body or of the current chunk. */
+  #left: number;
+  #state: "data" | "size" | "crlf" | "trailers" | "end";
+
+  constructor(connection: Connection, framing: Framing) {
+    this.#connection = connection;
+    this.#framing = framing;
+    this.#left = framing.kind === "length" ? framing.length : 0;
+    this.#state = framing.kind === "chunked"
+      ? "size"
+      : framing.kind === "length" && framing.length === 0
+      ? "end"
+      : "data";
+  }
+
+  /** The next piece of the body, or null at its end. */
+  async next(): Promise<Uint8Array<ArrayBuffer> | null> {
+    const c = this.#connection;
+    for (;;) {
+      if (this.#state === "end") return null;
+      if (this.#state === "data") {
+        if (c.available === 0 && !(await c.fill())) {
+          if (this.#framing.kind === "close") {
+            this.#state = "end";
+            return null;
+          }
+          throw new Error("the upstream closed the connection before the body ended");
+        }
+        if (this.#framing.kind === "close") return c.take(c.available);
+        const piece = c.take(this.#left);
+        this.#left -= piece.byteLength;
+        if (this.#left === 0) this.#state = this.#framing.kind === "chunked" ? "crlf" : "end";
+        return piece;
+      }
+      const line = await this.#line();
+      if (this.#state === "crlf") {
+        if (line !== "") throw new Error("the upstream sent a chunk longer than its size");
+        this.#state = "size";
+      } else if (this.#state === "size") {
+        this.#left = chunkSize(line);
+        this.#state = this.#left === 0 ? "trailers" : "data";
+      } else if (line === "") {
+        this.#state = "end";
+      }
+    }
+  }
+
+  /** The whole body, which must be `length` bytes, read into one buffer of that size. */
+  async whole(length: number, progress: { touch(): void }): Promise<Uint8Array<ArrayBuffer>> {
+    const out = new Uint8Array(length);
+    let at = 0;
+    const c = this.#connection;
+    if (this.#framing.kind === "length" && this.#framing.length === length) {
+      // Straight into the buffer: what was read with the head, then the socket's reads.
+      const first = c.take(length);
+      out.set(first);
+      at = first.byteLength;
+      while (at < length) {
+        const n = await c.readInto(out.subarray(at));
+        if (n === null) throw new Error(`the body ended after ${at} of its ${length} bytes`);
+        at += n;
+        progress.touch();
+      }
+      this.#state = "end";
+      return out;
+    }
+    for (let piece = await this.next(); piece !== null; piece = await this.next()) {
+      progress.touch();
+      if (at + piece.byteLength > length) {
+        throw new Error(`the body is longer than its Content-Length of ${length} bytes`);
+      }
+      out.set(piece, at);
+      at += piece.byteLength;
+    }
+    if (at < length) throw new Error(`the body ended after ${at} of its ${length} bytes`);
+    return out;
+  }
+
+  /** The next line of chunked framing, without its CRLF. */
+  async #line(): Promise<string> {
+    const c = this.#connection;
+    for (let scanned = 0;;) {
+      for (let i = c.start + scanned; i < c.end; i++) {
+        if (c.buffer[i] === 10) {
+          const stop = i > c.start && c.buffer[i - 1] === 13 ? i - 1 : i;
+          const line = readLatin1(c.buffer.subarray(c.start, stop));
+          c.start = i + 1;
+          return line;
+        }
+      }
+      if (c.available > LINE_MAX) throw new Error("the upstream sent a chunk line over 4 KiB");
+      scanned = c.available;
+      if (!(await c.fill())) {
+        throw new Error("the upstream closed the connection before the body ended");
+      }
+    }
+  }
+}
+
+const LINE_MAX = 4096;
+
+/** Reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY once, when the first request is sent. */
+let proxies: ProxyEnv | null = null;
+
+/** Where a request for `target` goes: its origin, or the forward proxy the environment names. */
+function routeFor(target: string): Route {
+  const url = new URL(target);
+  const secure = url.protocol === "https:";
+  if (!secure && url.protocol !== "http:") {
+    throw new Error(`cannot send to ${url.protocol} URLs, only http: and https:`);
+  }
+  const port = Number(url.port || (secure ? 443 : 80));
+  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const host = url.host;
+  proxies ??= proxyEnv();
+  const proxy = proxyFor(proxies, { secure, hostname, port });
+  const key = `${url.protocol}//${hostname}:${port}${proxy ? ` via ${proxy.url.href}` : ""}`;
+  const path = url.pathname + url.search;
+  return {
+    key,
+    secure,
+    hostname,
+    port,
+    host,
+    target: proxy && !secure ? `${url.protocol}//${host}${path}` : path,
+    proxy,
   };
 }

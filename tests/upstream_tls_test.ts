@@ -1,42 +1,7 @@
 /** The proxy's own HTTP client talks TLS to an https upstream, trusting a CA it is given. */
 import { assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { chatBody, readTimed, withRig } from "./_harness.ts";
-
-/** A self-signed certificate for localhost, made with openssl in a temporary folder. */
-async function selfSigned(): Promise<{ certFile: string; cert: string; key: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "llmprof-tls-" });
-  const made = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "2",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!made.success) {
-    throw new Error(
-      `openssl could not make a test certificate: ${new TextDecoder().decode(made.stderr)}`,
-    );
-  }
-  return {
-    certFile: `${dir}/cert.pem`,
-    cert: await Deno.readTextFile(`${dir}/cert.pem`),
-    key: await Deno.readTextFile(`${dir}/key.pem`),
-  };
-}
+import { certificates } from "./_tls.ts";
 
 const COMPLETION = {
   id: "chatcmpl-tls",
@@ -51,9 +16,9 @@ const COMPLETION = {
 };
 
 Deno.test("proxy forwards JSON and SSE calls to an https upstream whose CA NODE_EXTRA_CA_CERTS names", async () => {
-  const tls = await selfSigned();
+  const tls = await certificates();
   // Read when the first TLS connection is made: this file runs in a process of its own.
-  Deno.env.set("NODE_EXTRA_CA_CERTS", tls.certFile);
+  Deno.env.set("NODE_EXTRA_CA_CERTS", tls.caFile);
   const seen: string[] = [];
   const upstream = Deno.serve(
     { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen() {} },
@@ -94,6 +59,32 @@ Deno.test("proxy forwards JSON and SSE calls to an https upstream whose CA NODE_
       assertEquals(seen, [`localhost:${upstream.addr.port}`, `localhost:${upstream.addr.port}`]);
     }, () => ({ upstream: new URL(base) }));
   } finally {
+    await upstream.shutdown();
+  }
+});
+
+Deno.test("proxy answers 502 saying what to do when an https upstream presents a CA certificate as its own", async () => {
+  const tls = await certificates({ selfSignedCa: true });
+  Deno.env.set("NODE_EXTRA_CA_CERTS", tls.caFile);
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen() {} },
+    () => Response.json(COMPLETION),
+  );
+  try {
+    await withRig(async ({ llmprof, nextCall }) => {
+      const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: chatBody(),
+      });
+      assertEquals(response.status, 502);
+      const { error } = await response.json();
+      assertStringIncludes(error.message, "is a CA certificate");
+      assertStringIncludes(error.message, "basicConstraints CA:FALSE");
+      assertEquals((await nextCall()).status, 502);
+    }, () => ({ upstream: new URL(`https://localhost:${upstream.addr.port}`) }));
+  } finally {
+    Deno.env.delete("NODE_EXTRA_CA_CERTS");
     await upstream.shutdown();
   }
 });

@@ -1,0 +1,261 @@
+/**
+ * The upstream client's connections: TCP or TLS, direct or through the HTTP(S)_PROXY the
+ * environment names, each with one read buffer, kept alive in a pool per origin.
+ */
+import {
+  headEnd,
+  parseResponseHead,
+  readLatin1,
+  type ResponseHead,
+  writeLatin1,
+} from "./_http1.ts";
+
+/** Bytes read from the socket at a time. */
+const READ_SIZE = 64 * 1024;
+/** Less room than this left after the unread bytes, and they are moved to the front first. */
+const MIN_READ = 4096;
+/** The largest response head accepted. */
+const HEAD_MAX = 64 * 1024;
+/** An idle connection is closed after this long, as fetch's pool does, before most servers close it. */
+const IDLE_MS = 60_000;
+/** The most idle connections kept per origin. */
+const IDLE_MAX = 256;
+
+/** Where a request goes: the connection it needs and how its request line names the target. */
+export interface Route {
+  /** The pool's key: scheme, host, port and any proxy. */
+  key: string;
+  secure: boolean;
+  hostname: string;
+  port: number;
+  /** Host header value. */
+  host: string;
+  /** The request-target: origin form, or absolute form through an HTTP proxy. */
+  target: string;
+  /** A forward proxy to go through, with its Proxy-Authorization value if it has credentials. */
+  proxy: { url: URL; authorization: string | null } | null;
+}
+
+/** One connection to an upstream and the bytes read from it not yet used. */
+export class Connection {
+  readonly key: string;
+  /** Whether an exchange went over it before the current one: a kept-alive one may have been closed under it. */
+  reused = false;
+  buffer = new Uint8Array(READ_SIZE);
+  start = 0;
+  end = 0;
+  readonly #conn: Deno.Conn;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(key: string, conn: Deno.Conn) {
+    this.key = key;
+    this.#conn = conn;
+  }
+
+  /** Bytes read and not yet used. */
+  get available(): number {
+    return this.end - this.start;
+  }
+
+  /** Reads more bytes into the buffer; false when the peer closed its side. */
+  async fill(): Promise<boolean> {
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+    } else if (this.buffer.length - this.end < MIN_READ) {
+      if (this.start > 0) {
+        this.buffer.copyWithin(0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+      } else {
+        const grown = new Uint8Array(this.buffer.length * 2);
+        grown.set(this.buffer);
+        this.buffer = grown;
+      }
+    }
+    const n = await this.#conn.read(this.buffer.subarray(this.end));
+    if (n === null) return false;
+    this.end += n;
+    return true;
+  }
+
+  /** A copy of up to `max` of the bytes read, taken from the buffer. */
+  take(max: number): Uint8Array<ArrayBuffer> {
+    const n = Math.min(max, this.available);
+    const bytes = this.buffer.slice(this.start, this.start + n);
+    this.start += n;
+    return bytes;
+  }
+
+  /** Reads straight into `out`, past the buffer; null when the peer closed its side. */
+  readInto(out: Uint8Array): Promise<number | null> {
+    return this.#conn.read(out);
+  }
+
+  /** The next response head, interim (1xx) responses skipped. */
+  async readHead(): Promise<ResponseHead> {
+    // Bytes past `start` already searched for the blank line, and whether any byte came.
+    let scanned = 0;
+    let any = this.available > 0;
+    for (;;) {
+      const end = headEnd(this.buffer, this.start + Math.max(0, scanned - 3), this.end);
+      if (end !== -1) {
+        const head = parseResponseHead(readLatin1(this.buffer.subarray(this.start, end - 4)));
+        this.start = end;
+        scanned = 0;
+        if (head.status >= 100 && head.status < 200 && head.status !== 101) continue;
+        return head;
+      }
+      if (this.available > HEAD_MAX) {
+        throw new Error(`the upstream's response head is over ${HEAD_MAX / 1024} KiB`);
+      }
+      scanned = this.available;
+      if (!(await this.fill())) {
+        throw any
+          ? new Error("the upstream closed the connection in the middle of its response head")
+          : new ClosedBeforeAnswer();
+      }
+      any = true;
+    }
+  }
+
+  /** Writes all of `bytes`. */
+  async write(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.byteLength;) {
+      at += await this.#conn.write(at === 0 ? bytes : bytes.subarray(at));
+    }
+  }
+
+  /** Closes it; reads and writes under way fail. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by a failed read or write.
+    }
+  }
+
+  /** Puts it back in its pool, to be closed if it idles for a minute. */
+  release(): void {
+    if (this.#closed || this.available > 0) return this.close();
+    const list = idle.get(this.key) ?? [];
+    if (list.length >= IDLE_MAX) return this.close();
+    list.push(this);
+    idle.set(this.key, list);
+    this.reused = true;
+    this.start = this.end = 0;
+    const timer = setTimeout(() => {
+      const at = list.indexOf(this);
+      if (at !== -1) list.splice(at, 1);
+      this.close();
+    }, IDLE_MS);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Takes it out of its pool for an exchange. */
+  claim(): this {
+    clearTimeout(this.#timer);
+    return this;
+  }
+}
+
+/** The upstream closed a connection before any byte of its answer: the request may be sent again on a new one. */
+export class ClosedBeforeAnswer extends Error {
+  constructor() {
+    super("the upstream closed the connection before answering");
+  }
+}
+
+const idle = new Map<string, Connection[]>();
+
+/** A kept-alive connection for `route` from the pool, or a new one. */
+export function connectionFor(
+  route: Route,
+  options: { fresh?: boolean } = {},
+): Promise<Connection> {
+  if (!options.fresh) {
+    const kept = idle.get(route.key)?.pop();
+    if (kept) return Promise.resolve(kept.claim());
+  }
+  return open(route);
+}
+
+async function open(route: Route): Promise<Connection> {
+  const via = route.proxy?.url ?? null;
+  const tcp = await Deno.connect({
+    hostname: via ? via.hostname.replace(/^\[|\]$/g, "") : route.hostname,
+    port: via ? Number(via.port || (via.protocol === "https:" ? 443 : 80)) : route.port,
+  });
+  // Small writes (a chunk of a streamed body) go at once, as node:http sends them.
+  tcp.setNoDelay(true);
+  try {
+    if (via === null) {
+      return new Connection(route.key, route.secure ? await secured(tcp, route.hostname) : tcp);
+    }
+    if (via.protocol === "https:") {
+      if (route.secure) {
+        throw new Error(
+          `TLS inside a TLS tunnel to the proxy ${via.host} is not supported; give HTTPS_PROXY an http:// URL`,
+        );
+      }
+      return new Connection(route.key, await secured(tcp, via.hostname));
+    }
+    if (route.secure) {
+      await tunnel(new Connection(route.key, tcp), route);
+      return new Connection(route.key, await secured(tcp, route.hostname));
+    }
+    return new Connection(route.key, tcp);
+  } catch (error) {
+    try {
+      tcp.close();
+    } catch {
+      // Closed already.
+    }
+    throw error;
+  }
+}
+
+/** TLS over `tcp`, its handshake done, so a refused certificate fails the connect and not the first write. */
+async function secured(tcp: Deno.TcpConn, hostname: string): Promise<Deno.TlsConn> {
+  const tls = await Deno.startTls(tcp, { hostname, caCerts: extraCaCerts() });
+  await tls.handshake();
+  return tls;
+}
+
+/** Asks an HTTP proxy for a CONNECT tunnel to the route's host. */
+async function tunnel(through: Connection, route: Route): Promise<void> {
+  let head = `CONNECT ${route.host} HTTP/1.1\r\nhost: ${route.host}\r\n`;
+  if (route.proxy?.authorization) head += `proxy-authorization: ${route.proxy.authorization}\r\n`;
+  head += "\r\n";
+  const bytes = new Uint8Array(head.length);
+  writeLatin1(head, bytes, 0);
+  await through.write(bytes);
+  const answer = await through.readHead();
+  if (answer.status < 200 || answer.status > 299 || through.available > 0) {
+    throw new Error(
+      `the proxy ${route.proxy?.url.host} refused a tunnel to ${route.host} with status ${answer.status}`,
+    );
+  }
+}
+
+let extra: { file: string; certs: string[] } | null = null;
+
+/**
+ * The CA certificates NODE_EXTRA_CA_CERTS names, trusted besides the system's as Node.js
+ * trusts them; read again when the variable names another file.
+ */
+function extraCaCerts(): string[] | undefined {
+  const file = Deno.env.get("NODE_EXTRA_CA_CERTS");
+  if (!file) return undefined;
+  if (extra?.file === file) return extra.certs;
+  try {
+    extra = { file, certs: [Deno.readTextFileSync(file)] };
+  } catch (error) {
+    throw new Error(`Cannot read NODE_EXTRA_CA_CERTS "${file}": ${(error as Error).message}`);
+  }
+  return extra.certs;
+}
