@@ -31,6 +31,7 @@ Deno.test("a head's end is found only once its blank line has come", () => {
 
 Deno.test("header bytes are read as Latin-1, as node:http reads them", () => {
   assertEquals(readLatin1(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x80])), "caf\u00e9\u0080");
+  assertEquals(readLatin1(new TextEncoder().encode("content-length: 12")), "content-length: 12");
 });
 
 Deno.test("a body's framing follows RFC 9112: none, chunked, a length, or the connection's close", () => {
