@@ -54,12 +54,15 @@ export function requestHead(
   return head + "\r\n";
 }
 
-/** Where the head that starts at `from` ends (just past its blank line), or -1 if it has not all come. */
+/**
+ * Where the head that starts at `from` ends (just past its blank line), or -1 if it has not
+ * all come. A blank line of a bare LF is taken too, as RFC 9112 §2.2 allows.
+ */
 export function headEnd(bytes: Uint8Array, from: number, to: number): number {
-  for (let i = from; i + 3 < to; i++) {
-    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) {
-      return i + 4;
-    }
+  for (let i = from; i + 1 < to; i++) {
+    if (bytes[i] !== 10) continue;
+    if (bytes[i + 1] === 10) return i + 2;
+    if (bytes[i + 1] === 13 && i + 2 < to && bytes[i + 2] === 10) return i + 3;
   }
   return -1;
 }
@@ -67,9 +70,9 @@ export function headEnd(bytes: Uint8Array, from: number, to: number): number {
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Parses a response head (status line and header lines, blank line excluded); throws on a malformed one. */
+/** Parses a response head (status line, header lines, blank line); throws on a malformed one. */
 export function parseResponseHead(text: string): ResponseHead {
-  const lines = text.split("\r\n");
+  const lines = text.split(/\r?\n/);
   const status = STATUS_LINE.exec(lines[0]);
   if (!status) {
     throw new Error(
@@ -127,6 +130,8 @@ export function framingOf(method: string, head: ResponseHead): Framing {
 /** Whether the connection may carry another exchange after this response. */
 export function keepsAlive(head: ResponseHead, framing: Framing): boolean {
   if (framing.kind === "close" || head.status === 101) return false;
+  // Both framings at once may be a smuggling attempt: the connection ends with it (RFC 9112 §6.3).
+  if (head.headers.has("transfer-encoding") && head.headers.has("content-length")) return false;
   const connection = head.headers.get("connection")?.toLowerCase() ?? "";
   return head.minor === 1
     ? !/(?:^|,)\s*close\s*(?:,|$)/.test(connection)

@@ -23,10 +23,13 @@ Deno.test("a status line without a reason phrase is accepted", () => {
   assertEquals(parseResponseHead("HTTP/1.0 200").status, 200);
 });
 
-Deno.test("a head's end is found only once its blank line has come", () => {
+Deno.test("a head's end is found only once its blank line has come, bare LFs taken too", () => {
   const bytes = new TextEncoder().encode("HTTP/1.1 200 OK\r\na: b\r\n\r\nbody");
   assertEquals(headEnd(bytes, 0, bytes.length), 25);
   assertEquals(headEnd(bytes, 0, 24), -1);
+  const bare = new TextEncoder().encode("HTTP/1.1 204 No Content\na: b\n\n");
+  assertEquals(headEnd(bare, 0, bare.length), bare.length);
+  assertEquals(parseResponseHead("HTTP/1.1 204 No Content\na: b\n\n").headers.get("a"), "b");
 });
 
 Deno.test("header bytes are read as Latin-1, as node:http reads them", () => {
@@ -69,6 +72,7 @@ Deno.test("a connection is kept for HTTP/1.1 unless closed, and for HTTP/1.0 onl
   assertEquals(kept("HTTP/1.1 200 OK"), false);
   assertEquals(kept("HTTP/1.0 200 OK\r\ncontent-length: 0"), false);
   assertEquals(kept("HTTP/1.0 200 OK\r\ncontent-length: 0\r\nconnection: keep-alive"), true);
+  assertEquals(kept("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 5"), false);
 });
 
 Deno.test("a chunk size is hex with extensions ignored; anything else is refused", () => {

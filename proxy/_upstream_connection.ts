@@ -43,11 +43,21 @@ export class Connection {
   readonly key: string;
   /** Whether an exchange went over it before the current one: a kept-alive one may have been closed under it. */
   reused = false;
+  /** Whether any byte has come in over it since it was last taken from the pool. */
+  heard = false;
   buffer = new Uint8Array(READ_SIZE);
   start = 0;
   end = 0;
+  /** When it last went back to its pool. */
+  idleSince = 0;
   readonly #conn: Deno.Conn;
   #closed = false;
+  /**
+   * The read kept open while it idles in the pool: the upstream closing it, or sending what
+   * no request asked for (a 408 before closing), takes it out of the pool at once. The next
+   * exchange's first read is this one.
+   */
+  #idleRead: Promise<number | null> | null = null;
 
   constructor(key: string, conn: Deno.Conn) {
     this.key = key;
@@ -74,9 +84,13 @@ export class Connection {
         this.buffer = grown;
       }
     }
-    const n = await this.#conn.read(this.buffer.subarray(this.end));
+    const pending = this.#idleRead;
+    this.#idleRead = null;
+    // The idle read was given the buffer from its start, which is where an exchange begins.
+    const n = await (pending ?? this.readInto(this.buffer.subarray(this.end)));
     if (n === null) return false;
     this.end += n;
+    this.heard = true;
     return true;
   }
 
@@ -88,9 +102,17 @@ export class Connection {
     return bytes;
   }
 
-  /** Reads straight into `out`, past the buffer; null when the peer closed its side. */
-  readInto(out: Uint8Array): Promise<number | null> {
-    return this.#conn.read(out);
+  /**
+   * Reads straight into `out`, past the buffer; null when the peer closed its side, also
+   * when a TLS peer closed without saying so first (as load balancers do to idle ones).
+   */
+  async readInto(out: Uint8Array): Promise<number | null> {
+    try {
+      return await this.#conn.read(out);
+    } catch (error) {
+      if (error instanceof Deno.errors.UnexpectedEof) return null;
+      throw error;
+    }
   }
 
   /** The next response head, interim (1xx) responses skipped. */
@@ -101,7 +123,7 @@ export class Connection {
     for (;;) {
       const end = headEnd(this.buffer, this.start + Math.max(0, scanned - 3), this.end);
       if (end !== -1) {
-        const head = parseResponseHead(readLatin1(this.buffer.subarray(this.start, end - 4)));
+        const head = parseResponseHead(readLatin1(this.buffer.subarray(this.start, end)));
         this.start = end;
         scanned = 0;
         if (head.status >= 100 && head.status < 200 && head.status !== 101) continue;
@@ -131,6 +153,7 @@ export class Connection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#idleRead?.catch(() => {});
     try {
       this.#conn.close();
     } catch {
@@ -138,7 +161,7 @@ export class Connection {
     }
   }
 
-  /** Puts it back in its pool, to be closed if it idles for a minute. */
+  /** Puts it back in its pool, to be closed if it idles for a minute or the upstream closes it. */
   release(): void {
     if (this.#closed || this.available > 0) return this.close();
     const list = idle.get(this.key) ?? [];
@@ -146,13 +169,31 @@ export class Connection {
     list.push(this);
     idle.set(this.key, list);
     this.reused = true;
+    this.heard = false;
     this.start = this.end = 0;
     this.idleSince = performance.now();
+    // An idle connection does not keep llmprof running.
+    this.#conn.unref();
+    const read = this.#idleRead = this.readInto(this.buffer);
+    read.then(() => this.#leaveIfIdle(read), () => this.#leaveIfIdle(read));
     sweepLater();
   }
 
-  /** When it last went back to its pool. */
-  idleSince = 0;
+  /** Takes it from its pool for an exchange. */
+  claim(): this {
+    this.#conn.ref();
+    return this;
+  }
+
+  /** Closes it and takes it out of its pool, if `read` ended while it still idles there. */
+  #leaveIfIdle(read: Promise<number | null>): void {
+    if (this.#idleRead !== read) return;
+    const list = idle.get(this.key);
+    const at = list?.indexOf(this) ?? -1;
+    if (at === -1) return;
+    list!.splice(at, 1);
+    this.close();
+  }
 }
 
 /** The upstream closed a connection before any byte of its answer: the request may be sent again on a new one. */
@@ -191,29 +232,44 @@ function sweep(): void {
   }
 }
 
-/** A kept-alive connection for `route` from the pool, or a new one. */
+/** A kept-alive connection for `route` from the pool, or a new one; `signal` ends connecting. */
 export function connectionFor(
   route: Route,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; signal: AbortSignal },
 ): Promise<Connection> {
   if (!options.fresh) {
     const kept = idle.get(route.key)?.pop();
-    if (kept) return Promise.resolve(kept);
+    if (kept) return Promise.resolve(kept.claim());
   }
-  return open(route);
+  return open(route, options.signal);
 }
 
-async function open(route: Route): Promise<Connection> {
+async function open(route: Route, signal: AbortSignal): Promise<Connection> {
   const via = route.proxy?.url ?? null;
+  const viaHost = via ? bare(via.hostname) : "";
   const tcp = await Deno.connect({
-    hostname: via ? via.hostname.replace(/^\[|\]$/g, "") : route.hostname,
+    hostname: via ? viaHost : route.hostname,
     port: via ? Number(via.port || (via.protocol === "https:" ? 443 : 80)) : route.port,
+    signal,
   });
   // Small writes (a chunk of a streamed body) go at once, as node:http sends them.
   tcp.setNoDelay(true);
+  // An abort (the timeout, the client leaving) ends a handshake or tunnel that stalls: it
+  // closes the connection as it is now, TLS once TLS has taken over the socket.
+  let current: Deno.Conn = tcp;
+  const abort = () => closeQuietly(current);
+  signal.addEventListener("abort", abort, { once: true });
+  const secured = async (hostname: string) => {
+    const tls = await Deno.startTls(tcp, { hostname, caCerts: extraCaCerts() });
+    current = tls;
+    if (signal.aborted) abort();
+    // The handshake now, so a refused certificate fails the connect and not the first write.
+    await tls.handshake();
+    return tls;
+  };
   try {
     if (via === null) {
-      return new Connection(route.key, route.secure ? await secured(tcp, route.hostname) : tcp);
+      return new Connection(route.key, route.secure ? await secured(route.hostname) : tcp);
     }
     if (via.protocol === "https:") {
       if (route.secure) {
@@ -221,33 +277,40 @@ async function open(route: Route): Promise<Connection> {
           `TLS inside a TLS tunnel to the proxy ${via.host} is not supported; give HTTPS_PROXY an http:// URL`,
         );
       }
-      return new Connection(route.key, await secured(tcp, via.hostname));
+      return new Connection(route.key, await secured(viaHost));
     }
     if (route.secure) {
       await tunnel(new Connection(route.key, tcp), route);
-      return new Connection(route.key, await secured(tcp, route.hostname));
+      return new Connection(route.key, await secured(route.hostname));
     }
     return new Connection(route.key, tcp);
   } catch (error) {
-    try {
-      tcp.close();
-    } catch {
-      // Closed already.
-    }
+    closeQuietly(current);
     throw error;
+  } finally {
+    signal.removeEventListener("abort", abort);
   }
 }
 
-/** TLS over `tcp`, its handshake done, so a refused certificate fails the connect and not the first write. */
-async function secured(tcp: Deno.TcpConn, hostname: string): Promise<Deno.TlsConn> {
-  const tls = await Deno.startTls(tcp, { hostname, caCerts: extraCaCerts() });
-  await tls.handshake();
-  return tls;
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed already.
+  }
 }
 
-/** Asks an HTTP proxy for a CONNECT tunnel to the route's host. */
+/** A hostname without the brackets of an IPv6 literal. */
+function bare(hostname: string): string {
+  return hostname.replace(/^\[|\]$/g, "");
+}
+
+/** Asks an HTTP proxy for a CONNECT tunnel to the route's host and port (always given, RFC 9110 §9.3.6). */
 async function tunnel(through: Connection, route: Route): Promise<void> {
-  let head = `CONNECT ${route.host} HTTP/1.1\r\nhost: ${route.host}\r\n`;
+  const authority = route.hostname.includes(":")
+    ? `[${route.hostname}]:${route.port}`
+    : `${route.hostname}:${route.port}`;
+  let head = `CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n`;
   if (route.proxy?.authorization) head += `proxy-authorization: ${route.proxy.authorization}\r\n`;
   head += "\r\n";
   const bytes = new Uint8Array(head.length);
@@ -256,7 +319,7 @@ async function tunnel(through: Connection, route: Route): Promise<void> {
   const answer = await through.readHead();
   if (answer.status < 200 || answer.status > 299 || through.available > 0) {
     throw new Error(
-      `the proxy ${route.proxy?.url.host} refused a tunnel to ${route.host} with status ${answer.status}`,
+      `the proxy ${route.proxy?.url.host} refused a tunnel to ${authority} with status ${answer.status}`,
     );
   }
 }

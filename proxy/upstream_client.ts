@@ -81,11 +81,13 @@ async function exchange(
   request: UpstreamRequest,
   again: boolean,
 ): Promise<UpstreamResponse> {
-  const { signal, body } = request;
+  const { signal } = request;
+  const sending = new Sending(request.body);
   let connection: Connection;
   try {
-    connection = await connectionFor(route, { fresh: again });
+    connection = await connectionFor(route, { fresh: again, signal });
   } catch (error) {
+    sending.stop(error);
     if (signal.aborted) throw signal.reason;
     throw new Error(`cannot connect to ${route.host}: ${connectProblem(error)}`);
   }
@@ -93,46 +95,73 @@ async function exchange(
   const abort = () => connection.close();
   signal.addEventListener("abort", abort, { once: true });
   if (signal.aborted) abort();
-  let sendError: unknown = null;
-  // A failed send ends the exchange; the head is read meanwhile, so an answer sent before the
-  // whole body (a 413, say) still arrives.
-  const sent = send(connection, route, request).then(() => true, (error) => {
-    sendError = error;
-    connection.close();
-    return false;
+  let answered = false;
+  // The head is read while the request is sent, so an answer that comes before the whole body
+  // (a 413, say) still arrives. A send that fails before the answer ends the exchange; after
+  // it, the answer's body still comes and the connection is not kept.
+  send(connection, route, request, sending).then(() => {
+    sending.done = true;
+  }, (error) => {
+    sending.error = error;
+    if (!answered) connection.close();
   });
   try {
     const head = await connection.readHead();
+    answered = true;
     const framing = framingOf(request.method, head);
-    const settled = () => signal.removeEventListener("abort", abort);
-    if (framing.kind === "none") {
-      settled();
-      sent.then((ok) =>
-        ok && keepsAlive(head, framing) ? connection.release() : connection.close()
-      );
-    }
+    // The connection carries the next exchange only once this one is all sent and read; a
+    // request body still going up when the answer has ended is cut off.
+    const finish = (whole: boolean) => {
+      signal.removeEventListener("abort", abort);
+      if (whole && sending.done && keepsAlive(head, framing)) return connection.release();
+      connection.close();
+      sending.stop(new Error("the upstream answered before the request body was sent"));
+    };
+    if (framing.kind === "none") finish(true);
     return {
       status: head.status,
       headers: head.headers,
-      body: framing.kind === "none" ? null : bodyOf(connection, {
-        framing,
-        // The connection carries the next exchange only once this one is all sent and read.
-        done: (whole) => {
-          settled();
-          if (!whole || !keepsAlive(head, framing)) connection.close();
-          else sent.then((ok) => ok ? connection.release() : connection.close());
-        },
-        signal,
-      }),
+      body: framing.kind === "none" ? null : bodyOf(connection, { framing, done: finish, signal }),
     };
   } catch (error) {
     signal.removeEventListener("abort", abort);
     connection.close();
+    sending.stop(error);
     if (signal.aborted) throw signal.reason;
-    const stale = reused && !again && !(body instanceof ReadableStream) &&
-      (error instanceof ClosedBeforeAnswer || sendError !== null || isReset(error));
+    // Sent again only when nothing came back and the body can be sent again.
+    const stale = reused && !again && !connection.heard && !sending.streamed &&
+      (error instanceof ClosedBeforeAnswer || sending.error !== null || isReset(error));
     if (stale) return exchange(route, request, true);
-    throw sendError ?? error;
+    throw sending.error ?? error;
+  }
+}
+
+/** A request body on its way: the reader of a streamed one, and how sending it ended. */
+class Sending {
+  readonly body: UpstreamRequest["body"];
+  reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  done = false;
+  error: unknown = null;
+  #stopped = false;
+
+  constructor(body: UpstreamRequest["body"]) {
+    this.body = body;
+  }
+
+  /** Whether the body is a stream, which cannot be sent a second time. */
+  get streamed(): boolean {
+    return this.body instanceof ReadableStream;
+  }
+
+  /** Cancels a streamed body not yet all sent, so the client's side of it ends too. */
+  stop(reason: unknown): void {
+    if (this.done || this.#stopped || !(this.body instanceof ReadableStream)) return;
+    this.#stopped = true;
+    (this.reader ?? this.body).cancel(reason).catch(() => {});
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
   }
 }
 
@@ -146,11 +175,17 @@ function connectProblem(error: unknown): string {
 }
 
 function isReset(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe;
+  return error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.UnexpectedEof;
 }
 
 /** Writes the request: head and a byte body in one write when small, a stream chunked. */
-async function send(connection: Connection, route: Route, request: UpstreamRequest): Promise<void> {
+async function send(
+  connection: Connection,
+  route: Route,
+  request: UpstreamRequest,
+  sending: Sending,
+): Promise<void> {
   const { body } = request;
   const headers = route.proxy?.authorization && !route.secure
     ? [...request.headers, ["proxy-authorization", route.proxy.authorization] as [string, string]]
@@ -161,7 +196,7 @@ async function send(connection: Connection, route: Route, request: UpstreamReque
   );
   if (body instanceof ReadableStream) {
     await connection.write(latin1(head));
-    return sendChunked(connection, body);
+    return sendChunked(connection, body, sending);
   }
   const bytes = body ?? new Uint8Array(0);
   if (bytes.byteLength > ONE_WRITE_MAX) {
@@ -184,8 +219,13 @@ function latin1(text: string): Uint8Array {
 }
 
 /** Sends a stream with chunked framing as it arrives; a failing stream fails the exchange. */
-async function sendChunked(connection: Connection, source: ReadableStream<Uint8Array>) {
-  const reader = source.getReader();
+async function sendChunked(
+  connection: Connection,
+  source: ReadableStream<Uint8Array>,
+  sending: Sending,
+) {
+  if (sending.stopped) throw new Error("the exchange ended before the request body was sent");
+  const reader = sending.reader = source.getReader();
   try {
     for (;;) {
       const next = await reader.read();
@@ -199,6 +239,7 @@ async function sendChunked(connection: Connection, source: ReadableStream<Uint8A
       frame[frame.length - 1] = 10;
       await connection.write(frame);
     }
+    if (sending.stopped) throw new Error("the exchange ended before the request body was sent");
     await connection.write(LAST_CHUNK);
   } catch (error) {
     reader.cancel(error).catch(() => {});

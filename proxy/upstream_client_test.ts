@@ -320,3 +320,84 @@ Deno.test("aborting the exchange mid-body fails the read with the abort's reason
     upstream.close();
   }
 });
+
+/** An upstream that answers each request with OK, then does `afterwards` to that idle connection. */
+function idleUpstream(afterwards: (conn: Deno.Conn) => Promise<void>) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const seen = { connections: 0 };
+  (async () => {
+    for await (const conn of listener) {
+      seen.connections++;
+      (async () => {
+        await conn.read(new Uint8Array(64 * 1024));
+        await conn.write(new TextEncoder().encode(OK));
+        await afterwards(conn);
+      })().catch(() => {});
+    }
+  })().catch(() => {});
+  return { port: listener.addr.port, seen, close: () => listener.close() };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("a kept-alive connection the upstream closes while it idles is not used again, even for a streamed body", async () => {
+  const upstream = idleUpstream(async (conn) => {
+    await pause(20);
+    conn.close();
+  });
+  try {
+    await (await send(upstream.port, "POST", new Uint8Array(2))).body!.readWhole(2, { touch() {} });
+    await pause(100);
+    // A streamed body cannot be sent twice: it must go on a live connection the first time.
+    const answer = await send(upstream.port, "POST", new Response("streamed").body!);
+    assertEquals(answer.status, 200);
+    await answer.body!.readWhole(2, { touch() {} });
+    assertEquals(upstream.seen.connections, 2);
+  } finally {
+    upstream.close();
+  }
+});
+
+Deno.test("bytes an upstream sends to an idle connection are not taken for the next answer", async () => {
+  const upstream = idleUpstream(async (conn) => {
+    await pause(20);
+    await conn.write(
+      new TextEncoder().encode("HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n"),
+    );
+    await pause(1000);
+    conn.close();
+  });
+  try {
+    await (await send(upstream.port, "GET", null)).body!.readWhole(2, { touch() {} });
+    await pause(100);
+    const answer = await send(upstream.port, "GET", null);
+    assertEquals(answer.status, 200);
+    await answer.body!.readWhole(2, { touch() {} });
+    assertEquals(upstream.seen.connections, 2);
+  } finally {
+    upstream.close();
+  }
+});
+
+Deno.test("an abort ends a TLS handshake that the upstream never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of listener) held.push(conn);
+  })().catch(() => {});
+  try {
+    const aborter = new AbortController();
+    const sending = sendUpstream(`https://127.0.0.1:${listener.addr.port}/`, {
+      method: "GET",
+      headers: [],
+      body: null,
+      signal: aborter.signal,
+    });
+    setTimeout(() => aborter.abort(new Error("no headers in time")), 50);
+    const failed = await sending.then(() => null, (error) => error);
+    assertEquals(failed?.message, "no headers in time");
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+  }
+});

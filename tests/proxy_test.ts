@@ -283,6 +283,28 @@ Deno.test("proxy passes upstream 4xx and 5xx responses through unchanged", () =>
     }
   }));
 
+Deno.test("proxy answers 502 for a chunked request body when the upstream is unreachable, and records it", async () => {
+  const closed = { url: "http://127.0.0.1:9" };
+  const llmprof = await startLlmprof(testConfig(closed.url), { log: () => {}, analyse: false });
+  try {
+    // No Content-Length: the body is streamed upstream, so nothing but the failed connect ends it.
+    const body = new Response(chatBody()).body!;
+    const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: json,
+      body,
+      duplex: "half",
+    } as RequestInit);
+    assertEquals(response.status, 502);
+    await response.body?.cancel();
+    const call = await llmprof.queue.take();
+    assertEquals(call?.status, 502);
+    assertStringIncludes(call?.error ?? "", "could not reach the upstream");
+  } finally {
+    await llmprof.shutdown();
+  }
+});
+
 Deno.test("proxy answers 502 in OpenAI's error shape when the upstream is unreachable", async () => {
   // Port 9 (discard) is closed here and never handed out for port 0: a just-closed ephemeral
   // port could be given to llmprof itself, which would then proxy to itself.

@@ -88,3 +88,59 @@ Deno.test("proxy answers 502 saying what to do when an https upstream presents a
     await upstream.shutdown();
   }
 });
+
+Deno.test("a TLS body that ends with the connection is read to its end when the peer closes without close_notify", async () => {
+  const tls = await certificates();
+  Deno.env.set("NODE_EXTRA_CA_CERTS", tls.caFile);
+  const server = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key });
+  const answer = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${
+    JSON.stringify(COMPLETION)
+  }`;
+  (async () => {
+    for await (const conn of server) {
+      (async () => {
+        await conn.read(new Uint8Array(64 * 1024));
+        await conn.write(new TextEncoder().encode(answer));
+      })().catch(() => {});
+    }
+  })().catch(() => {});
+  // A relay that closes the client's TCP connection without TLS's close_notify once the answer
+  // has passed, as a load balancer does.
+  const relay = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const down of relay) {
+      (async () => {
+        const up = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+        up.readable.pipeTo(down.writable).catch(() => {});
+        const buffer = new Uint8Array(64 * 1024);
+        for (let n = await down.read(buffer); n !== null; n = await down.read(buffer)) {
+          await up.write(buffer.subarray(0, n));
+        }
+      })().catch(() => {});
+      setTimeout(() => {
+        try {
+          down.close();
+        } catch {
+          // closed already
+        }
+      }, 300);
+    }
+  })().catch(() => {});
+  try {
+    await withRig(async ({ llmprof, nextCall }) => {
+      const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: chatBody(),
+      });
+      assertEquals(await response.json(), COMPLETION);
+      const call = await nextCall();
+      assertEquals(call.status, 200);
+      assertEquals(call.error, null);
+    }, () => ({ upstream: new URL(`https://localhost:${relay.addr.port}`) }));
+  } finally {
+    Deno.env.delete("NODE_EXTRA_CA_CERTS");
+    relay.close();
+    server.close();
+  }
+});
