@@ -113,6 +113,15 @@ export function chatBody(fields: Record<string, unknown> = {}): string {
   });
 }
 
+/** A JSON chat completions call through the llmprof at `base`, with `fields` in its body. */
+export function postChat(base: string, fields: Record<string, unknown> = {}): Promise<Response> {
+  return fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: chatBody(fields),
+  });
+}
+
 /** Resolves like `promise`, or rejects with `message` after `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -27,8 +27,9 @@ export async function certificates(
   const dir = await Deno.makeTempDir({ prefix: "llmprof-tls-" });
   const names = "subjectAltName=DNS:localhost,DNS:upstream.example,IP:127.0.0.1";
   const days = ["-days", "2"];
-  if (options.selfSignedCa) {
-    await openssl(dir, [
+  // A self-signed certificate `name`.pem and its key `name`.key.
+  const selfSigned = (name: string, subject: string, extra: string[] = []) =>
+    openssl(dir, [
       "req",
       "-x509",
       "-newkey",
@@ -36,38 +37,30 @@ export async function certificates(
       "-nodes",
       ...days,
       "-keyout",
-      "key.pem",
+      `${name}.key`,
       "-out",
-      "cert.pem",
+      `${name}.pem`,
       "-subj",
-      "/CN=localhost",
-      "-addext",
-      names,
+      subject,
+      ...extra,
     ]);
-    const cert = await Deno.readTextFile(`${dir}/cert.pem`);
-    return { caFile: `${dir}/cert.pem`, cert, key: await Deno.readTextFile(`${dir}/key.pem`) };
+  const read = (file: string) => Deno.readTextFile(`${dir}/${file}`);
+  if (options.selfSignedCa) {
+    await selfSigned("server", "/CN=localhost", ["-addext", names]);
+    return {
+      caFile: `${dir}/server.pem`,
+      cert: await read("server.pem"),
+      key: await read("server.key"),
+    };
   }
-  await openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    ...days,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-subj",
-    "/CN=llmprof test CA",
-  ]);
+  await selfSigned("ca", "/CN=llmprof test CA");
   await openssl(dir, [
     "req",
     "-newkey",
     "rsa:2048",
     "-nodes",
     "-keyout",
-    "key.pem",
+    "server.key",
     "-out",
     "server.csr",
     "-subj",
@@ -88,11 +81,7 @@ export async function certificates(
     "-extfile",
     "server.ext",
     "-out",
-    "cert.pem",
+    "server.pem",
   ]);
-  return {
-    caFile: `${dir}/ca.pem`,
-    cert: await Deno.readTextFile(`${dir}/cert.pem`),
-    key: await Deno.readTextFile(`${dir}/key.pem`),
-  };
+  return { caFile: `${dir}/ca.pem`, cert: await read("server.pem"), key: await read("server.key") };
 }

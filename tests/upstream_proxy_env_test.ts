@@ -67,16 +67,12 @@ const forward = forwardProxy(() => tlsPort);
 Deno.env.set("HTTP_PROXY", `http://127.0.0.1:${forward.port}`);
 Deno.env.set("HTTPS_PROXY", `http://user:secret@127.0.0.1:${forward.port}`);
 Deno.env.set("NO_PROXY", "127.0.0.1,localhost");
-const { chatBody, withRig } = await import("./_harness.ts");
+const { postChat, withRig } = await import("./_harness.ts");
 
 Deno.test("proxy reaches its upstream through HTTP_PROXY, as fetch would", async () => {
   forward.seen.length = 0;
   await withRig(async ({ llmprof, nextCall }) => {
-    const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: chatBody(),
-    });
+    const response = await postChat(llmprof.url);
     assertEquals((await response.json()).id, "chatcmpl-via-proxy");
     assertEquals((await nextCall()).status, 200);
     assertEquals(forward.seen, ["POST http://upstream.example/v1/chat/completions"]);
@@ -99,11 +95,7 @@ Deno.test("proxy reaches an https upstream through an HTTPS_PROXY tunnel, TLS en
   try {
     await withRig(async ({ llmprof, nextCall }) => {
       for (let i = 0; i < 2; i++) {
-        const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: chatBody(),
-        });
+        const response = await postChat(llmprof.url);
         assertEquals((await response.json()).id, "chatcmpl-tunnelled");
         assertEquals((await nextCall()).status, 200);
       }

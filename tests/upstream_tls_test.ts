@@ -1,6 +1,6 @@
 /** The proxy's own HTTP client talks TLS to an https upstream, trusting a CA it is given. */
 import { assertEquals, assertStringIncludes } from "../testing/assert.ts";
-import { chatBody, readTimed, withRig } from "./_harness.ts";
+import { postChat, readTimed, withRig } from "./_harness.ts";
 import { certificates } from "./_tls.ts";
 
 const COMPLETION = {
@@ -39,18 +39,10 @@ Deno.test("proxy forwards JSON and SSE calls to an https upstream whose CA NODE_
   const base = `https://localhost:${upstream.addr.port}`;
   try {
     await withRig(async ({ llmprof, nextCall }) => {
-      const plain = await fetch(`${llmprof.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: chatBody(),
-      });
+      const plain = await postChat(llmprof.url);
       assertEquals(await plain.json(), COMPLETION);
       assertEquals((await nextCall()).status, 200);
-      const streamed = await fetch(`${llmprof.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: chatBody({ stream: true }),
-      });
+      const streamed = await postChat(llmprof.url, { stream: true });
       const { text } = await readTimed(streamed);
       assertStringIncludes(text, "data: [DONE]");
       const call = await nextCall();
@@ -72,11 +64,7 @@ Deno.test("proxy answers 502 saying what to do when an https upstream presents a
   );
   try {
     await withRig(async ({ llmprof, nextCall }) => {
-      const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: chatBody(),
-      });
+      const response = await postChat(llmprof.url);
       assertEquals(response.status, 502);
       const { error } = await response.json();
       assertStringIncludes(error.message, "is a CA certificate");
@@ -128,11 +116,7 @@ Deno.test("a TLS body that ends with the connection is read to its end when the 
   })().catch(() => {});
   try {
     await withRig(async ({ llmprof, nextCall }) => {
-      const response = await fetch(`${llmprof.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: chatBody(),
-      });
+      const response = await postChat(llmprof.url);
       assertEquals(await response.json(), COMPLETION);
       const call = await nextCall();
       assertEquals(call.status, 200);
