@@ -19,9 +19,9 @@ export type Framing =
   | { kind: "chunked" }
   | { kind: "close" };
 
-/** Writes `text` as Latin-1 bytes into `out` at `at` (header bytes are Latin-1, as node:http sends them). */
-export function writeLatin1(text: string, out: Uint8Array, at: number): void {
-  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+/** Writes `text` as Latin-1 bytes at the start of `out` (header bytes are Latin-1, as node:http sends them). */
+export function writeLatin1(text: string, out: Uint8Array): void {
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
 }
 
 const ascii = new TextDecoder();
@@ -55,10 +55,11 @@ export function requestHead(
 }
 
 /**
- * Where the head that starts at `from` ends (just past its blank line), or -1 if it has not
- * all come. A blank line of a bare LF is taken too, as RFC 9112 §2.2 allows.
+ * Where the head in `bytes` ends (just past its blank line), searching from `from`, or -1 if it
+ * has not all come. A blank line of a bare LF is taken too, as RFC 9112 §2.2 allows.
  */
-export function headEnd(bytes: Uint8Array, from: number, to: number): number {
+export function headEnd(bytes: Uint8Array, from: number): number {
+  const to = bytes.length;
   for (let i = from; i + 1 < to; i++) {
     if (bytes[i] !== 10) continue;
     if (bytes[i + 1] === 10) return i + 2;

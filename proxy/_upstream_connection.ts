@@ -40,11 +40,13 @@ export interface Route {
 
 /** One connection to an upstream and the bytes read from it not yet used. */
 export class Connection {
+  /** The pool it belongs to (see {@linkcode Route}). */
   readonly key: string;
   /** Whether an exchange went over it before the current one: a kept-alive one may have been closed under it. */
   reused = false;
   /** Whether any byte has come in over it since it was last taken from the pool. */
   heard = false;
+  /** Bytes read from the socket; those from `start` to `end` are not used yet. */
   buffer = new Uint8Array(READ_SIZE);
   start = 0;
   end = 0;
@@ -59,6 +61,7 @@ export class Connection {
    */
   #idleRead: Promise<number | null> | null = null;
 
+  /** A connection of the pool `key` over `conn`. */
   constructor(key: string, conn: Deno.Conn) {
     this.key = key;
     this.#conn = conn;
@@ -121,7 +124,10 @@ export class Connection {
     let scanned = 0;
     let any = this.available > 0;
     for (;;) {
-      const end = headEnd(this.buffer, this.start + Math.max(0, scanned - 3), this.end);
+      const end = headEnd(
+        this.buffer.subarray(0, this.end),
+        this.start + Math.max(0, scanned - 3),
+      );
       if (end !== -1) {
         const head = parseResponseHead(readLatin1(this.buffer.subarray(this.start, end)));
         this.start = end;
@@ -314,7 +320,7 @@ async function tunnel(through: Connection, route: Route): Promise<void> {
   if (route.proxy?.authorization) head += `proxy-authorization: ${route.proxy.authorization}\r\n`;
   head += "\r\n";
   const bytes = new Uint8Array(head.length);
-  writeLatin1(head, bytes, 0);
+  writeLatin1(head, bytes);
   await through.write(bytes);
   const answer = await through.readHead();
   if (answer.status < 200 || answer.status > 299 || through.available > 0) {

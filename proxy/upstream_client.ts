@@ -204,7 +204,7 @@ async function send(
     return connection.write(bytes);
   }
   const out = new Uint8Array(head.length + bytes.byteLength);
-  writeLatin1(head, out, 0);
+  writeLatin1(head, out);
   out.set(bytes, head.length);
   await connection.write(out);
 }
@@ -214,7 +214,7 @@ const ONE_WRITE_MAX = 16 * 1024;
 
 function latin1(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
-  writeLatin1(text, out, 0);
+  writeLatin1(text, out);
   return out;
 }
 
@@ -233,7 +233,7 @@ async function sendChunked(
       if (next.value.byteLength === 0) continue;
       const size = `${next.value.byteLength.toString(16)}\r\n`;
       const frame = new Uint8Array(size.length + next.value.byteLength + 2);
-      writeLatin1(size, frame, 0);
+      writeLatin1(size, frame);
       frame.set(next.value, size.length);
       frame[frame.length - 2] = 13;
       frame[frame.length - 1] = 10;
