@@ -105,6 +105,14 @@ export class Connection {
     return bytes;
   }
 
+  /** Moves as many of the bytes read as fit into `out`; returns how many. */
+  takeInto(out: Uint8Array): number {
+    const n = Math.min(out.byteLength, this.available);
+    out.set(this.buffer.subarray(this.start, this.start + n));
+    this.start += n;
+    return n;
+  }
+
   /**
    * Reads straight into `out`, past the buffer; null when the peer closed its side, also
    * when a TLS peer closed without saying so first (as load balancers do to idle ones).
@@ -120,9 +128,8 @@ export class Connection {
 
   /** The next response head, interim (1xx) responses skipped. */
   async readHead(): Promise<ResponseHead> {
-    // Bytes past `start` already searched for the blank line, and whether any byte came.
+    // Bytes past `start` already searched for the blank line.
     let scanned = 0;
-    let any = this.available > 0;
     for (;;) {
       const end = headEnd(
         this.buffer.subarray(0, this.end),
@@ -140,11 +147,10 @@ export class Connection {
       }
       scanned = this.available;
       if (!(await this.fill())) {
-        throw any
+        throw this.heard
           ? new Error("the upstream closed the connection in the middle of its response head")
           : new ClosedBeforeAnswer();
       }
-      any = true;
     }
   }
 

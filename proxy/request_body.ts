@@ -1,4 +1,5 @@
 import { BodyRecorder, type CapturedBody } from "./capture.ts";
+import { lengthError } from "./_length_error.ts";
 
 /** What passed of a request body, and why it stopped short, if it did. */
 export interface SentBody extends CapturedBody {
@@ -71,14 +72,6 @@ export async function readRequestBody(request: Request, cap: number): Promise<Fo
  * `arrayBuffer()` costs 17–20 µs less a call (README, "Performance").
  */
 const CHUNKED_READ_MIN = 64 * 1024;
-
-function lengthError(got: number, declared: number): Error {
-  return new Error(
-    got > declared
-      ? `the body is longer than its Content-Length of ${declared} bytes`
-      : `the body ended after ${got} of its ${declared} bytes`,
-  );
-}
 
 /** A body of a declared length, read into one buffer of that size; throws when it has another length. */
 async function readExactly(

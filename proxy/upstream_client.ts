@@ -5,6 +5,7 @@
  * its own and decode what it asked for, so a client's request would not arrive unchanged.
  */
 import type { HeaderPairs } from "./headers.ts";
+import { lengthError } from "./_length_error.ts";
 import {
   chunkSize,
   type Framing,
@@ -175,8 +176,7 @@ function connectProblem(error: unknown): string {
 }
 
 function isReset(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.UnexpectedEof;
+  return error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe;
 }
 
 /** Writes the request: head and a byte body in one write when small, a stream chunked. */
@@ -224,7 +224,7 @@ async function sendChunked(
   source: ReadableStream<Uint8Array>,
   sending: Sending,
 ) {
-  if (sending.stopped) throw new Error("the exchange ended before the request body was sent");
+  // A body stopped before this point was cancelled: its reader reads its end at once.
   const reader = sending.reader = source.getReader();
   try {
     for (;;) {
@@ -384,12 +384,10 @@ class BodyPieces {
     const c = this.#connection;
     if (this.#framing.kind === "length" && this.#framing.length === length) {
       // Straight into the buffer: what was read with the head, then the socket's reads.
-      const first = c.take(length);
-      out.set(first);
-      at = first.byteLength;
+      at = c.takeInto(out);
       while (at < length) {
         const n = await c.readInto(out.subarray(at));
-        if (n === null) throw new Error(`the body ended after ${at} of its ${length} bytes`);
+        if (n === null) throw lengthError(at, length);
         at += n;
         progress.touch();
       }
@@ -399,12 +397,12 @@ class BodyPieces {
     for (let piece = await this.next(); piece !== null; piece = await this.next()) {
       progress.touch();
       if (at + piece.byteLength > length) {
-        throw new Error(`the body is longer than its Content-Length of ${length} bytes`);
+        throw lengthError(at + piece.byteLength, length);
       }
       out.set(piece, at);
       at += piece.byteLength;
     }
-    if (at < length) throw new Error(`the body ended after ${at} of its ${length} bytes`);
+    if (at < length) throw lengthError(at, length);
     return out;
   }
 

@@ -1,5 +1,6 @@
 import { assertEquals } from "../testing/assert.ts";
 import { sendUpstream, type StreamWatch } from "./upstream_client.ts";
+import { startRawUpstream } from "../tests/fake_upstream.ts";
 
 /** An upstream that streams `chunks` (then holds the stream open when `hold`). */
 function streamingUpstream(chunks: string[], hold = false) {
@@ -321,21 +322,15 @@ Deno.test("aborting the exchange mid-body fails the read with the abort's reason
   }
 });
 
-/** An upstream that answers each request with OK, then does `afterwards` to that idle connection. */
+/** An upstream that answers each connection's request with OK, then does `afterwards` to it, idle. */
 function idleUpstream(afterwards: (conn: Deno.Conn) => Promise<void>) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const seen = { connections: 0 };
-  (async () => {
-    for await (const conn of listener) {
-      seen.connections++;
-      (async () => {
-        await conn.read(new Uint8Array(64 * 1024));
-        await conn.write(new TextEncoder().encode(OK));
-        await afterwards(conn);
-      })().catch(() => {});
-    }
-  })().catch(() => {});
-  return { port: listener.addr.port, seen, close: () => listener.close() };
+  const upstream = startRawUpstream(async (conn) => {
+    seen.connections++;
+    await conn.write(new TextEncoder().encode(OK));
+    await afterwards(conn);
+  });
+  return { port: Number(new URL(upstream.url).port), seen, close: () => upstream.close() };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
